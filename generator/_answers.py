@@ -1,0 +1,78 @@
+"""The Copier answers: everything introspected, as plain data.
+
+Every value here is recorded in the project's `.copier-answers.yml`, so a
+later `copier update` re-renders from exactly what was learned today.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from typing import Any
+
+from ._errors import MljetError
+from ._model_info import ModelInfo
+from ._schema import Schema
+
+PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Names that would shadow a package the service imports, or its own layout.
+RESERVED_NAMES = frozenset(
+    {
+        "test", "tests", "src", "app", "model", "generator", "copier", "sklearn",
+        "numpy", "pandas", "fastapi", "uvicorn", "orjson",
+    }
+)  # fmt: skip
+DEFAULT_MAX_INSTANCES = 10_000
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def package_name_from(stem: str) -> str:
+    """A valid package name derived from a model file's name."""
+    slug = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_") or "model"
+    if slug[0].isdigit():
+        slug = f"model_{slug}"
+    return f"{slug}_service"
+
+
+def check_package_name(name: str) -> None:
+    if not PACKAGE_NAME.match(name):
+        raise MljetError(
+            f"'{name}' is not a valid package name: use lowercase letters, digits "
+            "and underscores, not starting with a digit (for example "
+            "'churn_service')."
+        )
+    if name in RESERVED_NAMES:
+        raise MljetError(
+            f"'{name}' would shadow a package the service needs; choose another "
+            "--name."
+        )
+
+
+def model_answers(
+    info: ModelInfo, schema: Schema, *, model_filename: str, model_sha256: str
+) -> dict[str, Any]:
+    return {
+        "model_filename": model_filename,
+        "model_sha256": model_sha256,
+        "model_family": info.family,
+        "model_class": info.model_class,
+        "estimator": info.estimator,
+        "task": info.task,
+        "methods": list(info.methods),
+        "features": [feature.to_answer() for feature in schema.features],
+        "model_input": "frame" if info.feature_names is not None else "array",
+        "classes": list(info.classes),
+        "examples": [dict(example) for example in schema.examples],
+        "libraries": {info.library: info.library_version},
+    }
+
+
+def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """Versions of the tools installed here; empty for those that are not."""
+    versions: dict[str, str] = {}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = ""
+    return versions

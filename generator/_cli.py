@@ -1,0 +1,64 @@
+"""`python -m generator` / `mljet`: the command line over `cook`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from ._answers import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INSTANCES
+from ._backends import BACKENDS
+from ._cook import cook
+from ._errors import HookError, MljetError
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="mljet",
+        description="Generate a web-service project that serves a trained model.",
+    )
+    cli.add_argument("model_file", type=Path, help="the model, saved with joblib or pickle")
+    cli.add_argument(
+        "--sample", type=Path, help="CSV or Parquet rows of the model's input, to type the API"
+    )
+    cli.add_argument("--backend", choices=sorted(BACKENDS), default="fastapi")
+    cli.add_argument("--name", help="package name of the service (default: from the file)")
+    cli.add_argument("--output", type=Path, help="project directory (default: ./NAME)")
+    cli.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty --output, overwriting the files the template renders",
+    )
+    cli.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES)
+    cli.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    cli.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    cli.add_argument("--version", action="version", version=f"mljet {__version__}")
+    return cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        cook(
+            args.model_file,
+            sample=args.sample,
+            backend=args.backend,
+            name=args.name,
+            output=args.output,
+            force=args.force,
+            quiet=args.quiet,
+            max_instances=args.max_instances,
+            max_body_bytes=args.max_body_bytes,
+        )
+    except HookError as error:
+        print(f"mljet: error: {error}", file=sys.stderr)
+        return 3
+    except MljetError as error:
+        print(f"mljet: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("mljet: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    return 0

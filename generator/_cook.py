@@ -1,0 +1,151 @@
+"""From a model to a rendered, formatted, pinned project: the whole pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ._answers import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_INSTANCES,
+    check_package_name,
+    installed_versions,
+    model_answers,
+    package_name_from,
+)
+from ._backends import DEV_TOOLS, backend_named
+from ._errors import HookError, MljetError
+from ._families import family_of
+from ._formatting import format_project
+from ._golden import record_golden
+from ._loading import load_model_file
+from ._render import check_output, place, render, staging_directory, template_source
+from ._requirements import pin_requirements, project_modules, python_version
+from ._sample import check_model_accepts, infer_schema, read_sample
+
+ModelSource = Any  # a fitted model object, or the path of a model file
+
+
+class Reporter:
+    """One line per step on stderr, unless quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.started = time.perf_counter()
+
+    def step(self, message: str) -> None:
+        if not self.quiet:
+            print(f"mljet: {message}", file=sys.stderr, flush=True)
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def cook(
+    model: ModelSource,
+    *,
+    sample: Any = None,
+    backend: str = "fastapi",
+    name: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    quiet: bool = False,
+    max_instances: int = DEFAULT_MAX_INSTANCES,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Path:
+    """Generate a web-service project for `model`; return its directory.
+
+    `model` is a fitted model or the path of a joblib/pickle file; `sample`
+    is a DataFrame, an array, or a CSV/Parquet path typing the API. Raises
+    MljetError (or its subclass HookError, after the project is placed)
+    with a message for the user.
+    """
+    report = Reporter(quiet)
+    chosen_backend = backend_named(backend)
+    model_path: Path | None = None
+    if isinstance(model, (str, os.PathLike)):
+        model_path = Path(model)
+        report.step(f"loading {model_path}")
+        model = load_model_file(model_path).model
+    family = family_of(model)
+    info = family.introspect(model)
+    report.step(
+        f"{info.estimator} from {info.library} {info.library_version}: {info.task}, "
+        f"{info.n_features} features, methods {', '.join(info.methods)}"
+    )
+    frame = None if sample is None else read_sample(sample)
+    schema = infer_schema(info, frame)
+    if frame is not None:
+        check_model_accepts(model, frame, info)
+        kinds = sorted({f.kind for f in schema.features})
+        report.step(f"sample of {len(frame)} rows: features typed as {', '.join(kinds)}")
+    package = name or package_name_from(model_path.stem if model_path else "model")
+    check_package_name(package)
+    destination = Path(output) if output is not None else Path(package)
+    check_output(destination, force)
+    source = template_source()
+
+    with staging_directory(destination) as staging:
+        model_dir = staging / "src" / package / "model"
+        model_dir.mkdir(parents=True)
+        if model_path is not None:
+            suffix = ".joblib" if model_path.suffix.lower() == ".joblib" else ".pkl"
+            filename = f"model{suffix}"
+            shutil.copyfile(model_path, model_dir / filename)
+        else:
+            filename = family.save(model, model_dir)
+        digest = hashlib.sha256((model_dir / filename).read_bytes()).hexdigest()
+        answers: dict[str, Any] = {
+            "model_file": str(model_path) if model_path else "(in memory)",
+            "sample_file": str(sample) if isinstance(sample, (str, os.PathLike)) else "",
+            "backend": chosen_backend.name,
+            "package_name": package,
+            "max_instances": max_instances,
+            "max_body_bytes": max_body_bytes,
+            "python_version": python_version(),
+            **model_answers(info, schema, model_filename=filename, model_sha256=digest),
+        }
+        report.step(f"rendering the {chosen_backend.label} service '{package}'")
+        render(staging, answers, source)
+        answers["golden"] = record_golden(
+            staging, package, info.methods, answers["examples"]
+        )
+        pins = pin_requirements(
+            project_modules(staging) | info.modules, exclude=("pip", "setuptools")
+        )
+        answers["requirements"] = pins.versions
+        answers["direct_requirements"] = list(pins.direct)
+        answers["libraries"] = {
+            name: pins.versions[name]
+            for name in pins.versions
+            if name in {"scikit-learn", "numpy", "scipy", "joblib", "pandas"}
+        }
+        answers["dev_requirements"] = installed_versions(
+            DEV_TOOLS + chosen_backend.test_requirements
+        )
+        render(staging, answers, source)
+        report.step(
+            f"requirements: {len(pins.versions)} pinned for Python {python_version()}"
+        )
+        hook_failure: HookError | None = None
+        try:
+            changed = format_project(staging)
+            report.step(f"formatted with isort and black ({changed} files changed)")
+        except HookError as error:
+            hook_failure = error
+        place(staging, destination)
+
+    if hook_failure is not None:
+        raise HookError(hook_failure.hook, hook_failure.reason, destination)
+    report.step(
+        f"done in {report.elapsed:.1f} s: {destination} "
+        f"(start it with: cd {destination} && python -m {package})"
+    )
+    return destination
+

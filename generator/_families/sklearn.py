@@ -1,0 +1,113 @@
+"""scikit-learn estimators and pipelines: classifiers and regressors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .._errors import MljetError
+from .._model_info import PREDICTION_METHODS, ModelInfo, Task
+
+# What every scikit-learn model needs at load time, beyond its own classes.
+BASE_MODULES = frozenset({"sklearn", "numpy", "scipy", "joblib"})
+
+
+class SklearnFamily:
+    name = "sklearn"
+    supported = (
+        "scikit-learn classifiers and regressors, alone or as the last step of a "
+        "Pipeline"
+    )
+
+    def supports(self, model: object) -> bool:
+        if not type(model).__module__.startswith("sklearn."):
+            return False
+        from sklearn.base import BaseEstimator
+
+        return isinstance(model, BaseEstimator)
+
+    def introspect(self, model: object) -> ModelInfo:
+        import sklearn
+        from sklearn.base import is_classifier, is_regressor
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+
+        name = _estimator_name(model)
+        try:
+            check_is_fitted(model)
+        except NotFittedError:
+            raise MljetError(
+                f"The {name} is not fitted. Call .fit(X, y) on it before "
+                "generating a service."
+            ) from None
+        task: Task
+        classes: tuple[Any, ...] = ()
+        if is_classifier(model):
+            raw_classes = getattr(model, "classes_", None)
+            if raw_classes is None or isinstance(raw_classes, list):
+                raise MljetError(
+                    f"The {name} is a multi-output classifier, which MLJET does not "
+                    f"serve yet. Supported: {self.supported}."
+                )
+            classes = tuple(raw_classes.tolist())
+            task = "binary" if len(classes) == 2 else "multiclass"
+            methods = tuple(m for m in PREDICTION_METHODS if hasattr(model, m))
+        elif is_regressor(model):
+            task = "regression"
+            methods = ("predict",)
+        else:
+            raise MljetError(
+                f"The {name} is neither a classifier nor a regressor, so it has no "
+                f"predictions to serve. Supported: {self.supported}."
+            )
+        n_features = getattr(model, "n_features_in_", None)
+        if not isinstance(n_features, int):
+            raise MljetError(
+                f"The {name} does not say how many features it takes "
+                "(no n_features_in_), so MLJET cannot type its API."
+            )
+        names = getattr(model, "feature_names_in_", None)
+        kind = type(model)
+        return ModelInfo(
+            family=self.name,
+            library="scikit-learn",
+            library_version=sklearn.__version__,
+            model_class=f"{kind.__module__}.{kind.__qualname__}",
+            estimator=name,
+            task=task,
+            methods=methods,
+            n_features=n_features,
+            feature_names=None if names is None else tuple(map(str, names)),
+            classes=classes,
+            modules=BASE_MODULES | _modules_of(model),
+        )
+
+    def save(self, model: object, directory: Path) -> str:
+        import joblib
+
+        filename = "model.joblib"
+        joblib.dump(model, directory / filename)
+        return filename
+
+
+def _estimator_name(model: object) -> str:
+    steps = getattr(model, "steps", None)
+    if isinstance(steps, list):
+        inner = ", ".join(type(step).__name__ for _, step in steps)
+        return f"{type(model).__name__}({inner})"
+    return type(model).__name__
+
+
+def _modules_of(model: object) -> frozenset[str]:
+    """Top-level modules of every estimator nested in the model's parameters."""
+    found = {type(model).__module__.split(".")[0]}
+    get_params = getattr(model, "get_params", None)
+    if callable(get_params):
+        for value in get_params(deep=True).values():
+            module = type(value).__module__
+            if module != "builtins":
+                found.add(module.split(".")[0])
+    return frozenset(found)
+
+
+FAMILY = SklearnFamily()

@@ -1,0 +1,38 @@
+"""What the generator learns about a model, independent of its library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Task = Literal["binary", "multiclass", "regression"]
+PREDICTION_METHODS: tuple[str, ...] = ("predict", "predict_proba", "decision_function")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The introspected facts a service is generated from.
+
+    `feature_names` are the names the model was fitted with (scikit-learn's
+    `feature_names_in_`), or None when it was fitted on an unnamed array; in
+    that case the service still names its features (`f0..fN-1`, or the
+    sample's columns) but hands the model a plain array.
+    `modules` are the top-level modules the model needs at load time, used
+    for the requirements.
+    """
+
+    family: str
+    library: str
+    library_version: str
+    model_class: str
+    estimator: str
+    task: Task
+    methods: tuple[str, ...]
+    n_features: int
+    feature_names: tuple[str, ...] | None
+    classes: tuple[Any, ...]
+    modules: frozenset[str]
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.task != "regression"

@@ -1,0 +1,265 @@
+"""Pin the generated service's requirements to the model's environment.
+
+The model was trained and pickled here, and the service code is tested here,
+so the only versions known to work together are the ones installed in the
+running interpreter. We therefore pin the whole dependency closure exactly,
+rather than emitting loose ranges that would let the service drift.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import sys
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from ._errors import MljetError
+
+# Packaging tools sit in every environment but are never runtime dependencies;
+# pinning them would fight whatever pip the service's image ships with.
+_TOOLING = frozenset({"pip", "setuptools"})
+
+
+class RequirementsError(MljetError):
+    """The service's requirements cannot be pinned from this environment."""
+
+
+def imported_modules(files: Iterable[Path], *, local: Collection[str] = ()) -> set[str]:
+    """Top-level names of the third-party modules that `files` import."""
+    found: set[str] = set()
+    for path in files:
+        try:
+            # Bytes let ast honour a PEP 263 coding line, as Python would.
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+        except (SyntaxError, ValueError) as error:
+            line = getattr(error, "lineno", None)
+            where = f"{path}:{line}" if line else str(path)
+            raise RequirementsError(
+                f"MLJET could not parse {where} while collecting the service's "
+                f"imports ({error}). The requirements are read from the generated "
+                "code, so the file must be valid Python; fix it (or the template "
+                "that produced it) and generate again."
+            ) from error
+        found.update(_runtime_imports(tree.body))
+    return {
+        name
+        for name in found
+        if name not in local and name not in sys.stdlib_module_names
+    }
+
+
+def _runtime_imports(body: Iterable[ast.stmt]) -> Iterator[str]:
+    # A hand-rolled walk, because ast.walk cannot skip the TYPE_CHECKING
+    # branches: those imports only matter to type checkers, not at run time.
+    for node in body:
+        if isinstance(node, ast.Import):
+            yield from (alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                yield node.module.partition(".")[0]
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            yield from _runtime_imports(node.orelse)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    yield from _runtime_imports([child])
+                elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                    yield from _runtime_imports(child.body)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def project_modules(project: Path) -> set[str]:
+    """Third-party modules imported by the runtime code under `project`/src."""
+    src = project / "src"
+    if not src.is_dir():
+        raise RequirementsError(
+            f"MLJET expected the generated project's code in {src}, but that "
+            "directory does not exist, so the service's requirements cannot be "
+            "computed. This is a bug in the template; please report it."
+        )
+    # Only identifier names can be imported, which leaves out __pycache__'s
+    # siblings like *.egg-info that an editable install drops into src.
+    local = {
+        entry.stem if entry.is_file() else entry.name
+        for entry in src.iterdir()
+        if (entry.is_dir() or entry.suffix == ".py")
+        and (entry.stem if entry.is_file() else entry.name).isidentifier()
+    }
+    return imported_modules(sorted(src.rglob("*.py")), local=local)
+
+
+@dataclass(frozen=True)
+class PinnedRequirements:
+    """Exact versions of the whole closure, and which of them were asked for."""
+
+    versions: dict[str, str]
+    direct: tuple[str, ...]
+
+
+def pin(
+    modules: Iterable[str],
+    *,
+    extra: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+) -> dict[str, str]:
+    """Exact versions of the distributions behind `modules` and `extra`, closed
+    over their dependencies, keyed by canonical name and sorted."""
+    return pin_requirements(modules, extra=extra, exclude=exclude).versions
+
+
+def pin_requirements(
+    modules: Iterable[str],
+    *,
+    extra: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+) -> PinnedRequirements:
+    """Like `pin`, also telling the directly required distributions apart."""
+    dropped = {canonicalize_name(name) for name in exclude}
+    direct: set[NormalizedName] = set()
+    # Each entry is (distribution, extras requested, who asked for it).
+    queue: list[tuple[NormalizedName, frozenset[str], str]] = []
+
+    owners = importlib.metadata.packages_distributions()
+    for module in sorted(set(modules)):
+        top = module.partition(".")[0]
+        if top in sys.stdlib_module_names:
+            continue
+        dists = owners.get(top)
+        if not dists:
+            raise RequirementsError(
+                f"The service or the model imports the module '{top}', but no "
+                "installed distribution provides it in this environment "
+                f"({sys.executable}). MLJET pins the service's requirements to "
+                "the versions installed beside the model, so install the package "
+                f"that provides '{top}' there (`{sys.executable} -m pip install "
+                "...`) and generate again."
+            )
+        # Namespace packages (google, azure, ...) are shared by several
+        # distributions, and we cannot tell which parts are used: keep all.
+        for owner in dists:
+            direct.add(canonicalize_name(owner))
+            queue.append((canonicalize_name(owner), frozenset(), f"module '{top}'"))
+    for spec in extra:
+        req = _parse(spec, "the extra requirements MLJET adds to the service")
+        name = canonicalize_name(req.name)
+        requested = frozenset(canonicalize_name(e) for e in req.extras)
+        _check_extras(name, requested)
+        direct.add(name)
+        queue.append((name, requested, f"'{spec}'"))
+
+    expanded: dict[NormalizedName, set[str]] = {}
+    versions: dict[NormalizedName, str] = {}
+    wanted: list[tuple[Requirement, str]] = []
+    while queue:
+        name, extras, needed_by = queue.pop()
+        if name in dropped or (name in _TOOLING and name not in direct):
+            continue
+        # "" stands for the base requirements, expanded on the first visit;
+        # a later visit only adds the extras not yet seen.
+        done = expanded.setdefault(name, set())
+        new = ({""} | extras) - done
+        if not new:
+            continue
+        dist = _distribution(name, needed_by)
+        done |= new
+        # PyPI never serves local versions ("2.1+cu121"), so pin the public one.
+        versions[name] = (dist.version or "").partition("+")[0]
+        for line in dist.requires or ():
+            req = _parse(line, f"the metadata of {dist.metadata['Name']}")
+            if req.marker is not None and not any(
+                req.marker.evaluate({"extra": e}) for e in new
+            ):
+                continue
+            wanted.append((req, dist.metadata["Name"]))
+            queue.append(
+                (
+                    canonicalize_name(req.name),
+                    frozenset(canonicalize_name(e) for e in req.extras),
+                    f"{dist.metadata['Name']} (through its requirement `{line}`)",
+                )
+            )
+
+    _check_consistent(wanted, versions)
+    return PinnedRequirements(
+        versions={name: versions[name] for name in sorted(versions)},
+        direct=tuple(sorted(name for name in direct if name in versions)),
+    )
+
+
+def _parse(line: str, source: str) -> Requirement:
+    try:
+        return Requirement(line)
+    except InvalidRequirement as error:
+        raise RequirementsError(
+            f"MLJET could not read the requirement '{line}' from {source} "
+            f"({error}). Fix or reinstall the offending package and generate again."
+        ) from error
+
+
+def _distribution(name: str, needed_by: str) -> importlib.metadata.Distribution:
+    try:
+        return importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        raise RequirementsError(
+            f"The distribution '{name}' is needed by {needed_by}, but it is not "
+            f"installed in this environment ({sys.executable}). MLJET pins the "
+            "service's requirements to the versions installed beside the model, "
+            f"so install it there (`{sys.executable} -m pip install {name}`) and "
+            "generate again."
+        ) from None
+
+
+def _check_extras(name: NormalizedName, extras: frozenset[str]) -> None:
+    # A misspelt extra would silently drop its dependencies from the service.
+    provided = _distribution(name, "the service").metadata.get_all("Provides-Extra")
+    if not provided:  # old metadata does not declare its extras
+        return
+    unknown = extras - {canonicalize_name(e) for e in provided}
+    if unknown:
+        raise RequirementsError(
+            f"The distribution '{name}' has no extra named "
+            f"{', '.join(sorted(unknown))}; it provides {', '.join(sorted(provided))}."
+            " Correct the extra's name and generate again."
+        )
+
+
+def _check_consistent(
+    wanted: Iterable[tuple[Requirement, str]], versions: Mapping[NormalizedName, str]
+) -> None:
+    # Pinning a broken environment would only fail later, when the service's
+    # image is built; say so now, while the user can still repair it here.
+    for req, owner in wanted:
+        version = versions.get(canonicalize_name(req.name))
+        if version and not req.specifier.contains(version, prereleases=True):
+            raise RequirementsError(
+                f"{owner} requires '{req}', but this environment "
+                f"({sys.executable}) has {req.name} {version} installed, so the "
+                "pinned requirements could not be installed together. Run "
+                f"`{sys.executable} -m pip check`, repair the environment, and "
+                "generate again."
+            )
+
+
+def python_version() -> str:
+    """The running interpreter's "major.minor", which the service will target."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def format_requirements(pins: Mapping[str, str]) -> str:
+    """A requirements.txt body: a header, then one "name==version" per line."""
+    header = (
+        "# Pinned by MLJET from the model's environment; regenerating the project "
+        "(or `copier update`) rewrites this file.\n"
+    )
+    lines = sorted(f"{canonicalize_name(n)}=={v}\n" for n, v in pins.items())
+    return header + "".join(lines)

@@ -1,0 +1,59 @@
+"""Client errors: what went wrong with a request, in a JSON-ready form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_REPORTED_PROBLEMS = 100
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One offending value: which instance (by position) and which field."""
+
+    message: str
+    instance: int | None = None
+    field: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": self.message}
+        if self.instance is not None:
+            body["instance"] = self.instance
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+@dataclass
+class ClientError(Exception):
+    """A request the service refuses; always answered with a 4xx status."""
+
+    status: int
+    code: str
+    message: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        error: dict[str, Any] = {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+        }
+        if self.problems:
+            error["details"] = [p.to_json() for p in self.problems]
+        return {"error": error}
+
+
+def invalid_instances(problems: list[Problem], total: int) -> ClientError:
+    """The 422 raised when values of some instances do not fit the schema."""
+    shown = problems[:MAX_REPORTED_PROBLEMS]
+    instances = sorted({p.instance for p in problems if p.instance is not None})
+    more = "" if len(problems) <= len(shown) else f" (first {len(shown)} shown)"
+    return ClientError(
+        422,
+        "invalid_instances",
+        f"{len(problems)} problem(s) in {len(instances)} of {total} instance(s)"
+        f"{more}",
+        shown,
+    )

@@ -1,0 +1,203 @@
+"""Everything a request can get from the service, with no web framework.
+
+Each backend's routes call one method here and send back the `Reply` it
+returns, so status codes, bodies and error messages are the same whichever
+framework serves them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from .docs import docs_asset, docs_page
+from .errors import ClientError
+from .openapi import build_openapi
+from .runtime import ModelRuntime
+from .settings import Settings
+from .spec import ServiceSpec
+from .validation import parse_batch
+
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A response as bytes: status, body and content type."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON
+
+
+def json_reply(status: int, payload: Any) -> Reply:
+    return Reply(status, orjson.dumps(payload))
+
+
+def error_reply(error: ClientError) -> Reply:
+    return json_reply(error.status, error.to_json())
+
+
+class PredictionService:
+    """The model behind HTTP-shaped methods; create it, `load()` it, call it."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self._runtime: ModelRuntime | None = None
+        self._openapi = orjson.dumps(build_openapi(spec, settings))
+        self._metadata = orjson.dumps(_metadata(spec, settings))
+
+    @classmethod
+    def from_env(cls) -> PredictionService:
+        spec = ServiceSpec.load()
+        return cls(spec, Settings.from_env(spec))
+
+    def load(self) -> None:
+        """Load the model; until then `/ready` answers 503."""
+        self._runtime = ModelRuntime.load(self.spec)
+        logger.info("model %s loaded", self.spec.model_file)
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return self.spec.methods
+
+    def health(self) -> Reply:
+        return json_reply(200, {"status": "ok"})
+
+    def ready(self) -> Reply:
+        if self._runtime is None:
+            return error_reply(
+                ClientError(503, "not_ready", "the model is still loading")
+            )
+        return json_reply(200, {"status": "ready"})
+
+    def metadata(self) -> Reply:
+        return Reply(200, self._metadata)
+
+    def openapi(self) -> Reply:
+        return Reply(200, self._openapi)
+
+    def docs(self) -> Reply:
+        return Reply(200, docs_page(self.spec.service), HTML)
+
+    def docs_asset(self, name: str) -> Reply:
+        asset = _cached_asset(name)
+        if asset is None:
+            return self.not_found("GET", f"/docs/{name}")
+        return Reply(200, asset[0], asset[1])
+
+    def exceeds_body_limit(self, size: int) -> bool:
+        return size > self.settings.max_body_bytes
+
+    def predict(self, method: str, body: bytes, content_type: str | None) -> Reply:
+        """Answer a POST to `/<method>`; never raises for a client's mistake."""
+        if self._runtime is None:
+            return self.ready()
+        try:
+            _check_content_type(content_type)
+            batch = parse_batch(body, self.spec, self.settings.max_instances)
+        except ClientError as error:
+            return error_reply(error)
+        try:
+            predictions = self._runtime.run(method, batch)
+        except (ValueError, TypeError) as error:
+            # Input that fits the schema may still be refused by the model.
+            message = str(error).splitlines()[0][:300] if str(error) else repr(error)
+            return error_reply(
+                ClientError(422, "model_rejected_input", f"the model refused: {message}")
+            )
+        return json_reply(200, {"predictions": predictions})
+
+    def too_large(self) -> Reply:
+        return error_reply(
+            ClientError(
+                413,
+                "body_too_large",
+                f"the body exceeds {self.settings.max_body_bytes} bytes",
+            )
+        )
+
+    def not_found(self, method: str, path: str) -> Reply:
+        routes = ", ".join(f"POST /{m}" for m in self.methods)
+        return error_reply(
+            ClientError(
+                404,
+                "not_found",
+                f"no route for {method} {path}; prediction routes: {routes}; "
+                "see /docs",
+            )
+        )
+
+    def method_not_allowed(self, method: str, path: str) -> Reply:
+        return error_reply(
+            ClientError(405, "method_not_allowed", f"{method} is not allowed on {path}")
+        )
+
+    def internal_error(self) -> Reply:
+        return json_reply(
+            500,
+            {
+                "error": {
+                    "status": 500,
+                    "code": "internal_error",
+                    "message": "the service failed; the details are in its log",
+                }
+            },
+        )
+
+
+def _check_content_type(content_type: str | None) -> None:
+    if not content_type:
+        return
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type != JSON and not media_type.endswith("+json"):
+        raise ClientError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type must be {JSON}, got {media_type!r}",
+        )
+
+
+@functools.cache
+def _cached_asset(name: str) -> tuple[bytes, str] | None:
+    return docs_asset(name)
+
+
+def _metadata(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
+    return {
+        "service": spec.service,
+        "version": spec.version,
+        "template_version": spec.template_version,
+        "model": {
+            "class": spec.model_class,
+            "estimator": spec.estimator,
+            "family": spec.model_family,
+            "task": spec.task,
+            "methods": list(spec.methods),
+            "classes": list(spec.classes),
+            "file": spec.model_file,
+            "sha256": spec.model_sha256,
+        },
+        "features": [
+            {
+                "name": f.name,
+                "type": f.kind,
+                "nullable": f.nullable,
+                **({"categories": list(f.categories)} if f.kind == "category" else {}),
+            }
+            for f in spec.features
+        ],
+        "libraries": spec.libraries,
+        "python": spec.python_version,
+        "limits": {
+            "max_instances": settings.max_instances,
+            "max_body_bytes": settings.max_body_bytes,
+        },
+    }

@@ -1,0 +1,80 @@
+"""The service's description of its model, written at generation time.
+
+`model/spec.json` holds everything the generator learned about the model:
+its features and their types, its classes, its methods and where it came
+from. The rest of the service reads it through `ServiceSpec`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One input field: its JSON kind, whether null is allowed, its dtype."""
+
+    name: str
+    kind: str
+    nullable: bool
+    dtype: str
+    categories: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What the service serves; see `model/spec.json`."""
+
+    service: str
+    version: str
+    template_version: str
+    python_version: str
+    model_family: str
+    model_class: str
+    estimator: str
+    model_file: str
+    model_sha256: str
+    model_input: str
+    task: str
+    methods: tuple[str, ...]
+    classes: tuple[Any, ...]
+    features: tuple[FeatureSpec, ...]
+    examples: tuple[dict[str, Any], ...]
+    libraries: dict[str, str]
+    max_instances: int
+    max_body_bytes: int
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [feature.name for feature in self.features]
+
+    @property
+    def model_path(self) -> Path:
+        return MODEL_DIR / self.model_file
+
+    @classmethod
+    def load(cls, path: Path = MODEL_DIR / "spec.json") -> ServiceSpec:
+        raw: dict[str, Any] = orjson.loads(path.read_bytes())
+        features = tuple(
+            FeatureSpec(
+                name=f["name"],
+                kind=f["kind"],
+                nullable=f["nullable"],
+                dtype=f["dtype"],
+                categories=tuple(f.get("categories", ())),
+            )
+            for f in raw.pop("features")
+        )
+        return cls(
+            features=features,
+            methods=tuple(raw.pop("methods")),
+            classes=tuple(raw.pop("classes")),
+            examples=tuple(raw.pop("examples")),
+            **raw,
+        )

@@ -1,0 +1,55 @@
+"""Health, readiness, metadata, the OpenAPI document and the offline docs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from conftest import GOLDEN, Client
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src"
+
+
+def test_health_and_ready(client: Client) -> None:
+    assert client.request("GET", "/health").json() == {"status": "ok"}
+    assert client.request("GET", "/ready").json() == {"status": "ready"}
+
+
+def test_metadata_names_the_model_file_by_its_hash(client: Client) -> None:
+    metadata = client.request("GET", "/metadata").json()
+    model_files = [p for p in PACKAGE.glob("*/model/*") if p.name != "spec.json"]
+    assert len(model_files) == 1
+    digest = hashlib.sha256(model_files[0].read_bytes()).hexdigest()
+    assert metadata["model"]["sha256"] == digest
+    assert [f["name"] for f in metadata["features"]] == GOLDEN["feature_names"]
+    assert metadata["model"]["methods"] == GOLDEN["methods"]
+
+
+def test_openapi_documents_every_prediction_route_and_feature(client: Client) -> None:
+    document = client.request("GET", "/openapi.json").json()
+    for method in GOLDEN["methods"]:
+        assert f"/{method}" in document["paths"]
+    instance = document["components"]["schemas"]["Instance"]
+    assert list(instance["properties"]) == GOLDEN["feature_names"]
+
+
+def test_docs_are_served_without_a_cdn(client: Client) -> None:
+    page = client.request("GET", "/docs")
+    assert page.status == 200
+    assert b"/docs/swagger-ui-bundle.js" in page.body
+    assert b"http" not in page.body.split(b"<body>")[1]
+    script = client.request("GET", "/docs/swagger-ui-bundle.js")
+    assert script.status == 200
+    assert b"SwaggerUIBundle" in script.body
+
+
+def test_unknown_path_is_a_json_404(client: Client) -> None:
+    answer = client.request("GET", "/no/such/path")
+    assert answer.status == 404
+    assert answer.json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_is_a_json_405(client: Client) -> None:
+    answer = client.request("GET", "/predict")
+    assert answer.status == 405
+    assert answer.json()["error"]["code"] == "method_not_allowed"

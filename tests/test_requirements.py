@@ -1,0 +1,316 @@
+"""Pinning the generated service's requirements from the model's environment."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from generator._requirements import (
+    RequirementsError,
+    format_requirements,
+    imported_modules,
+    pin,
+    project_modules,
+    python_version,
+)
+
+APP = """
+from __future__ import annotations
+
+import json, os.path
+import numpy as np
+import sklearn.ensemble
+from pandas.api import types
+from . import helpers
+from .helpers import thing
+from mysvc import config
+import mysvc.config
+import toplevel_mod
+import typing
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import mypy_only
+else:
+    import orjson
+
+if typing.TYPE_CHECKING:
+    from typeonly import X
+
+
+def handler(x):
+    import fastapi
+
+    try:
+        import uvicorn
+    except ImportError:
+        import starlette
+    match x:
+        case 1:
+            import joblib
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    (src / "mysvc").mkdir(parents=True)
+    (src / "mysvc" / "__init__.py").write_text("")
+    (src / "mysvc" / "app.py").write_text(APP)
+    (src / "mysvc" / "helpers.py").write_text("import scipy.stats\n")
+    (src / "toplevel_mod.py").write_text("import pydantic\n")
+    (src / "mysvc.egg-info").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_app.py").write_text("import pytest\nimport httpx\n")
+    return tmp_path
+
+
+def test_imported_modules_keeps_only_third_party_runtime_imports(
+    project: Path,
+) -> None:
+    files = sorted((project / "src").rglob("*.py"))
+    found = imported_modules(files, local={"mysvc", "toplevel_mod"})
+    assert found == {
+        "numpy",
+        "sklearn",
+        "pandas",
+        "orjson",
+        "fastapi",
+        "uvicorn",
+        "starlette",
+        "joblib",
+        "scipy",
+        "pydantic",
+    }
+
+
+def test_imported_modules_without_local_reports_own_packages(project: Path) -> None:
+    found = imported_modules([project / "src" / "mysvc" / "app.py"])
+    assert {"mysvc", "toplevel_mod"} <= found
+    assert not found & {"json", "os", "typing", "__future__", "mypy_only"}
+
+
+def test_project_modules_scans_src_only_and_treats_its_packages_as_local(
+    project: Path,
+) -> None:
+    found = project_modules(project)
+    assert "scipy" in found and "pydantic" in found
+    assert not found & {"mysvc", "toplevel_mod", "pytest", "httpx"}
+
+
+def test_project_modules_without_src_raises(tmp_path: Path) -> None:
+    with pytest.raises(RequirementsError, match="src"):
+        project_modules(tmp_path)
+
+
+def test_unparsable_file_raises_with_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "broken_module.py"
+    bad.write_text("import os\n\ndef (:\n")
+    with pytest.raises(RequirementsError, match=r"broken_module\.py:3"):
+        imported_modules([bad])
+
+
+def test_pin_sklearn_closure_matches_installed_versions() -> None:
+    pins = pin({"sklearn"})
+    for dist in ("scikit-learn", "numpy", "scipy", "joblib", "threadpoolctl"):
+        assert pins[dist] == importlib.metadata.version(dist)
+    assert list(pins) == sorted(pins)
+    assert "pip" not in pins and "setuptools" not in pins
+
+
+def test_pin_accepts_dotted_and_stdlib_module_names() -> None:
+    assert pin({"sklearn.ensemble._forest", "collections", "os.path"}) == pin(
+        {"sklearn"}
+    )
+
+
+def test_pin_fastapi_includes_its_dependencies() -> None:
+    pins = pin({"fastapi"})
+    assert {"fastapi", "starlette", "pydantic", "pydantic-core"} <= pins.keys()
+    assert pins["starlette"] == importlib.metadata.version("starlette")
+
+
+def test_pin_exclude_drops_canonical_names() -> None:
+    pins = pin({"sklearn"}, exclude=["SciPy"])
+    assert "scipy" not in pins
+    assert "scikit-learn" in pins
+
+
+def test_pin_unknown_module_raises_naming_it() -> None:
+    with pytest.raises(RequirementsError, match="no_such_module_xyz") as info:
+        pin({"no_such_module_xyz"})
+    assert sys.executable in str(info.value)
+    assert "pip install" in str(info.value)
+
+
+# A fake environment: *.dist-info directories on sys.path are all that
+# importlib.metadata looks at, so they exercise extras and markers exactly.
+FAKE_DISTS = {
+    "mljetfake-core": (
+        "1.0+local",
+        ["mljetfake_core"],
+        ["fast", "slow"],
+        [
+            "mljetfake-dep>=0.5",
+            'mljetfake-speed; extra == "fast"',
+            'mljetfake-absent; extra == "slow"',
+            'mljetfake-absent; python_version < "3"',
+            'mljetfake-absent; sys_platform == "mljet-nowhere"',
+        ],
+    ),
+    "mljetfake-dep": ("0.5", [], [], ["mljetfake-leaf[tiny]>=2"]),
+    "mljetfake-leaf": ("3.0", [], ["tiny"], ['mljetfake-tiny; extra == "tiny"']),
+    "mljetfake-tiny": ("0.1", [], [], []),
+    "mljetfake-speed": ("2.0", [], [], []),
+    "mljetfake-ns-a": ("1.1", ["mljetfake_ns"], [], []),
+    "mljetfake-ns-b": ("1.2", ["mljetfake_ns"], [], []),
+    "mljetfake-needy": ("1.0", ["mljetfake_needy"], [], ["mljetfake-dep>=9"]),
+    "mljetfake-broken": ("1.0", ["mljetfake_broken"], [], ["mljetfake-absent"]),
+    "mljetfake-tooling": ("1.0", ["mljetfake_tooling"], [], ["pip", "setuptools"]),
+}
+
+
+@pytest.fixture
+def fake_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    for name, (version, top_level, extras, requires) in FAKE_DISTS.items():
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(parents=True)
+        metadata = [f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}"]
+        metadata += [f"Provides-Extra: {extra}" for extra in extras]
+        metadata += [f"Requires-Dist: {req}" for req in requires]
+        (info / "METADATA").write_text("\n".join(metadata) + "\n")
+        (info / "top_level.txt").write_text("".join(f"{t}\n" for t in top_level))
+    monkeypatch.syspath_prepend(str(site))
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_follows_markers_and_transitive_extras() -> None:
+    assert pin({"mljetfake_core"}) == {
+        "mljetfake-core": "1.0",  # local label stripped
+        "mljetfake-dep": "0.5",
+        "mljetfake-leaf": "3.0",
+        "mljetfake-tiny": "0.1",  # via mljetfake-leaf[tiny]
+    }
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_requested_extra_adds_its_dependencies() -> None:
+    pins = pin((), extra=["mljetfake_core[FAST]"])
+    assert pins["mljetfake-speed"] == "2.0"
+    assert "mljetfake-dep" in pins
+
+
+@pytest.mark.usefixtures("fake_env")
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["mljetfake-core", "mljetfake-core[fast]"],
+        ["mljetfake-core[fast]", "mljetfake-core"],
+    ],
+)
+def test_pin_extra_expanded_whichever_request_comes_first(extra: list[str]) -> None:
+    # The same distribution reached first without, then with, the extra (or
+    # the reverse) must still bring in the extra's dependencies.
+    assert "mljetfake-speed" in pin({"mljetfake_core"}, extra=extra)
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_extra_with_missing_dependency_names_it_and_its_dependant() -> None:
+    with pytest.raises(RequirementsError, match="mljetfake-absent") as info:
+        pin((), extra=["mljetfake-core[slow]"])
+    assert "mljetfake-core" in str(info.value)
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_misspelt_extra_raises() -> None:
+    with pytest.raises(RequirementsError, match="fasst"):
+        pin((), extra=["mljetfake-core[fasst]"])
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_missing_base_dependency_raises() -> None:
+    with pytest.raises(RequirementsError, match=r"mljetfake-absent.*mljetfake-broken"):
+        pin({"mljetfake_broken"})
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_excluding_a_missing_dependency_skips_it() -> None:
+    pins = pin({"mljetfake_broken"}, exclude=["mljetfake_absent"])
+    assert pins == {"mljetfake-broken": "1.0"}
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_namespace_module_includes_every_distribution() -> None:
+    assert pin({"mljetfake_ns"}) == {"mljetfake-ns-a": "1.1", "mljetfake-ns-b": "1.2"}
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_inconsistent_environment_raises() -> None:
+    with pytest.raises(RequirementsError, match=r"mljetfake-dep>=9.*pip check"):
+        pin({"mljetfake_needy"})
+
+
+@pytest.mark.usefixtures("fake_env")
+def test_pin_drops_packaging_tools_unless_requested() -> None:
+    assert pin({"mljetfake_tooling"}) == {"mljetfake-tooling": "1.0"}
+    pins = pin({"mljetfake_tooling"}, extra=["pip"])
+    assert pins["pip"] == importlib.metadata.version("pip")
+    assert "setuptools" not in pins
+
+
+def test_pin_real_uvicorn_standard_extra() -> None:
+    # Whatever this environment holds, the result must be the honest one:
+    # every dependency of the extra pinned, or an error naming what is missing.
+    only_in_extra = [
+        req
+        for req in map(Requirement, importlib.metadata.requires("uvicorn") or [])
+        if req.marker is not None
+        and req.marker.evaluate({"extra": "standard"})
+        and not req.marker.evaluate({"extra": ""})
+    ]
+    assert only_in_extra
+    names = {canonicalize_name(req.name) for req in only_in_extra}
+    missing = set()
+    for name in names:
+        try:
+            importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.add(name)
+    assert not names & pin({"uvicorn"}).keys()
+    if missing:
+        with pytest.raises(RequirementsError) as info:
+            pin((), extra=["uvicorn[standard]"])
+        assert any(f"'{name}'" in str(info.value) for name in missing)
+    else:
+        assert names <= pin((), extra=["uvicorn[standard]"]).keys()
+
+
+def test_python_version_is_major_minor() -> None:
+    version = python_version()
+    assert re.fullmatch(r"3\.\d+", version)
+    assert sys.version.startswith(version + ".")
+
+
+def test_format_requirements() -> None:
+    text = format_requirements({"Scikit_Learn": "1.5.0", "numpy": "2.0.1"})
+    header, *lines = text.splitlines()
+    assert header.startswith("# ") and "MLJET" in header
+    assert "model's environment" in header
+    assert lines == ["numpy==2.0.1", "scikit-learn==1.5.0"]
+    assert text.endswith("\n")
+
+
+def test_formatted_pins_parse_as_exact_requirements() -> None:
+    pins = pin({"sklearn"})
+    lines = format_requirements(pins).splitlines()[1:]
+    parsed = {
+        Requirement(line).name: str(Requirement(line).specifier) for line in lines
+    }
+    assert parsed == {name: f"=={version}" for name, version in pins.items()}
