@@ -43,8 +43,7 @@ def check_package_name(name: str) -> None:
         )
     if name in RESERVED_NAMES:
         raise MljetError(
-            f"'{name}' would shadow a package the service needs; choose another "
-            "--name."
+            f"'{name}' would shadow a package the service needs; choose another --name."
         )
 
 
@@ -67,12 +66,24 @@ def model_answers(
     }
 
 
-def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
-    """Versions of the tools installed here; empty for those that are not."""
-    versions: dict[str, str] = {}
-    for name in names:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = ""
+def installed_versions(
+    names: tuple[str, ...], alternatives: tuple[tuple[str, ...], ...] = ()
+) -> dict[str, str]:
+    """Versions of the tools installed here; empty for those that are not.
+
+    Of each group of alternatives, the first installed one is taken, or the
+    first of the group when none is.
+    """
+    versions = {name: _version(name) for name in names}
+    for group in alternatives:
+        found = [name for name in group if _version(name)]
+        chosen = found[0] if found else group[0]
+        versions[chosen] = _version(chosen)
     return versions
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""

@@ -16,12 +16,14 @@ from ._errors import MljetError
 class Backend:
     name: str
     label: str
-    # Test-only distributions: the backend's in-process test client.
-    test_requirements: tuple[str, ...]
+    # Test-only distributions (the in-process test client); each entry lists
+    # alternatives, the first installed one wins.
+    test_requirements: tuple[tuple[str, ...], ...]
 
 
 BACKENDS: dict[str, Backend] = {
-    "fastapi": Backend("fastapi", "FastAPI on uvicorn", ("httpx",)),
+    # Recent Starlette test clients want httpx2, older ones httpx.
+    "fastapi": Backend("fastapi", "FastAPI on uvicorn", (("httpx2", "httpx"),)),
 }
 
 # Tools the generated project's README tells developers to run.

@@ -19,17 +19,23 @@ def parser() -> argparse.ArgumentParser:
         prog="mljet",
         description="Generate a web-service project that serves a trained model.",
     )
-    cli.add_argument("model_file", type=Path, help="the model, saved with joblib or pickle")
     cli.add_argument(
-        "--sample", type=Path, help="CSV or Parquet rows of the model's input, to type the API"
+        "model_file", type=Path, help="the model, saved with joblib or pickle"
+    )
+    cli.add_argument(
+        "--sample",
+        type=Path,
+        help="CSV or Parquet rows of the model's input, to type the API",
     )
     cli.add_argument("--backend", choices=sorted(BACKENDS), default="fastapi")
-    cli.add_argument("--name", help="package name of the service (default: from the file)")
+    cli.add_argument(
+        "--name", help="package name of the service (default: from the file)"
+    )
     cli.add_argument("--output", type=Path, help="project directory (default: ./NAME)")
     cli.add_argument(
         "--force",
         action="store_true",
-        help="write into a non-empty --output, overwriting the files the template renders",
+        help="write into a non-empty --output, replacing the files it renders",
     )
     cli.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES)
     cli.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)

@@ -19,12 +19,19 @@ from ._answers import (
     package_name_from,
 )
 from ._backends import DEV_TOOLS, backend_named
-from ._errors import HookError, MljetError
+from ._errors import HookError
 from ._families import family_of
 from ._formatting import format_project
 from ._golden import record_golden
 from ._loading import load_model_file
-from ._render import check_output, place, render, staging_directory, template_source
+from ._render import (
+    TemplateSource,
+    check_output,
+    place,
+    render,
+    staging_directory,
+    template_source,
+)
 from ._requirements import pin_requirements, project_modules, python_version
 from ._sample import check_model_accepts, infer_schema, read_sample
 
@@ -58,11 +65,13 @@ def cook(
     quiet: bool = False,
     max_instances: int = DEFAULT_MAX_INSTANCES,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    template: TemplateSource | None = None,
 ) -> Path:
     """Generate a web-service project for `model`; return its directory.
 
     `model` is a fitted model or the path of a joblib/pickle file; `sample`
-    is a DataFrame, an array, or a CSV/Parquet path typing the API. Raises
+    is a DataFrame, an array, or a CSV/Parquet path typing the API;
+    `template` overrides where the Copier template is read from. Raises
     MljetError (or its subclass HookError, after the project is placed)
     with a message for the user.
     """
@@ -84,12 +93,14 @@ def cook(
     if frame is not None:
         check_model_accepts(model, frame, info)
         kinds = sorted({f.kind for f in schema.features})
-        report.step(f"sample of {len(frame)} rows: features typed as {', '.join(kinds)}")
+        report.step(
+            f"sample of {len(frame)} rows: features typed as {', '.join(kinds)}"
+        )
     package = name or package_name_from(model_path.stem if model_path else "model")
     check_package_name(package)
     destination = Path(output) if output is not None else Path(package)
     check_output(destination, force)
-    source = template_source()
+    source = template or template_source()
 
     with staging_directory(destination) as staging:
         model_dir = staging / "src" / package / "model"
@@ -103,7 +114,9 @@ def cook(
         digest = hashlib.sha256((model_dir / filename).read_bytes()).hexdigest()
         answers: dict[str, Any] = {
             "model_file": str(model_path) if model_path else "(in memory)",
-            "sample_file": str(sample) if isinstance(sample, (str, os.PathLike)) else "",
+            "sample_file": str(sample)
+            if isinstance(sample, (str, os.PathLike))
+            else "",
             "backend": chosen_backend.name,
             "package_name": package,
             "max_instances": max_instances,
@@ -127,7 +140,7 @@ def cook(
             if name in {"scikit-learn", "numpy", "scipy", "joblib", "pandas"}
         }
         answers["dev_requirements"] = installed_versions(
-            DEV_TOOLS + chosen_backend.test_requirements
+            DEV_TOOLS, chosen_backend.test_requirements
         )
         render(staging, answers, source)
         report.step(
@@ -148,4 +161,3 @@ def cook(
         f"(start it with: cd {destination} && python -m {package})"
     )
     return destination
-

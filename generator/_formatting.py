@@ -13,7 +13,8 @@ def format_project(project: Path) -> int:
     import isort
 
     mode = black.Mode()
-    config = isort.Config(profile="black")
+    # The project's own pyproject.toml says which packages are first-party.
+    config = isort.Config(settings_path=str(project))
     changed = 0
     for path in sorted(project.rglob("*.py")):
         original = path.read_text()

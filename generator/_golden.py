@@ -20,12 +20,17 @@ from ._errors import MljetError
 
 
 def record_golden(
-    project: Path, package: str, methods: tuple[str, ...], examples: list[dict[str, Any]]
+    project: Path,
+    package: str,
+    methods: tuple[str, ...],
+    examples: list[dict[str, Any]],
 ) -> dict[str, list[Any]]:
     alias = f"_mljet_staged_{uuid.uuid4().hex}"
     package_dir = project / "src" / package
     spec = importlib.util.spec_from_file_location(
-        alias, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)]
+        alias,
+        package_dir / "__init__.py",
+        submodule_search_locations=[str(package_dir)],
     )
     if spec is None or spec.loader is None:
         raise MljetError(f"cannot import the rendered package from {package_dir}")

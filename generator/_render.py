@@ -79,7 +79,9 @@ def staging_directory(output: Path) -> Iterator[Path]:
 def check_output(output: Path, force: bool) -> None:
     """Refuse to write into a non-empty directory unless forced."""
     if output.exists() and not output.is_dir():
-        raise MljetError(f"{output} exists and is not a directory; choose another --output.")
+        raise MljetError(
+            f"{output} exists and is not a directory; choose another --output."
+        )
     if output.is_dir() and any(output.iterdir()) and not force:
         raise MljetError(
             f"{output} is not empty; MLJET will not write into it. Choose another "

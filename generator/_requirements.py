@@ -9,6 +9,7 @@ rather than emitting loose ranges that would let the service drift.
 from __future__ import annotations
 
 import ast
+import email.parser
 import importlib.metadata
 import sys
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -129,12 +130,16 @@ def pin_requirements(
     # Each entry is (distribution, extras requested, who asked for it).
     queue: list[tuple[NormalizedName, frozenset[str], str]] = []
 
-    owners = importlib.metadata.packages_distributions()
+    # One scan of sys.path, reading each distribution's headers once: the
+    # stdlib helpers re-parse whole METADATA files on every access, which
+    # costs over a second for a closure of a few dozen packages.
+    index = _installed()
+    owners = _owners(index.values())
     for module in sorted(set(modules)):
         top = module.partition(".")[0]
         if top in sys.stdlib_module_names:
             continue
-        dists = owners.get(top)
+        dists = sorted(owners.get(top, ()))
         if not dists:
             raise RequirementsError(
                 f"The service or the model imports the module '{top}', but no "
@@ -153,7 +158,7 @@ def pin_requirements(
         req = _parse(spec, "the extra requirements MLJET adds to the service")
         name = canonicalize_name(req.name)
         requested = frozenset(canonicalize_name(e) for e in req.extras)
-        _check_extras(name, requested)
+        _check_extras(_distribution(name, "the service", index), requested)
         direct.add(name)
         queue.append((name, requested, f"'{spec}'"))
 
@@ -170,22 +175,22 @@ def pin_requirements(
         new = ({""} | extras) - done
         if not new:
             continue
-        dist = _distribution(name, needed_by)
+        dist = _distribution(name, needed_by, index)
         done |= new
         # PyPI never serves local versions ("2.1+cu121"), so pin the public one.
-        versions[name] = (dist.version or "").partition("+")[0]
-        for line in dist.requires or ():
-            req = _parse(line, f"the metadata of {dist.metadata['Name']}")
+        versions[name] = dist.version.partition("+")[0]
+        for line in dist.requires:
+            req = _parse(line, f"the metadata of {dist.name}")
             if req.marker is not None and not any(
                 req.marker.evaluate({"extra": e}) for e in new
             ):
                 continue
-            wanted.append((req, dist.metadata["Name"]))
+            wanted.append((req, dist.name))
             queue.append(
                 (
                     canonicalize_name(req.name),
                     frozenset(canonicalize_name(e) for e in req.extras),
-                    f"{dist.metadata['Name']} (through its requirement `{line}`)",
+                    f"{dist.name} (through its requirement `{line}`)",
                 )
             )
 
@@ -206,10 +211,73 @@ def _parse(line: str, source: str) -> Requirement:
         ) from error
 
 
-def _distribution(name: str, needed_by: str) -> importlib.metadata.Distribution:
+@dataclass(frozen=True)
+class _Installed:
+    """The few facts about an installed distribution that pinning needs."""
+
+    name: str
+    version: str
+    requires: tuple[str, ...]
+    extras: tuple[str, ...]
+    dist: importlib.metadata.Distribution
+
+
+def _installed() -> dict[str, _Installed]:
+    index: dict[str, _Installed] = {}
+    parser = email.parser.HeaderParser()
+    for dist in importlib.metadata.distributions():
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+        headers = parser.parsestr(text.split("\n\n", 1)[0])
+        name = headers["Name"]
+        # The first on sys.path wins, as it does for imports.
+        if not name or canonicalize_name(name) in index:
+            continue
+        index[canonicalize_name(name)] = _Installed(
+            name=name,
+            version=headers["Version"] or "",
+            requires=tuple(headers.get_all("Requires-Dist") or ()),
+            extras=tuple(headers.get_all("Provides-Extra") or ()),
+            dist=dist,
+        )
+    return index
+
+
+def _owners(installed: Iterable[_Installed]) -> dict[str, set[str]]:
+    """Top-level import names mapped to the distributions that provide them."""
+    owners: dict[str, set[str]] = {}
+    for entry in installed:
+        for top in _top_level_names(entry.dist):
+            owners.setdefault(top, set()).add(entry.name)
+    return owners
+
+
+def _top_level_names(dist: importlib.metadata.Distribution) -> set[str]:
+    listed = dist.read_text("top_level.txt")
+    if listed:
+        return {line.strip() for line in listed.splitlines() if line.strip()}
+    # Wheels built by modern backends have no top_level.txt: read RECORD.
+    names: set[str] = set()
+    for line in (dist.read_text("RECORD") or "").splitlines():
+        first = line.split(",", 1)[0].split("/", 1)[0]
+        if (
+            not first
+            or first.startswith(".")
+            or first.endswith((".dist-info", ".data"))
+        ):
+            continue
+        if first.endswith(".pth") or first == "__pycache__":
+            continue
+        # "pkg", "module.py" and "ext.cpython-311-x86_64-linux-gnu.so" alike.
+        names.add(first.split(".", 1)[0])
+    return names
+
+
+def _distribution(
+    name: str, needed_by: str, index: Mapping[str, _Installed]
+) -> _Installed:
     try:
-        return importlib.metadata.distribution(name)
-    except importlib.metadata.PackageNotFoundError:
+        return index[canonicalize_name(name)]
+    except KeyError:
         raise RequirementsError(
             f"The distribution '{name}' is needed by {needed_by}, but it is not "
             f"installed in this environment ({sys.executable}). MLJET pins the "
@@ -219,9 +287,10 @@ def _distribution(name: str, needed_by: str) -> importlib.metadata.Distribution:
         ) from None
 
 
-def _check_extras(name: NormalizedName, extras: frozenset[str]) -> None:
+def _check_extras(dist: _Installed, extras: frozenset[str]) -> None:
     # A misspelt extra would silently drop its dependencies from the service.
-    provided = _distribution(name, "the service").metadata.get_all("Provides-Extra")
+    name = dist.name
+    provided = dist.extras
     if not provided:  # old metadata does not declare its extras
         return
     unknown = extras - {canonicalize_name(e) for e in provided}

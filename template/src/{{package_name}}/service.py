@@ -111,7 +111,9 @@ class PredictionService:
             # Input that fits the schema may still be refused by the model.
             message = str(error).splitlines()[0][:300] if str(error) else repr(error)
             return error_reply(
-                ClientError(422, "model_rejected_input", f"the model refused: {message}")
+                ClientError(
+                    422, "model_rejected_input", f"the model refused: {message}"
+                )
             )
         return json_reply(200, {"predictions": predictions})
 

@@ -58,6 +58,7 @@ def _log_level(raw: str) -> str:
     level = raw.strip().lower()
     if level not in {"critical", "error", "warning", "info", "debug"}:
         raise SettingsError(
-            f"LOG_LEVEL must be one of critical, error, warning, info, debug; got {raw!r}"
+            "LOG_LEVEL must be one of critical, error, warning, info, debug; "
+            f"got {raw!r}"
         )
     return level

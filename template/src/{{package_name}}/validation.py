@@ -119,7 +119,7 @@ def _columns(instances: list[Any], names: list[str]) -> dict[str, list[Any]]:
     if all(type(i) is dict and i.keys() == expected for i in instances):
         return {name: [i[name] for i in instances] for name in names}
     if all(type(i) is list and len(i) == len(names) for i in instances):
-        return dict(zip(names, map(list, zip(*instances)), strict=True))
+        return dict(zip(names, map(list, zip(*instances, strict=True)), strict=True))
     problems = [p for n, i in enumerate(instances) for p in _shape(n, i, names)]
     if problems:
         raise invalid_instances(problems, len(instances))
@@ -185,7 +185,9 @@ def _values_ok(feature: FeatureSpec, types: set[type], values: Sequence[Any]) ->
     return True
 
 
-def _value_problem(feature: FeatureSpec, allowed: frozenset[type], value: Any) -> str | None:
+def _value_problem(
+    feature: FeatureSpec, allowed: frozenset[type], value: Any
+) -> str | None:
     if value is None:
         if feature.nullable:
             return None

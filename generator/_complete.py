@@ -1,0 +1,85 @@
+"""Finishing a project that plain `copier copy` started.
+
+Copier asked for the model file and the backend and rendered a skeleton;
+its task then runs this, in the model's Python, to introspect the model and
+render the full project over the skeleton through the same `cook` as the
+generator, from the same template at the same commit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._cook import cook
+from ._errors import MljetError
+from ._render import TemplateSource
+
+
+def complete(
+    destination: Path, destination_argument: str, template_commit: str
+) -> Path:
+    answers = _answers(destination)
+    origins = _origins(destination, destination_argument)
+    model_file = _locate(answers["model_file"], origins, "model file")
+    sample = answers.get("sample_file") or None
+    return cook(
+        model_file,
+        sample=None if sample is None else _locate(sample, origins, "sample file"),
+        backend=answers.get("backend", "fastapi"),
+        name=answers.get("package_name"),
+        output=destination,
+        force=True,
+        template=TemplateSource(
+            Path(answers["_src_path"]), template_commit or answers.get("_commit")
+        ),
+    )
+
+
+def _answers(destination: Path) -> dict[str, Any]:
+    path = destination / ".copier-answers.yml"
+    try:
+        answers = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise MljetError(f"cannot read Copier's answers in {path}: {error}") from None
+    if not isinstance(answers, dict) or "model_file" not in answers:
+        raise MljetError(f"{path} does not hold the answers of an MLJET template.")
+    return answers
+
+
+def _origins(destination: Path, destination_argument: str) -> list[Path]:
+    """Where `copier copy` may have been started: relative paths start there.
+
+    Copier runs its tasks inside the new project, so the directory the user
+    typed the command in is recovered from the destination as typed, or
+    from PWD, which the shell set when Copier started.
+    """
+    origins: list[Path] = []
+    typed = Path(destination_argument)
+    if destination_argument and not typed.is_absolute() and ".." not in typed.parts:
+        origin = destination.resolve()
+        for _ in typed.parts:
+            origin = origin.parent
+        origins.append(origin)
+    pwd = os.environ.get("PWD")
+    if pwd and Path(pwd).is_absolute():
+        origins.append(Path(pwd))
+    return origins
+
+
+def _locate(given: str, origins: Sequence[Path], what: str) -> Path:
+    path = Path(given).expanduser()
+    if path.is_absolute():
+        return path
+    for origin in origins:
+        if (origin / path).exists():
+            return origin / path
+    looked = ", ".join(str(o) for o in origins) or "nowhere"
+    raise MljetError(
+        f"The {what} '{given}' was not found relative to the directory copier was "
+        f"started in (looked in: {looked}). Give its absolute path."
+    )
