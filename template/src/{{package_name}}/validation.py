@@ -50,10 +50,9 @@ class Batch:
 def parse_batch(body: bytes, spec: ServiceSpec, max_instances: int) -> Batch:
     """Parse and validate a `{"instances": [...]}` body."""
     instances = _instances(_json(body), max_instances)
-    columns = _columns(instances, spec.feature_names)
-    problems: list[Problem] = []
+    columns, positions, problems = _columns(instances, spec.feature_names)
     for feature in spec.features:
-        problems.extend(_column_problems(feature, columns[feature.name]))
+        problems.extend(_column_problems(feature, columns[feature.name], positions))
     if problems:
         problems.sort(key=lambda p: (p.instance or 0, p.field or ""))
         raise invalid_instances(problems, len(instances))
@@ -113,21 +112,37 @@ def _instances(payload: Any, max_instances: int) -> list[Any]:
     return instances
 
 
-def _columns(instances: list[Any], names: list[str]) -> dict[str, list[Any]]:
-    """Transpose instances into columns, or report malformed instances."""
+Columns = dict[str, list[Any]]
+
+
+def _columns(
+    instances: list[Any], names: list[str]
+) -> tuple[Columns, list[int] | None, list[Problem]]:
+    """Transpose instances into columns, reporting malformed instances.
+
+    Returns the columns of the well-formed instances, their positions in the
+    request (None when all are well-formed, in order) and the problems.
+    """
     expected = frozenset(names)
     if all(type(i) is dict and i.keys() == expected for i in instances):
-        return {name: [i[name] for i in instances] for name in names}
+        return {name: [i[name] for i in instances] for name in names}, None, []
     if all(type(i) is list and len(i) == len(names) for i in instances):
-        return dict(zip(names, map(list, zip(*instances, strict=True)), strict=True))
-    problems = [p for n, i in enumerate(instances) for p in _shape(n, i, names)]
-    if problems:
-        raise invalid_instances(problems, len(instances))
-    # A valid mix of objects and arrays: the rare slow path.
-    return {
-        name: [i[name] if type(i) is dict else i[k] for i in instances]
+        columns = map(list, zip(*instances, strict=True))
+        return dict(zip(names, columns, strict=True)), None, []
+    # The rare slow path: a mix of forms, or malformed instances.
+    problems: list[Problem] = []
+    positions: list[int] = []
+    for position, instance in enumerate(instances):
+        found = _shape(position, instance, names)
+        problems.extend(found)
+        if not found:
+            positions.append(position)
+    kept = [instances[p] for p in positions]
+    columns = {
+        name: [i[name] if type(i) is dict else i[k] for i in kept]
         for k, name in enumerate(names)
     }
+    return columns, positions, problems
 
 
 def _shape(position: int, instance: Any, names: list[str]) -> list[Problem]:
@@ -156,14 +171,16 @@ def _shape(position: int, instance: Any, names: list[str]) -> list[Problem]:
     ]
 
 
-def _column_problems(feature: FeatureSpec, values: Sequence[Any]) -> list[Problem]:
+def _column_problems(
+    feature: FeatureSpec, values: Sequence[Any], positions: list[int] | None
+) -> list[Problem]:
     allowed = _allowed_types(feature)
     types = set(map(type, values))
     if types <= allowed and _values_ok(feature, types, values):
         return []
     return [
-        Problem(message, position, feature.name)
-        for position, value in enumerate(values)
+        Problem(message, index if positions is None else positions[index], feature.name)
+        for index, value in enumerate(values)
         if (message := _value_problem(feature, allowed, value)) is not None
     ]
 

@@ -1,0 +1,88 @@
+"""Small, deterministic models and samples the tests generate services for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+
+@dataclass(frozen=True)
+class Case:
+    """A fitted model, the sample it is served with, and its raw input rows."""
+
+    name: str
+    model: Any
+    sample: pd.DataFrame | None
+    inputs: pd.DataFrame | np.ndarray
+
+
+def binary_forest() -> Case:
+    """A forest fitted on a named DataFrame of floats; served with a sample."""
+    x, y = make_classification(n_samples=300, n_features=6, random_state=0)
+    frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(6)])
+    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(frame, y)
+    return Case("binary_forest", model, frame.head(60), frame.head(60))
+
+
+def multiclass_array() -> Case:
+    """A scaled logistic regression fitted on an unnamed array; no sample."""
+    x, y = make_classification(
+        n_samples=300, n_features=4, n_informative=3, n_redundant=0,
+        n_classes=3, random_state=1,
+    )  # fmt: skip
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(x, y)
+    return Case("multiclass_array", model, None, x[:40])
+
+
+def mixed_pipeline() -> Case:
+    """Imputation and one-hot encoding over float, int, bool and text columns."""
+    rng = np.random.default_rng(2)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "income": rng.normal(50_000, 12_000, n).round(2),
+            "age": rng.integers(18, 80, n),
+            "member": rng.random(n) < 0.4,
+            "plan": rng.choice(["basic", "gold", "silver"], n),
+        }
+    )
+    frame.loc[rng.random(n) < 0.1, "income"] = np.nan
+    target = (
+        frame["income"].fillna(50_000) / 1000
+        + frame["age"] * 0.5
+        + frame["member"] * 3.0
+        + frame["plan"].map({"basic": 0.0, "gold": 5.0, "silver": 2.0})
+    )
+    preprocess = ColumnTransformer(
+        [
+            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()),
+             ["income", "age"]),
+            ("member", "passthrough", ["member"]),
+            ("plan", OneHotEncoder(handle_unknown="ignore"), ["plan"]),
+        ]
+    )  # fmt: skip
+    model = Pipeline([("preprocess", preprocess), ("ridge", Ridge())]).fit(
+        frame, target
+    )
+    return Case("mixed_pipeline", model, frame.head(80), frame.head(80))
+
+
+def records(inputs: pd.DataFrame | np.ndarray, names: list[str]) -> list[Any]:
+    """Rows as JSON-ready instances: objects for frames, arrays otherwise."""
+    if isinstance(inputs, pd.DataFrame):
+        rows = inputs.astype(object).where(inputs.notna(), None)
+        return [
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in rows.to_dict(orient="records")
+        ]
+    return [[float(v) for v in row] for row in inputs]

@@ -1,0 +1,214 @@
+"""Generated services over a real socket: every route of docs/api.md, every
+error, and predictions equal to the model's own, in this process."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import models
+import numpy as np
+import pytest
+from openapi_spec_validator import validate
+from servers import Server, serve
+
+CASES = ["binary_forest", "multiclass_array", "mixed_pipeline"]
+
+
+@pytest.fixture(scope="module", params=CASES)
+def running(
+    request: pytest.FixtureRequest, services: dict[str, Path]
+) -> Iterator[tuple[Server, models.Case, Path]]:
+    case: models.Case = request.getfixturevalue(
+        {
+            "binary_forest": "binary_case",
+            "multiclass_array": "multiclass_case",
+            "mixed_pipeline": "mixed_case",
+        }[request.param]
+    )
+    project = services[case.name]
+    limits = {"MAX_INSTANCES": "100", "MAX_BODY_BYTES": "200000"}
+    with serve(case.name, pythonpath=project / "src", env=limits) as server:
+        yield server, case, project
+
+
+def feature_names(server: Server) -> list[str]:
+    return [f["name"] for f in server.call("GET", "/metadata").json()["features"]]
+
+
+def good_instance(server: Server, case: models.Case) -> Any:
+    return models.records(case.inputs[:1], feature_names(server))[0]
+
+
+def test_predictions_equal_the_model_in_this_process(
+    running: tuple[Server, models.Case, Path],
+) -> None:
+    server, case, _ = running
+    instances = models.records(case.inputs, feature_names(server))
+    answer = server.post("/predict", {"instances": instances})
+    assert answer.status == 200, answer.body
+    expected = np.asarray(case.model.predict(case.inputs)).tolist()
+    assert answer.json()["predictions"] == expected
+
+
+def test_probabilities_are_labelled_by_class_and_equal_the_model(
+    running: tuple[Server, models.Case, Path],
+) -> None:
+    server, case, _ = running
+    if not hasattr(case.model, "predict_proba"):
+        assert server.post("/predict_proba", {"instances": []}).status == 404
+        return
+    instances = models.records(case.inputs, feature_names(server))
+    answer = server.post("/predict_proba", {"instances": instances})
+    assert answer.status == 200, answer.body
+    labels = [str(c) for c in case.model.classes_]
+    expected = [
+        dict(zip(labels, row, strict=True))
+        for row in case.model.predict_proba(case.inputs).tolist()
+    ]
+    assert answer.json()["predictions"] == expected
+
+
+def test_health_ready_metadata(running: tuple[Server, models.Case, Path]) -> None:
+    server, case, project = running
+    assert server.call("GET", "/health").json() == {"status": "ok"}
+    assert server.call("GET", "/ready").json() == {"status": "ready"}
+    metadata = server.call("GET", "/metadata").json()
+    model_file = next((project / "src" / case.name / "model").glob("model.*"))
+    assert (
+        metadata["model"]["sha256"]
+        == hashlib.sha256(model_file.read_bytes()).hexdigest()
+    )
+    assert metadata["model"]["class"].endswith(type(case.model).__name__)
+    assert metadata["libraries"]["scikit-learn"]
+    assert metadata["template_version"] not in ("", "unversioned")
+    if case.sample is not None:
+        assert feature_names(server) == list(case.sample.columns)
+
+
+def test_openapi_is_valid_and_typed_per_feature(
+    running: tuple[Server, models.Case, Path],
+) -> None:
+    server, case, _ = running
+    document = server.call("GET", "/openapi.json").json()
+    validate(document)
+    properties = document["components"]["schemas"]["Instance"]["properties"]
+    assert list(properties) == feature_names(server)
+    if case.name == "mixed_pipeline":
+        assert properties["income"] == {"type": "number", "nullable": True}
+        assert properties["age"] == {"type": "integer"}
+        assert properties["member"] == {"type": "boolean"}
+        assert properties["plan"]["enum"] == ["basic", "gold", "silver"]
+    example = document["paths"]["/predict"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["example"]
+    assert server.post("/predict", example).status == 200
+
+
+def test_docs_render_from_the_service_itself(
+    running: tuple[Server, models.Case, Path],
+) -> None:
+    server, _, _ = running
+    page = server.call("GET", "/docs")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js"):
+        assert f"/docs/{asset}".encode() in page.body
+        assert server.call("GET", f"/docs/{asset}").status == 200
+    assert server.call("GET", "/docs/../../etc/passwd").status == 404
+
+
+def error_of(answer: Any) -> tuple[int, str]:
+    return answer.status, answer.json()["error"]["code"]
+
+
+def details(answer: Any) -> list[tuple[int | None, str | None]]:
+    return [
+        (d.get("instance"), d.get("field")) for d in answer.json()["error"]["details"]
+    ]
+
+
+def test_every_client_mistake_is_a_4xx_and_the_server_keeps_serving(
+    running: tuple[Server, models.Case, Path],
+) -> None:
+    server, case, _ = running
+    good = {"instances": [good_instance(server, case)]}
+    json_type = {"Content-Type": "application/json"}
+    cases: list[tuple[bytes, dict[str, str], tuple[int, str]]] = [
+        (b"{not json", json_type, (400, "invalid_json")),
+        (b"", json_type, (400, "invalid_json")),
+        (b"[]", json_type, (422, "invalid_body")),
+        (b'{"instances": {}}', json_type, (422, "invalid_body")),
+        (b'{"instances": [], "extra": 1}', json_type, (422, "invalid_body")),
+        (b'{"instances": []}', json_type, (422, "empty_batch")),
+        (b'{"instances": [1, "x", null]}', json_type, (422, "invalid_instances")),
+        (
+            json.dumps(good).encode(),
+            {"Content-Type": "text/plain"},
+            (415, "unsupported_media_type"),
+        ),
+        (
+            json.dumps({"instances": good["instances"] * 101}).encode(),
+            json_type,
+            (413, "too_many_instances"),
+        ),
+        (b" " * 200_001, json_type, (413, "body_too_large")),
+    ]
+    for body, headers, expected in cases:
+        assert error_of(server.call("POST", "/predict", body, headers)) == expected, (
+            body[:40]
+        )
+        assert server.post("/predict", good).status == 200
+    assert error_of(server.call("GET", "/nowhere")) == (404, "not_found")
+    assert error_of(server.call("DELETE", "/predict")) == (405, "method_not_allowed")
+    assert server.process.poll() is None
+
+
+def test_field_problems_name_instance_and_field(
+    running: tuple[Server, models.Case, Path],
+) -> None:
+    server, case, _ = running
+    names = feature_names(server)
+    good = models.records(case.inputs[:1], names)[0]
+    as_object = dict(zip(names, good, strict=True)) if isinstance(good, list) else good
+    missing = {k: v for k, v in as_object.items() if k != names[0]}
+    unknown = {**as_object, "bogus": 1}
+    wrong_type = {**as_object, names[1]: "not a number"}
+    null = {**as_object, names[1]: None}
+    short_array = list(as_object.values())[:-1]
+    answer = server.post(
+        "/predict",
+        {"instances": [as_object, missing, unknown, wrong_type, null, short_array]},
+    )
+    assert answer.status == 422
+    expected = [(1, names[0]), (2, "bogus"), (3, names[1]), (4, names[1]), (5, None)]
+    assert details(answer) == expected
+
+
+def test_categories_and_nulls_follow_the_sample(
+    services: dict[str, Path], mixed_case: models.Case
+) -> None:
+    project = services["mixed_pipeline"]
+    with serve("mixed_pipeline", pythonpath=project / "src") as server:
+        base = models.records(mixed_case.inputs[:1], feature_names(server))[0]
+        ok = server.post("/predict", {"instances": [{**base, "income": None}]})
+        assert ok.status == 200
+        bad = server.post(
+            "/predict",
+            {
+                "instances": [
+                    {**base, "plan": "platinum"},
+                    {**base, "member": 1},
+                    {**base, "age": 2.5},
+                ]
+            },
+        )
+        assert bad.status == 422
+        assert details(bad) == [(0, "plan"), (1, "member"), (2, "age")]
+        assert "unknown category" in bad.json()["error"]["details"][0]["message"]
+        expected = mixed_case.model.predict(
+            mixed_case.inputs.head(1).assign(income=np.nan)
+        )
+        assert ok.json()["predictions"] == expected.tolist()
