@@ -35,7 +35,7 @@ def complete(
         output=destination,
         force=True,
         template=TemplateSource(
-            Path(answers["_src_path"]), template_commit or answers.get("_commit")
+            str(answers["_src_path"]), template_commit or answers.get("_commit")
         ),
     )
 

@@ -24,6 +24,7 @@ from ._families import family_of
 from ._formatting import format_project
 from ._golden import record_golden
 from ._loading import load_model_file
+from ._model_info import ModelInfo
 from ._render import (
     TemplateSource,
     check_output,
@@ -36,6 +37,8 @@ from ._requirements import pin_requirements, project_modules, python_version
 from ._sample import check_model_accepts, infer_schema, read_sample
 
 ModelSource = Any  # a fitted model object, or the path of a model file
+# Libraries reported by /metadata, when the service pins them.
+MODEL_LIBRARIES = frozenset({"scikit-learn", "numpy", "scipy", "joblib", "pandas"})
 
 
 class Reporter:
@@ -126,38 +129,61 @@ def cook(
         }
         report.step(f"rendering the {chosen_backend.label} service '{package}'")
         render(staging, answers, source)
+        failure = _run_hooks(staging, package, info, answers, source, report)
+        place(staging, destination)
+
+    if failure is not None:
+        raise HookError(failure.hook, failure.reason, destination)
+    report.step(
+        f"done in {report.elapsed:.1f} s: {destination} "
+        f"(start it with: cd {destination} && python -m {package})"
+    )
+    return destination
+
+
+def _run_hooks(
+    project: Path,
+    package: str,
+    info: ModelInfo,
+    answers: dict[str, Any],
+    source: TemplateSource,
+    report: Reporter,
+) -> HookError | None:
+    """The post-generation hooks, on the rendered project; the first failure.
+
+    Golden values and pins become answers, so the project is rendered once
+    more with them before formatting.
+    """
+    hook = "golden"
+    try:
         answers["golden"] = record_golden(
-            staging, package, info.methods, answers["examples"]
+            project, package, info.methods, answers["examples"]
         )
+        hook = "requirements"
         pins = pin_requirements(
-            project_modules(staging) | info.modules, exclude=("pip", "setuptools")
+            project_modules(project) | info.modules, exclude=("pip", "setuptools")
         )
         answers["requirements"] = pins.versions
         answers["direct_requirements"] = list(pins.direct)
         answers["libraries"] = {
             name: pins.versions[name]
             for name in pins.versions
-            if name in {"scikit-learn", "numpy", "scipy", "joblib", "pandas"}
+            if name in MODEL_LIBRARIES
         }
         answers["dev_requirements"] = installed_versions(
-            DEV_TOOLS, chosen_backend.test_requirements
+            DEV_TOOLS, backend_named(answers["backend"]).test_requirements
         )
-        render(staging, answers, source)
+        hook = "render"
+        render(project, answers, source)
         report.step(
             f"requirements: {len(pins.versions)} pinned for Python {python_version()}"
         )
-        hook_failure: HookError | None = None
-        try:
-            changed = format_project(staging)
-            report.step(f"formatted with isort and black ({changed} files changed)")
-        except HookError as error:
-            hook_failure = error
-        place(staging, destination)
-
-    if hook_failure is not None:
-        raise HookError(hook_failure.hook, hook_failure.reason, destination)
-    report.step(
-        f"done in {report.elapsed:.1f} s: {destination} "
-        f"(start it with: cd {destination} && python -m {package})"
-    )
-    return destination
+        hook = "format"
+        changed = format_project(project)
+        report.step(f"formatted with isort and black ({changed} files changed)")
+    except HookError as error:
+        return error
+    except Exception as error:
+        # The model's own code runs in the golden hook: anything may escape.
+        return HookError(hook, f"{type(error).__name__}: {error}")
+    return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,16 +45,13 @@ def load_model_file(path: Path) -> LoadedModel:
             "function that cannot be found; if it was defined in your training "
             "script (__main__), move it into an importable module."
         ) from None
-    except (pickle.UnpicklingError, EOFError, ValueError, KeyError, TypeError) as error:
+    except Exception as error:
+        # Unpickling garbage fails in many ways (UnpicklingError, EOFError,
+        # IndexError, ...): all of them mean the same to the user.
         raise MljetError(
             f"{path} is not a model file that joblib or pickle can read "
             f"({type(error).__name__}: {error}). Save the model with "
             "joblib.dump(model, 'model.joblib') or pickle.dump."
-        ) from None
-    except Exception as error:
-        raise MljetError(
-            f"{path} could not be loaded ({type(error).__name__}: {error}). "
-            "Save the model with joblib.dump(model, 'model.joblib') or pickle.dump."
         ) from None
     serializer = "joblib" if path.suffix.lower() in JOBLIB_SUFFIXES else "pickle"
     return LoadedModel(model, path, serializer)

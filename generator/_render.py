@@ -21,25 +21,30 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 class TemplateSource:
     """Where Copier reads the template from, and at which git ref."""
 
-    path: Path
+    # A string, not a Path: it may be a git URL.
+    path: str
     vcs_ref: str | None
 
 
 def template_source() -> TemplateSource:
     """The template beside this package: the checkout, else the bundled copy.
 
-    `MLJET_TEMPLATE` points elsewhere (a git URL or path). A git checkout is
-    rendered at HEAD so that `_commit` lands in the answers and `copier
-    update` can follow the template later.
+    `MLJET_TEMPLATE` (a git URL or path) and `MLJET_TEMPLATE_REF` point
+    elsewhere. A git checkout is rendered at HEAD so that `_commit` lands in
+    the answers and `copier update` can follow the template later.
     """
     override = os.environ.get("MLJET_TEMPLATE")
     if override:
-        return TemplateSource(Path(override), None)
+        return TemplateSource(override, os.environ.get("MLJET_TEMPLATE_REF"))
     checkout = PACKAGE_DIR.parent
     if (checkout / "copier.yml").is_file() and (checkout / "template").is_dir():
         has_git = (checkout / ".git").exists()
-        return TemplateSource(checkout, "HEAD" if has_git else None)
-    return TemplateSource(PACKAGE_DIR / "_bundled", None)
+        return TemplateSource(str(checkout), "HEAD" if has_git else None)
+    from . import __version__
+    from ._bundled import bundled_template
+
+    repository, tag = bundled_template(__version__)
+    return TemplateSource(str(repository), tag)
 
 
 def render(destination: Path, answers: dict[str, Any], source: TemplateSource) -> None:

@@ -1,0 +1,154 @@
+"""`python -m generator`: what it prints, what it writes, and how it fails."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import yaml
+from cli import run_generator
+from sklearn.cluster import KMeans
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".mljet-" in p.name)
+
+
+def test_generates_a_project_step_by_step(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    model, sample = binary_files
+    result = run_generator(model, "--sample", sample, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert all(line.startswith("mljet: ") for line in lines)
+    assert any("RandomForestClassifier" in line for line in lines)
+    assert "done in" in lines[-1]
+    project = tmp_path / "forest_service"
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["package_name"] == "forest_service"
+    assert [f["name"] for f in answers["features"]] == [f"x{i}" for i in range(6)]
+    assert answers["requirements"]["scikit-learn"]
+    assert set(answers["golden"]) == {"predict", "predict_proba"}
+    assert (
+        project / "src/forest_service/model/model.joblib"
+    ).read_bytes() == model.read_bytes()
+    assert leftovers(tmp_path) == []
+
+
+def test_quiet_prints_nothing(tmp_path: Path, binary_files: tuple[Path, Path]) -> None:
+    result = run_generator(binary_files[0], "--quiet", "--name", "q", cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_a_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
+    result = run_generator("absent.joblib", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "mljet: error: The model file absent.joblib does not exist."
+    )
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_non_empty_output_is_refused_and_left_untouched(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    output = tmp_path / "mine"
+    output.mkdir()
+    (output / "notes.txt").write_text("my work")
+    result = run_generator(binary_files[0], "--output", output, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "not empty" in result.stderr and "--force" in result.stderr
+    assert sorted(p.name for p in output.iterdir()) == ["notes.txt"]
+    assert (output / "notes.txt").read_text() == "my work"
+    assert leftovers(tmp_path) == []
+
+
+def test_force_writes_the_project_and_keeps_other_files(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    output = tmp_path / "mine"
+    output.mkdir()
+    (output / "notes.txt").write_text("my work")
+    result = run_generator(
+        binary_files[0], "--output", output, "--name", "svc", "--force", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert (output / "notes.txt").read_text() == "my work"
+    assert (output / "src/svc/app.py").is_file()
+
+
+def test_an_invalid_name_is_refused_before_anything_is_written(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    result = run_generator(binary_files[0], "--name", "My-Service", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "not a valid package name" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unsupported_estimator_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "clusters.pkl"
+    x = np.random.default_rng(0).normal(size=(30, 2))
+    path.write_bytes(pickle.dumps(KMeans(n_clusters=2, n_init=1).fit(x)))
+    result = run_generator(path, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "KMeans is neither a classifier nor a regressor" in result.stderr
+    assert "Supported: scikit-learn classifiers and regressors" in result.stderr
+
+
+def test_a_sample_that_does_not_fit_the_model_is_explained(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    sample = pd.read_csv(binary_files[1]).rename(columns={"x0": "age"})
+    sample.to_csv(tmp_path / "wrong.csv", index=False)
+    result = run_generator(
+        binary_files[0], "--sample", tmp_path / "wrong.csv", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "x0" in result.stderr and "age" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wrong.csv"]
+
+
+def test_unknown_backend_is_a_usage_error(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    result = run_generator(binary_files[0], "--backend", "django", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice: 'django'" in result.stderr
+
+
+def test_a_failing_hook_says_which_and_leaves_the_project(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    template = tmp_path / "broken-template"
+    template.mkdir()
+    for part in ("copier.yml", "template", "hooks"):
+        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copyfile
+        copy(REPO / part, template / part)
+    validation = template / "template/src/{{package_name}}/validation.py"
+    validation.write_text(validation.read_text() + "\ndef broken(:\n")
+    env = {**os.environ, "MLJET_TEMPLATE": str(template)}
+    result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
+    assert result.returncode == 3
+    assert "post-generation hook 'golden' failed" in result.stderr
+    assert "left in svc" in result.stderr
+    assert (tmp_path / "svc/src/svc/app.py").is_file()
+    assert leftovers(tmp_path) == []
+
+
+def test_the_model_file_is_copied_not_moved(tmp_path: Path, binary_case) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "m.pkl"
+    joblib.dump(binary_case.model, path)
+    before = path.read_bytes()
+    assert run_generator(path, "--quiet", cwd=tmp_path).returncode == 0
+    assert path.read_bytes() == before
+    assert (tmp_path / "m_service/src/m_service/model/model.pkl").read_bytes() == before
