@@ -9,6 +9,7 @@ generator, from the same template at the same commit.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,25 @@ def complete(
         name=answers.get("package_name"),
         output=destination,
         force=True,
-        template=TemplateSource(
-            str(answers["_src_path"]), template_commit or answers.get("_commit")
-        ),
+        template=_template(str(answers["_src_path"]), template_commit),
     )
+
+
+def _template(source: str, commit: str) -> TemplateSource:
+    """The template Copier just rendered, at the very commit it used.
+
+    Copier renders a dirty local checkout from a temporary commit that only
+    exists in its own clone; then the working tree at HEAD is the same thing.
+    """
+    if commit and Path(source, ".git").exists():
+        known = subprocess.run(
+            ["git", "-C", source, "cat-file", "-e", f"{commit}^{{commit}}"],
+            capture_output=True,
+            check=False,
+        )
+        if known.returncode != 0:
+            return TemplateSource(source, "HEAD")
+    return TemplateSource(source, commit or None)
 
 
 def _answers(destination: Path) -> dict[str, Any]:

@@ -74,3 +74,42 @@ def services(
         )
         for case in (binary_case, multiclass_case, mixed_case)
     }
+
+
+def git(repository: Path, *args: str) -> str:
+    import subprocess
+
+    identity = {
+        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }  # fmt: skip
+    return subprocess.run(
+        ["git", "-C", str(repository), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **identity},
+    ).stdout
+
+
+@pytest.fixture
+def template_repo(tmp_path: Path) -> Path:
+    """A clean git copy of this repository's current files, tagged v1.0.0.
+
+    Tests render from it rather than from the checkout, whose uncommitted
+    changes Copier would turn into commits of its own.
+    """
+    import shutil
+
+    copy = tmp_path / "template-repo"
+    listed = git(REPO, "ls-files", "--cached", "--others", "--exclude-standard")
+    for relative in listed.splitlines():
+        source = REPO / relative
+        if source.is_file():
+            (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / relative)
+    git(copy, "init", "--quiet")
+    git(copy, "add", "--all")
+    git(copy, "commit", "--quiet", "-m", "template")
+    git(copy, "tag", "v1.0.0")
+    return copy

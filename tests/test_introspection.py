@@ -70,7 +70,7 @@ def test_unfitted_model_is_refused() -> None:
 
 def test_a_clusterer_is_refused_naming_what_is_supported() -> None:
     with pytest.raises(
-        MljetError, match="neither a classifier nor a regressor.*Pipeline"
+        MljetError, match=r"neither a classifier nor a regressor.*Pipeline"
     ):
         introspect(KMeans(n_clusters=2, n_init=1).fit(X))
 

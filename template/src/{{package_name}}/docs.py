@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import string
 from pathlib import Path
 
 from swagger_ui_bundle import swagger_ui_path
@@ -13,11 +15,11 @@ ASSET_TYPES = {
     "favicon-32x32.png": "image/png",
 }
 
-PAGE = """<!DOCTYPE html>
+PAGE = string.Template("""<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <title>{title} - API docs</title>
+  <title>$title - API docs</title>
   <link rel="stylesheet" href="/docs/swagger-ui.css">
   <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
 </head>
@@ -26,21 +28,21 @@ PAGE = """<!DOCTYPE html>
   <script src="/docs/swagger-ui-bundle.js"></script>
   <script src="/docs/swagger-ui-standalone-preset.js"></script>
   <script>
-    window.ui = SwaggerUIBundle({{
+    window.ui = SwaggerUIBundle({
       url: "/openapi.json",
       dom_id: "#swagger-ui",
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
       layout: "StandaloneLayout",
       validatorUrl: null
-    }});
+    });
   </script>
 </body>
 </html>
-"""
+""")
 
 
 def docs_page(title: str) -> bytes:
-    return PAGE.format(title=title).encode()
+    return PAGE.substitute(title=html.escape(title)).encode()
 
 
 def docs_asset(name: str) -> tuple[bytes, str] | None:

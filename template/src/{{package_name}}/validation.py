@@ -127,8 +127,8 @@ def _columns(
     if all(type(i) is dict and i.keys() == expected for i in instances):
         return {name: [i[name] for i in instances] for name in names}, None, []
     if all(type(i) is list and len(i) == len(names) for i in instances):
-        columns = map(list, zip(*instances, strict=True))
-        return dict(zip(names, columns, strict=True)), None, []
+        transposed = map(list, zip(*instances, strict=True))
+        return dict(zip(names, transposed, strict=True)), None, []
     # The rare slow path: a mix of forms, or malformed instances.
     problems: list[Problem] = []
     positions: list[int] = []
