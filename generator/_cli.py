@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES)
     cli.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
-    cli.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli
 

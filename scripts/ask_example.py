@@ -19,7 +19,12 @@ while True:
             sys.exit("the service did not become ready within 60 s")
         time.sleep(0.2)
 
-flower = {"sepal_length": 6.1, "sepal_width": 2.8, "petal_length": 4.7, "petal_width": 1.2}
+flower = {
+    "sepal_length": 6.1,
+    "sepal_width": 2.8,
+    "petal_length": 4.7,
+    "petal_width": 1.2,
+}
 body = json.dumps({"instances": [flower]}).encode()
 for route in ("predict", "predict_proba"):
     request = urllib.request.Request(
@@ -27,5 +32,6 @@ for route in ("predict", "predict_proba"):
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         answer = response.read().decode()
-    print(f"curl -s {base}/{route} -H 'Content-Type: application/json' -d '{body.decode()}'")
+    header = "Content-Type: application/json"
+    print(f"curl -s {base}/{route} -H '{header}' -d '{body.decode()}'")
     print(f"  -> {answer}")

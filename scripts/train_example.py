@@ -11,7 +11,9 @@ from sklearn.ensemble import RandomForestClassifier
 
 work = Path(sys.argv[1])
 iris = load_iris(as_frame=True)
-features = iris.data.rename(columns=lambda name: name.replace(" (cm)", "").replace(" ", "_"))
+features = iris.data.rename(
+    columns=lambda name: name.replace(" (cm)", "").replace(" ", "_")
+)
 species = iris.target.map(dict(enumerate(iris.target_names)))
 model = RandomForestClassifier(n_estimators=50, random_state=0).fit(features, species)
 joblib.dump(model, work / "iris.joblib")

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import joblib
-import models
 import pytest
+
+import models
 
 REPO = Path(__file__).resolve().parents[1]
 

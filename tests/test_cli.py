@@ -11,8 +11,9 @@ import joblib
 import numpy as np
 import pandas as pd
 import yaml
-from cli import run_generator
 from sklearn.cluster import KMeans
+
+from cli import run_generator
 
 REPO = Path(__file__).resolve().parents[1]
 

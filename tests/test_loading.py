@@ -6,9 +6,9 @@ import pickle
 from pathlib import Path
 
 import joblib
-import models
 import pytest
 
+import models
 from generator import MljetError
 from generator._loading import load_model_file
 

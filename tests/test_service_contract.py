@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import models
 import numpy as np
 import pytest
 from openapi_spec_validator import validate
+
+import models
 from servers import Server, serve
 
 CASES = ["binary_forest", "multiclass_array", "mixed_pipeline"]
