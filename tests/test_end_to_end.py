@@ -1,0 +1,75 @@
+"""The whole journey in a fresh virtualenv: generate, install the service from
+its own requirements, run its own tests and linters there, serve, call."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import models
+from cli import run_generator
+from servers import serve
+
+
+def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_generated_service_lives_on_its_own(
+    tmp_path: Path, binary_files: tuple[Path, Path], binary_case: models.Case
+) -> None:
+    model, sample = binary_files
+    generated = run_generator(
+        model, "--sample", sample, "--name", "forest", cwd=tmp_path
+    )
+    assert generated.returncode == 0, generated.stderr
+    project = tmp_path / "forest"
+
+    venv = tmp_path / "venv"
+    assert run(sys.executable, "-m", "venv", venv, cwd=tmp_path).returncode == 0
+    python = venv / "bin" / "python"
+    installed = run(
+        python, "-m", "pip", "install", "-q", "-r", "requirements-dev.txt", cwd=project
+    )
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    editable = run(
+        python, "-m", "pip", "install", "-q", "--no-deps", "-e", ".", cwd=project
+    )
+    assert editable.returncode == 0, editable.stderr[-3000:]
+    assert run(python, "-c", "import generator", cwd=tmp_path).returncode != 0
+
+    own_tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
+    assert own_tests.returncode == 0, own_tests.stdout[-3000:]
+    assert " passed" in own_tests.stdout
+    for tool in (("black", "--check", "."), ("isort", "--check-only", "."),
+                 ("ruff", "check", "."), ("mypy",)):  # fmt: skip
+        checked = run(python, "-m", *tool, cwd=project)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    with serve("forest", python=str(python), env={"WORKERS": "2"}) as server:
+        instances = models.records(binary_case.inputs, [f"x{i}" for i in range(6)])
+        answer = server.post("/predict", {"instances": instances})
+        assert answer.status == 200
+        expected = np.asarray(binary_case.model.predict(binary_case.inputs)).tolist()
+        assert answer.json() == {"predictions": expected}
+        proba = server.post("/predict_proba", {"instances": instances}).json()
+        assert [row["1"] for row in proba["predictions"]] == (
+            binary_case.model.predict_proba(binary_case.inputs)[:, 1].tolist()
+        )
+        for path in ("/health", "/ready", "/metadata", "/openapi.json", "/docs"):
+            assert server.call("GET", path).status == 200, path
+        bad = server.post("/predict", {"instances": [{"x0": "oops"}]})
+        assert bad.status == 422
+        assert server.post("/predict", {"instances": instances[:1]}).status == 200
