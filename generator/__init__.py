@@ -8,9 +8,22 @@ or, from a shell, `python -m generator model.joblib --sample X.csv`.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-from ._cook import cook
 from ._errors import HookError, MljetError
 
+__version__ = "0.1.0"
 __all__ = ["HookError", "MljetError", "__version__", "cook"]
+
+if TYPE_CHECKING:
+    from ._cook import cook
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: pandas and friends are not needed to start the
+    # command line, which forks its rendering worker before loading them.
+    if name == "cook":
+        from ._cook import cook
+
+        return cook
+    raise AttributeError(f"module 'generator' has no attribute {name!r}")

@@ -58,6 +58,9 @@ def bundled_template(version: str) -> tuple[Path, str | None]:
             _git(repository, "add", "--all")
             _git(repository, "commit", "--quiet", "--allow-empty", "-m", f"MLJET {tag}")
             _git(repository, "tag", tag)
+        if _git(repository, "rev-parse", "HEAD") != _git(repository, "rev-parse", tag):
+            # An older MLJET: make the files on disk those of its own version.
+            _git(repository, "checkout", "--quiet", "--force", tag)
     return repository, tag
 
 

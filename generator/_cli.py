@@ -10,8 +10,8 @@ from pathlib import Path
 from . import __version__
 from ._answers import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INSTANCES
 from ._backends import BACKENDS
-from ._cook import cook
 from ._errors import HookError, MljetError
+from ._renderer import WorkerRenderer
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,7 +46,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    renderer = WorkerRenderer()
     try:
+        from ._cook import cook
+
         cook(
             args.model_file,
             sample=args.sample,
@@ -57,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             quiet=args.quiet,
             max_instances=args.max_instances,
             max_body_bytes=args.max_body_bytes,
+            renderer=renderer,
         )
     except HookError as error:
         print(f"mljet: error: {error}", file=sys.stderr)
@@ -65,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mljet: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("mljet: interrupted; nothing was written", file=sys.stderr)
+        print("mljet: interrupted", file=sys.stderr)
         return 130
+    finally:
+        renderer.close()
     return 0

@@ -14,31 +14,26 @@ from ._answers import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INSTANCES,
     check_package_name,
-    installed_versions,
     model_answers,
     package_name_from,
 )
-from ._backends import DEV_TOOLS, backend_named
+from ._backends import backend_named
 from ._errors import HookError
 from ._families import family_of
-from ._formatting import format_project
-from ._golden import record_golden
+from ._hooks import run_hooks
 from ._loading import load_model_file
-from ._model_info import ModelInfo
 from ._render import (
     TemplateSource,
     check_output,
     place,
-    render,
     staging_directory,
     template_source,
 )
-from ._requirements import pin_requirements, project_modules, python_version
+from ._renderer import InProcessRenderer, Renderer
+from ._requirements import python_version
 from ._sample import check_model_accepts, infer_schema, read_sample
 
 ModelSource = Any  # a fitted model object, or the path of a model file
-# Libraries reported by /metadata, when the service pins them.
-MODEL_LIBRARIES = frozenset({"scikit-learn", "numpy", "scipy", "joblib", "pandas"})
 
 
 class Reporter:
@@ -69,16 +64,19 @@ def cook(
     max_instances: int = DEFAULT_MAX_INSTANCES,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     template: TemplateSource | None = None,
+    renderer: Renderer | None = None,
 ) -> Path:
     """Generate a web-service project for `model`; return its directory.
 
     `model` is a fitted model or the path of a joblib/pickle file; `sample`
     is a DataFrame, an array, or a CSV/Parquet path typing the API;
-    `template` overrides where the Copier template is read from. Raises
+    `template` overrides where the Copier template is read from, and
+    `renderer` who runs Copier (this process by default). Raises
     MljetError (or its subclass HookError, after the project is placed)
     with a message for the user.
     """
     report = Reporter(quiet)
+    renderer = renderer or InProcessRenderer()
     chosen_backend = backend_named(backend)
     model_path: Path | None = None
     if isinstance(model, (str, os.PathLike)):
@@ -128,8 +126,8 @@ def cook(
             **model_answers(info, schema, model_filename=filename, model_sha256=digest),
         }
         report.step(f"rendering the {chosen_backend.label} service '{package}'")
-        render(staging, answers, source)
-        failure = _run_hooks(staging, package, info, answers, source, report)
+        renderer.render(staging, answers, source, draft=True)
+        failure = run_hooks(staging, info, answers, source, renderer, report)
         place(staging, destination)
 
     if failure is not None:
@@ -139,51 +137,3 @@ def cook(
         f"(start it with: cd {destination} && python -m {package})"
     )
     return destination
-
-
-def _run_hooks(
-    project: Path,
-    package: str,
-    info: ModelInfo,
-    answers: dict[str, Any],
-    source: TemplateSource,
-    report: Reporter,
-) -> HookError | None:
-    """The post-generation hooks, on the rendered project; the first failure.
-
-    Golden values and pins become answers, so the project is rendered once
-    more with them before formatting.
-    """
-    hook = "golden"
-    try:
-        answers["golden"] = record_golden(
-            project, package, info.methods, answers["examples"]
-        )
-        hook = "requirements"
-        pins = pin_requirements(
-            project_modules(project) | info.modules, exclude=("pip", "setuptools")
-        )
-        answers["requirements"] = pins.versions
-        answers["direct_requirements"] = list(pins.direct)
-        answers["libraries"] = {
-            name: pins.versions[name]
-            for name in pins.versions
-            if name in MODEL_LIBRARIES
-        }
-        answers["dev_requirements"] = installed_versions(
-            DEV_TOOLS, backend_named(answers["backend"]).test_requirements
-        )
-        hook = "render"
-        render(project, answers, source)
-        report.step(
-            f"requirements: {len(pins.versions)} pinned for Python {python_version()}"
-        )
-        hook = "format"
-        changed = format_project(project)
-        report.step(f"formatted with isort and black ({changed} files changed)")
-    except HookError as error:
-        return error
-    except Exception as error:
-        # The model's own code runs in the golden hook: anything may escape.
-        return HookError(hook, f"{type(error).__name__}: {error}")
-    return None

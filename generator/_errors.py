@@ -18,8 +18,15 @@ class HookError(MljetError):
     """
 
     def __init__(self, hook: str, reason: str, project: object = None) -> None:
+        # All arguments go to Exception so that the error survives pickling
+        # on its way back from the rendering worker process.
+        super().__init__(hook, reason, project)
         self.hook = hook
         self.reason = reason
         self.project = project
-        where = f" The rendered project was left in {project}." if project else ""
-        super().__init__(f"post-generation hook '{hook}' failed: {reason}{where}")
+
+    def __str__(self) -> str:
+        where = (
+            f" The rendered project was left in {self.project}." if self.project else ""
+        )
+        return f"post-generation hook '{self.hook}' failed: {self.reason}{where}"

@@ -24,6 +24,9 @@ class TemplateSource:
     # A string, not a Path: it may be a git URL.
     path: str
     vcs_ref: str | None
+    # The directory's files are exactly what `vcs_ref` holds, so a draft can
+    # be rendered from them without Copier cloning the repository.
+    working_tree: bool = False
 
 
 def template_source() -> TemplateSource:
@@ -39,16 +42,39 @@ def template_source() -> TemplateSource:
     checkout = PACKAGE_DIR.parent
     if (checkout / "copier.yml").is_file() and (checkout / "template").is_dir():
         has_git = (checkout / ".git").exists()
-        return TemplateSource(str(checkout), "HEAD" if has_git else None)
+        # Copier renders HEAD of a dirty checkout with its changes: the tree.
+        return TemplateSource(str(checkout), "HEAD" if has_git else None, True)
     from . import __version__
     from ._bundled import bundled_template
 
     repository, tag = bundled_template(__version__)
-    return TemplateSource(str(repository), tag)
+    return TemplateSource(str(repository), tag, True)
 
 
-def render(destination: Path, answers: dict[str, Any], source: TemplateSource) -> None:
-    """Render the template into `destination` with every answer given."""
+def render(
+    destination: Path,
+    answers: dict[str, Any],
+    source: TemplateSource,
+    draft: bool = False,
+) -> None:
+    """Render the template into `destination` with every answer given.
+
+    A draft, rendered only to be read by the hooks and then rendered over,
+    skips Copier's git clone when the source's files are the ones to render.
+    """
+    if draft and source.working_tree:
+        with tempfile.TemporaryDirectory(prefix="mljet-template-") as export:
+            root = Path(source.path)
+            shutil.copy2(root / "copier.yml", export)
+            shutil.copytree(root / "template", Path(export, "template"))
+            _run_copy(destination, answers, TemplateSource(export, None))
+        return
+    _run_copy(destination, answers, source)
+
+
+def _run_copy(
+    destination: Path, answers: dict[str, Any], source: TemplateSource
+) -> None:
     from copier import run_copy
 
     try:
