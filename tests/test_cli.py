@@ -59,12 +59,17 @@ def test_a_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def occupied(folder: Path) -> Path:
+    """A directory already holding the user's work."""
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my work")
+    return folder
+
+
 def test_a_non_empty_output_is_refused_and_left_untouched(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
-    output = tmp_path / "mine"
-    output.mkdir()
-    (output / "notes.txt").write_text("my work")
+    output = occupied(tmp_path / "mine")
     result = run_generator(binary_files[0], "--output", output, cwd=tmp_path)
     assert result.returncode == 1
     assert "not empty" in result.stderr and "--force" in result.stderr
@@ -76,9 +81,7 @@ def test_a_non_empty_output_is_refused_and_left_untouched(
 def test_force_writes_the_project_and_keeps_other_files(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
-    output = tmp_path / "mine"
-    output.mkdir()
-    (output / "notes.txt").write_text("my work")
+    output = occupied(tmp_path / "mine")
     result = run_generator(
         binary_files[0], "--output", output, "--name", "svc", "--force", cwd=tmp_path
     )

@@ -6,7 +6,6 @@ import filecmp
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import black
@@ -14,29 +13,13 @@ import isort
 import pytest
 import yaml
 
-from cli import run_generator
+from cli import run_copier, run_generator
 
 REPO = Path(__file__).resolve().parents[1]
-COPIER = [sys.executable, "-m", "copier"]
 
 
 def copier_copy(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    # Tasks run `python3` from PATH: put this environment's first.
-    bin_dir = str(Path(sys.executable).parent)
-    env = {
-        **os.environ,
-        "PATH": bin_dir + os.pathsep + os.environ["PATH"],
-        "PWD": str(cwd),
-    }
-    return subprocess.run(
-        [*COPIER, "copy", "--trust", "--vcs-ref=HEAD", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_copier("copy", "--trust", "--vcs-ref=HEAD", *args, cwd=cwd)
 
 
 @pytest.mark.parametrize(

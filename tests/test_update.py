@@ -11,23 +11,14 @@ from pathlib import Path
 import yaml
 
 import models
+from cli import run_copier
 from conftest import git
 from generator import cook
 from generator._render import TemplateSource
 
 
 def copier_update(project: Path) -> subprocess.CompletedProcess[str]:
-    bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
-    return subprocess.run(
-        [sys.executable, "-m", "copier", "update", "--trust", "--defaults"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_copier("update", "--trust", "--defaults", cwd=project)
 
 
 def edit(path: Path, old: str, new: str) -> None:
