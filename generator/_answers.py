@@ -10,6 +10,8 @@ import importlib.metadata
 import re
 from typing import Any
 
+import orjson
+
 from ._errors import MljetError
 from ._model_info import ModelInfo
 from ._schema import Schema
@@ -64,6 +66,17 @@ def model_answers(
         "examples": [dict(example) for example in schema.examples],
         "libraries": {info.library: info.library_version},
     }
+
+
+def plain(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers as plain JSON types, as Copier's YAML answers file needs.
+
+    Models hand out numpy scalars (a class label may be a numpy.str_), which
+    YAML would record as Python objects that no loader accepts back.
+    """
+    options = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    native: dict[str, Any] = orjson.loads(orjson.dumps(answers, option=options))
+    return native
 
 
 def installed_versions(

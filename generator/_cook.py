@@ -16,6 +16,7 @@ from ._answers import (
     check_package_name,
     model_answers,
     package_name_from,
+    plain,
 )
 from ._backends import backend_named
 from ._errors import HookError
@@ -125,6 +126,7 @@ def cook(
             "python_version": python_version(),
             **model_answers(info, schema, model_filename=filename, model_sha256=digest),
         }
+        answers = plain(answers)
         report.step(f"rendering the {chosen_backend.label} service '{package}'")
         renderer.render(staging, answers, source, draft=True)
         failure = run_hooks(staging, info, answers, source, renderer, report)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from ._answers import installed_versions
+from ._answers import installed_versions, plain
 from ._backends import DEV_TOOLS, backend_named
 from ._errors import HookError
 from ._formatting import verbatim_digests
@@ -58,7 +58,7 @@ def run_hooks(
             DEV_TOOLS, backend_named(answers["backend"]).test_requirements
         )
         hook = "render"
-        renderer.render(project, answers, source)
+        renderer.render(project, plain(answers), source)
         report.step(
             f"requirements: {len(pins.versions)} pinned for Python {python_version()}"
         )

@@ -40,7 +40,10 @@ def multiclass_array() -> Case:
         n_samples=300, n_features=4, n_informative=3, n_redundant=0,
         n_classes=3, random_state=1,
     )  # fmt: skip
-    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(x, y)
+    # Labels mapped through pandas come out as numpy.str_ objects: the kind
+    # of value a YAML answers file cannot hold unless it is converted.
+    names = pd.Series(y).map(dict(enumerate(np.array(["bird", "cat", "dog"]))))
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(x, names)
     return Case("multiclass_array", model, None, x[:40])
 
 
