@@ -203,11 +203,14 @@ def test_categories_and_nulls_follow_the_sample(
                     {**base, "plan": "platinum"},
                     {**base, "member": 1},
                     {**base, "age": 2.5},
+                    {**base, "age": 2**63},
+                    {**base, "age": 40.0},
                 ]
             },
         )
         assert bad.status == 422
-        assert details(bad) == [(0, "plan"), (1, "member"), (2, "age")]
+        assert details(bad) == [(0, "plan"), (1, "member"), (2, "age"), (3, "age")]
+        assert "out of range" in bad.json()["error"]["details"][3]["message"]
         assert "unknown category" in bad.json()["error"]["details"][0]["message"]
         expected = mixed_case.model.predict(
             mixed_case.inputs.head(1).assign(income=np.nan)

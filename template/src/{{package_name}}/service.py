@@ -107,7 +107,7 @@ class PredictionService:
             return error_reply(error)
         try:
             predictions = self._runtime.run(method, batch)
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, OverflowError) as error:
             # Input that fits the schema may still be refused by the model.
             message = str(error).splitlines()[0][:300] if str(error) else repr(error)
             return error_reply(

@@ -19,6 +19,8 @@ from .errors import ClientError, Problem, invalid_instances
 from .spec import FeatureSpec, ServiceSpec
 
 NoneType = type(None)
+# Integers must fit the int64 columns models are fitted on.
+INT_RANGE = (-(2**63), 2**63 - 1)
 KIND_TYPES: dict[str, frozenset[type]] = {
     "float": frozenset({float, int}),
     "int": frozenset({int}),
@@ -197,6 +199,11 @@ def _values_ok(feature: FeatureSpec, types: set[type], values: Sequence[Any]) ->
     """Checks that the types alone cannot settle, done for the whole column."""
     if feature.kind == "float" and float in types:
         return all(math.isfinite(v) for v in values if type(v) is float)
+    if feature.kind == "int":
+        present = [v for v in values if v is not None]
+        return not present or (
+            min(present) >= INT_RANGE[0] and max(present) <= INT_RANGE[1]
+        )
     if feature.kind == "category":
         return set(values) <= set(feature.categories) | {None}
     return True
@@ -210,8 +217,11 @@ def _value_problem(
             return None
         return "null is not allowed for this feature"
     kind = feature.kind
-    if type(value) is float and kind == "int" and value.is_integer():
-        return None
+    if kind == "int" and type(value) in (int, float):
+        if not (INT_RANGE[0] <= value <= INT_RANGE[1]):
+            return "the integer is out of range (64-bit)"
+        if type(value) is float and value.is_integer():
+            return None
     if type(value) not in allowed:
         return f"expected {KIND_NAMES[kind]}, got {_describe(value)}"
     if type(value) is float and not math.isfinite(value):
