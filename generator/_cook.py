@@ -20,9 +20,10 @@ from ._answers import (
 )
 from ._backends import backend_named
 from ._errors import HookError
-from ._families import family_of
+from ._families import ModelFamily, family_of
 from ._hooks import run_hooks
 from ._loading import load_model_file
+from ._model_info import ModelInfo
 from ._render import (
     TemplateSource,
     check_output,
@@ -33,6 +34,7 @@ from ._render import (
 from ._renderer import InProcessRenderer, Renderer
 from ._requirements import python_version
 from ._sample import check_model_accepts, infer_schema, read_sample
+from ._schema import Schema
 
 ModelSource = Any  # a fitted model object, or the path of a model file
 
@@ -79,9 +81,8 @@ def cook(
     report = Reporter(quiet)
     renderer = renderer or InProcessRenderer()
     chosen_backend = backend_named(backend)
-    model_path: Path | None = None
-    if isinstance(model, (str, os.PathLike)):
-        model_path = Path(model)
+    model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
+    if model_path is not None:
         report.step(f"loading {model_path}")
         model = load_model_file(model_path).model
     family = family_of(model)
@@ -90,14 +91,7 @@ def cook(
         f"{info.estimator} from {info.library} {info.library_version}: {info.task}, "
         f"{info.n_features} features, methods {', '.join(info.methods)}"
     )
-    frame = None if sample is None else read_sample(sample)
-    schema = infer_schema(info, frame)
-    if frame is not None:
-        check_model_accepts(model, frame, info)
-        kinds = sorted({f.kind for f in schema.features})
-        report.step(
-            f"sample of {len(frame)} rows: features typed as {', '.join(kinds)}"
-        )
+    schema = _schema(model, info, sample, report)
     package = name or package_name_from(model_path.stem if model_path else "model")
     check_package_name(package)
     destination = Path(output) if output is not None else Path(package)
@@ -105,15 +99,9 @@ def cook(
     source = template or template_source()
 
     with staging_directory(destination) as staging:
-        model_dir = staging / "src" / package / "model"
-        model_dir.mkdir(parents=True)
-        if model_path is not None:
-            suffix = ".joblib" if model_path.suffix.lower() == ".joblib" else ".pkl"
-            filename = f"model{suffix}"
-            shutil.copyfile(model_path, model_dir / filename)
-        else:
-            filename = family.save(model, model_dir)
-        digest = hashlib.sha256((model_dir / filename).read_bytes()).hexdigest()
+        filename, digest = _store_model(
+            staging / "src" / package / "model", model, model_path, family
+        )
         answers: dict[str, Any] = {
             "model_file": str(model_path) if model_path else "(in memory)",
             "sample_file": str(sample)
@@ -139,3 +127,32 @@ def cook(
         f"(start it with: cd {destination} && python -m {package})"
     )
     return destination
+
+
+def _schema(model: object, info: ModelInfo, sample: Any, report: Reporter) -> Schema:
+    frame = None if sample is None else read_sample(sample)
+    schema = infer_schema(info, frame)
+    if frame is not None:
+        check_model_accepts(model, frame, info)
+        kinds = sorted({f.kind for f in schema.features})
+        report.step(
+            f"sample of {len(frame)} rows: features typed as {', '.join(kinds)}"
+        )
+    return schema
+
+
+def _store_model(
+    directory: Path, model: object, path: Path | None, family: ModelFamily
+) -> tuple[str, str]:
+    """Put the model file into the service; return its name and SHA-256.
+
+    A file the user gave is copied byte for byte; an in-memory model is
+    saved by its family.
+    """
+    directory.mkdir(parents=True)
+    if path is not None:
+        filename = "model.joblib" if path.suffix.lower() == ".joblib" else "model.pkl"
+        shutil.copyfile(path, directory / filename)
+    else:
+        filename = family.save(model, directory)
+    return filename, hashlib.sha256((directory / filename).read_bytes()).hexdigest()
