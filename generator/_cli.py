@@ -14,6 +14,16 @@ from ._errors import HookError, MljetError
 from ._renderer import WorkerRenderer
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="mljet",
@@ -37,8 +47,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write into a non-empty --output, replacing the files it renders",
     )
-    cli.add_argument("--max-instances", type=int, default=DEFAULT_MAX_INSTANCES)
-    cli.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    cli.add_argument(
+        "--max-instances", type=positive_int, default=DEFAULT_MAX_INSTANCES
+    )
+    cli.add_argument(
+        "--max-body-bytes", type=positive_int, default=DEFAULT_MAX_BODY_BYTES
+    )
     cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli

@@ -99,8 +99,12 @@ def _run_copy(
 @contextmanager
 def staging_directory(output: Path) -> Iterator[Path]:
     """A fresh directory beside `output`, removed unless it was placed."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.mljet-", dir=output.parent))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        prefix = f".{output.name}.mljet-"
+        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=output.parent))
+    except OSError as error:
+        raise MljetError(f"Cannot write the project beside {output}: {error}") from None
     try:
         yield staging
     finally:

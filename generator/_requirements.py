@@ -139,6 +139,11 @@ def pin_requirements(
         top = module.partition(".")[0]
         if top in sys.stdlib_module_names:
             continue
+        if top not in owners:
+            # Our quick map reads top_level.txt and RECORD; the standard
+            # library's map also infers names from installed files.
+            for name, found in importlib.metadata.packages_distributions().items():
+                owners.setdefault(name, set()).update(found)
         dists = sorted(owners.get(top, ()))
         if not dists:
             raise RequirementsError(

@@ -156,3 +156,23 @@ def test_the_model_file_is_copied_not_moved(tmp_path: Path, binary_case) -> None
     assert run_generator(path, "--quiet", cwd=tmp_path).returncode == 0
     assert path.read_bytes() == before
     assert (tmp_path / "m_service/src/m_service/model/model.pkl").read_bytes() == before
+
+
+def test_limits_must_be_positive(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    result = run_generator(binary_files[0], "--max-instances", "0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--max-instances: must be at least 1, got 0" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_output_is_one_clear_error(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run_generator(binary_files[0], "--output", blocker / "svc", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "mljet: error: Cannot write the project beside" in result.stderr
+    assert "Traceback" not in result.stderr
