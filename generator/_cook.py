@@ -118,7 +118,10 @@ def cook(
         report.step(f"rendering the {chosen_backend.label} service '{package}'")
         renderer.render(staging, answers, source, draft=True)
         failure = run_hooks(staging, info, answers, source, renderer, report)
-        place(staging, destination)
+        model_files = tuple(
+            f"src/{package}/model/{name}" for name in ("model.joblib", "model.pkl")
+        )
+        place(staging, destination, replaces=model_files)
 
     if failure is not None:
         raise HookError(failure.hook, failure.reason, destination)

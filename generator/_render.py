@@ -126,18 +126,23 @@ def check_output(output: Path, force: bool) -> None:
         )
 
 
-def place(staging: Path, output: Path) -> None:
+def place(staging: Path, output: Path, replaces: tuple[str, ...] = ()) -> None:
     """Move the rendered project to `output` in one step where possible.
 
     An absent or empty `output` is replaced by a rename. A non-empty one
     (only with --force) gets each rendered file copied over it, so files the
-    template does not render, such as `.git`, survive.
+    template does not render, such as `.git`, survive; `replaces` are paths
+    of files the generator itself wrote there before (an older model file),
+    removed when the new project does not have them.
     """
     if not output.exists() or (output.is_dir() and not any(output.iterdir())):
         if output.exists():
             output.rmdir()
         staging.rename(output)
         return
+    for relative in replaces:
+        if not (staging / relative).exists():
+            (output / relative).unlink(missing_ok=True)
     for source in sorted(staging.rglob("*")):
         target = output / source.relative_to(staging)
         if source.is_dir():

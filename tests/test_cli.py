@@ -176,3 +176,20 @@ def test_an_unwritable_output_is_one_clear_error(
     assert result.returncode == 1
     assert "mljet: error: Cannot write the project beside" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_regenerating_with_force_replaces_the_model_file(
+    tmp_path: Path, binary_files: tuple[Path, Path], binary_case
+) -> None:  # type: ignore[no-untyped-def]
+    pickled = tmp_path / "m.pkl"
+    joblib.dump(binary_case.model, pickled)
+    first = run_generator(pickled, "--name", "svc", "--output", "svc", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    (tmp_path / "svc/NOTES.md").write_text("ours")
+    again = run_generator(
+        binary_files[0], "--name", "svc", "--output", "svc", "--force", cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    model_dir = tmp_path / "svc/src/svc/model"
+    assert sorted(p.name for p in model_dir.iterdir()) == ["model.joblib", "spec.json"]
+    assert (tmp_path / "svc/NOTES.md").read_text() == "ours"
