@@ -10,6 +10,7 @@ the new version's tag, and `copier update` inside a project moves to it.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -43,25 +44,52 @@ def bundled_template(version: str) -> tuple[Path, str | None]:
     if shutil.which("git") is None:
         return BUNDLE, None
     repository = cache_repository()
-    tag = f"v{version}"
+    digest = bundle_digest()
     repository.mkdir(parents=True, exist_ok=True)
     with (repository.parent / "template.lock").open("w") as lock:
         # Two generators starting at once must not commit over each other.
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (repository / ".git").exists():
             _git(repository, "init", "--quiet")
-        if not _git(repository, "tag", "--list", tag).strip():
+        tag = f"v{version}"
+        if _tagged_digest(repository, tag) not in (None, digest):
+            # The same version with other files: a development build. A local
+            # version label keeps it apart, and sorts it after the release.
+            tag = f"v{version}+{digest[:12]}"
+        if _tagged_digest(repository, tag) is None:
             for entry in repository.iterdir():
                 if entry.name != ".git":
                     _remove(entry)
             shutil.copytree(BUNDLE, repository, dirs_exist_ok=True)
             _git(repository, "add", "--all")
-            _git(repository, "commit", "--quiet", "--allow-empty", "-m", f"MLJET {tag}")
+            message = f"MLJET {tag}\n\nbundle {digest}"
+            _git(repository, "commit", "--quiet", "--allow-empty", "-m", message)
             _git(repository, "tag", tag)
         if _git(repository, "rev-parse", "HEAD") != _git(repository, "rev-parse", tag):
-            # An older MLJET: make the files on disk those of its own version.
+            # Another MLJET ran last: put this version's files on disk.
             _git(repository, "checkout", "--quiet", "--force", tag)
     return repository, tag
+
+
+def bundle_digest() -> str:
+    """SHA-256 over the bundle's file names and contents."""
+    digest = hashlib.sha256()
+    for path in sorted(BUNDLE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(BUNDLE)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _tagged_digest(repository: Path, tag: str) -> str | None:
+    """The bundle digest recorded with `tag`; None when there is no such tag."""
+    if not _git(repository, "tag", "--list", tag).strip():
+        return None
+    message = _git(repository, "log", "-1", "--format=%B", tag)
+    for line in message.splitlines():
+        if line.startswith("bundle "):
+            return line.removeprefix("bundle ").strip()
+    return ""
 
 
 def _remove(entry: Path) -> None:

@@ -56,3 +56,26 @@ def test_the_installed_generator_works_from_any_directory(
     answers = yaml.safe_load((tmp_path / "svc/.copier-answers.yml").read_text())
     assert answers["_src_path"] == str(tmp_path / "cache/template")
     assert answers["_commit"] == f"v{generator.__version__}"
+
+
+@installed
+def test_a_changed_bundle_of_the_same_version_gets_its_own_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reinstalling a development build must not render yesterday's files."""
+    monkeypatch.setenv("MLJET_CACHE_DIR", str(tmp_path))
+    repository = tmp_path / "template"
+    repository.mkdir()
+    git(repository, "init", "--quiet")
+    (repository / "copier.yml").write_text("# an older build of this version\n")
+    git(repository, "add", "--all")
+    git(repository, "commit", "--quiet", "-m", "MLJET old\n\nbundle 0123")
+    stale = f"v{generator.__version__}"
+    git(repository, "tag", stale)
+
+    _, tag = bundled_template(generator.__version__)
+    assert tag is not None and tag.startswith(f"{stale}+")
+    assert (repository / "copier.yml").read_bytes() == (
+        BUNDLE / "copier.yml"
+    ).read_bytes()
+    assert bundled_template(generator.__version__)[1] == tag
