@@ -25,6 +25,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Keep the installed generator's template repository out of ~/.cache."""
+    cache = tmp_path_factory.mktemp("mljet-cache")
+    os.environ["MLJET_CACHE_DIR"] = str(cache)
+    return cache
+
+
 @pytest.fixture(scope="session")
 def binary_case() -> models.Case:
     return models.binary_forest()
