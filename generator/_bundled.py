@@ -9,12 +9,13 @@ the new version's tag, and `copier update` inside a project moves to it.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import IO
 
 from ._errors import MljetError
 
@@ -47,8 +48,7 @@ def bundled_template(version: str) -> tuple[Path, str | None]:
     digest = bundle_digest()
     repository.mkdir(parents=True, exist_ok=True)
     with (repository.parent / "template.lock").open("w") as lock:
-        # Two generators starting at once must not commit over each other.
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        _lock_exclusively(lock)
         if not (repository / ".git").exists():
             _git(repository, "init", "--quiet")
         tag = f"v{version}"
@@ -69,6 +69,18 @@ def bundled_template(version: str) -> tuple[Path, str | None]:
             # Another MLJET ran last: put this version's files on disk.
             _git(repository, "checkout", "--quiet", "--force", tag)
     return repository, tag
+
+
+def _lock_exclusively(lock: IO[str]) -> None:
+    """Two generators starting at once must not commit over each other."""
+    if sys.platform != "win32":
+        import fcntl
+
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    else:  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        msvcrt.locking(lock.fileno(), msvcrt.LK_LOCK, 1)
 
 
 def bundle_digest() -> str:

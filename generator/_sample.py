@@ -111,7 +111,7 @@ def _read_file(path: Path) -> pd.DataFrame:
         raise MljetError(
             f"Reading the Parquet sample file '{path}' needs pyarrow, which is not "
             "installed. Install it with `pip install pyarrow` (or "
-            "`pip install 'mljet[parquet]'`), or give the sample as CSV."
+            "install MLJET with its `parquet` extra), or give the sample as CSV."
         ) from exc
     # The readers raise many unrelated types for a damaged or mislabelled file;
     # all of them mean the same thing to the user.

@@ -32,7 +32,8 @@ def main(argv: list[str]) -> int:
         print(
             f"mljet: error: {sys.executable} cannot run the MLJET generator "
             f"({error}). Run copier from the environment that holds your model's "
-            "libraries, with MLJET installed there (pip install mljet), or set "
+            "libraries, with MLJET installed there (pip install <this template's "
+            "checkout or URL>), or set "
             "MLJET_PYTHON to that environment's python.",
             file=sys.stderr,
         )
