@@ -1,9 +1,10 @@
 """Serving speed of a generated service against a typical hand-written one.
 
-Run: python benchmarks/bench_serve.py [--seconds S]
+Run: python benchmarks/bench_serve.py [--seconds S] [--model forest|linear]
 
-Both servers run the same model (a 100-tree forest on 20 named features) on
-uvicorn with one worker, on loopback, measured in the same run:
+Both servers run the same model (a 100-tree forest, or a logistic regression
+whose predictions cost almost nothing, on 20 named features) on uvicorn with
+one worker, on loopback, measured in the same run:
   baseline   the usual FastAPI service: a pydantic model per instance,
              a DataFrame built from the validated objects, JSON by FastAPI
   generated  the service MLJET generates (columnar validation, orjson)
@@ -31,6 +32,7 @@ import joblib
 import pandas as pd
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
 
 NAMES = [f"f{i}" for i in range(20)]
 
@@ -108,13 +110,19 @@ def measure(port: int, body: bytes, seconds: float) -> tuple[float, float]:
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_argument("--seconds", type=float, default=3.0)
-    seconds = cli.parse_args().seconds
+    cli.add_argument("--model", choices=["forest", "linear"], default="forest")
+    args = cli.parse_args()
+    seconds = args.seconds
     work = Path(tempfile.mkdtemp(prefix="mljet-serve-"))
     servers: list[subprocess.Popen[bytes]] = []
     try:
         x, y = make_classification(n_samples=5000, n_features=20, random_state=0)
         frame = pd.DataFrame(x, columns=NAMES)
-        model = RandomForestClassifier(n_estimators=100, random_state=0).fit(frame, y)
+        if args.model == "forest":
+            model = RandomForestClassifier(n_estimators=100, random_state=0)
+        else:
+            model = LogisticRegression()
+        model.fit(frame, y)
         joblib.dump(model, work / "model.joblib")
         (work / "baseline.py").write_text(BASELINE_APP)
 
