@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 
 from ._errors import MljetError
 from ._model_info import ModelInfo
@@ -66,6 +68,18 @@ def model_answers(
         "examples": [dict(example) for example in schema.examples],
         "libraries": {info.library: info.library_version},
     }
+
+
+def recorded_answers(project: Path) -> dict[str, Any]:
+    """The answers Copier recorded in `project`'s `.copier-answers.yml`."""
+    path = project / ".copier-answers.yml"
+    try:
+        answers = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise MljetError(f"cannot read Copier's answers in {path}: {error}") from None
+    if not isinstance(answers, dict):
+        raise MljetError(f"{path} does not hold Copier's answers.")
+    return answers
 
 
 def plain(answers: dict[str, Any]) -> dict[str, Any]:

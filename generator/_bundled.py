@@ -52,11 +52,13 @@ def bundled_template(version: str) -> tuple[Path, str | None]:
         if not (repository / ".git").exists():
             _git(repository, "init", "--quiet")
         tag = f"v{version}"
-        if _tagged_digest(repository, tag) not in (None, digest):
+        recorded = _tagged_digest(repository, tag)
+        if recorded not in (None, digest):
             # The same version with other files: a development build. A local
             # version label keeps it apart, and sorts it after the release.
             tag = f"v{version}+{digest[:12]}"
-        if _tagged_digest(repository, tag) is None:
+            recorded = _tagged_digest(repository, tag)
+        if recorded is None:
             for entry in repository.iterdir():
                 if entry.name != ".git":
                     _remove(entry)

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ._answers import recorded_answers
 from ._cook import cook
 from ._errors import MljetError
 from ._render import TemplateSource
@@ -57,13 +56,12 @@ def _template(source: str, commit: str) -> TemplateSource:
 
 
 def _answers(destination: Path) -> dict[str, Any]:
-    path = destination / ".copier-answers.yml"
-    try:
-        answers = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise MljetError(f"cannot read Copier's answers in {path}: {error}") from None
-    if not isinstance(answers, dict) or "model_file" not in answers:
-        raise MljetError(f"{path} does not hold the answers of an MLJET template.")
+    answers = recorded_answers(destination)
+    if "model_file" not in answers:
+        raise MljetError(
+            f"{destination / '.copier-answers.yml'} does not hold the answers of "
+            "an MLJET template."
+        )
     return answers
 
 

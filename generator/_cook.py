@@ -17,9 +17,10 @@ from ._answers import (
     model_answers,
     package_name_from,
     plain,
+    recorded_answers,
 )
 from ._backends import backend_named
-from ._errors import HookError
+from ._errors import HookError, MljetError
 from ._families import ModelFamily, family_of
 from ._hooks import run_hooks
 from ._loading import load_model_file
@@ -118,10 +119,7 @@ def cook(
         report.step(f"rendering the {chosen_backend.label} service '{package}'")
         renderer.render(staging, answers, source, draft=True)
         failure = run_hooks(staging, info, answers, source, renderer, report)
-        model_files = tuple(
-            f"src/{package}/model/{name}" for name in ("model.joblib", "model.pkl")
-        )
-        place(staging, destination, replaces=model_files)
+        place(staging, destination, replaces=_earlier_model_file(destination))
 
     if failure is not None:
         raise HookError(failure.hook, failure.reason, destination)
@@ -159,3 +157,20 @@ def _store_model(
     else:
         filename = family.save(model, directory)
     return filename, hashlib.sha256((directory / filename).read_bytes()).hexdigest()
+
+
+def _earlier_model_file(destination: Path) -> tuple[str, ...]:
+    """The model file an earlier generation put in `destination`, if any.
+
+    Its answers say where it is; with --force the new project replaces it.
+    """
+    if not (destination / ".copier-answers.yml").is_file():
+        return ()
+    try:
+        answers = recorded_answers(destination)
+    except MljetError:
+        return ()
+    package, filename = answers.get("package_name"), answers.get("model_filename")
+    if not (package and filename):
+        return ()
+    return (f"src/{package}/model/{filename}",)

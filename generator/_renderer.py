@@ -52,7 +52,8 @@ class WorkerRenderer:
 
     def __init__(self) -> None:
         self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=1)
-        self._warm = self._pool.submit(_warm_up)
+        self._pool.submit(_warm_up)
+        self._local = InProcessRenderer()
 
     def render(
         self,
@@ -61,10 +62,10 @@ class WorkerRenderer:
         source: TemplateSource,
         draft: bool = False,
     ) -> None:
-        self._call(InProcessRenderer().render, destination, answers, source, draft)
+        self._call(self._local.render, destination, answers, source, draft)
 
     def format(self, project: Path, verbatim: frozenset[str]) -> int:
-        changed: int = self._call(InProcessRenderer().format, project, verbatim)
+        changed: int = self._call(self._local.format, project, verbatim)
         return changed
 
     def close(self) -> None:
