@@ -10,6 +10,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from sklearn.cluster import KMeans
 
@@ -90,15 +91,6 @@ def test_force_writes_the_project_and_keeps_other_files(
     assert (output / "src/svc/app.py").is_file()
 
 
-def test_an_invalid_name_is_refused_before_anything_is_written(
-    tmp_path: Path, binary_files: tuple[Path, Path]
-) -> None:
-    result = run_generator(binary_files[0], "--name", "My-Service", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "not a valid package name" in result.stderr
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_an_unsupported_estimator_is_named(tmp_path: Path) -> None:
     path = tmp_path / "clusters.pkl"
     x = np.random.default_rng(0).normal(size=(30, 2))
@@ -120,14 +112,6 @@ def test_a_sample_that_does_not_fit_the_model_is_explained(
     assert result.returncode == 1
     assert "x0" in result.stderr and "age" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wrong.csv"]
-
-
-def test_unknown_backend_is_a_usage_error(
-    tmp_path: Path, binary_files: tuple[Path, Path]
-) -> None:
-    result = run_generator(binary_files[0], "--backend", "django", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "invalid choice: 'django'" in result.stderr
 
 
 def test_a_failing_hook_says_which_and_leaves_the_project(
@@ -158,15 +142,6 @@ def test_the_model_file_is_copied_not_moved(tmp_path: Path, binary_case) -> None
     assert (tmp_path / "m_service/src/m_service/model/model.pkl").read_bytes() == before
 
 
-def test_limits_must_be_positive(
-    tmp_path: Path, binary_files: tuple[Path, Path]
-) -> None:
-    result = run_generator(binary_files[0], "--max-instances", "0", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "--max-instances: must be at least 1, got 0" in result.stderr
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_an_unwritable_output_is_one_clear_error(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
@@ -193,3 +168,25 @@ def test_regenerating_with_force_replaces_the_model_file(
     model_dir = tmp_path / "svc/src/svc/model"
     assert sorted(p.name for p in model_dir.iterdir()) == ["model.joblib", "spec.json"]
     assert (tmp_path / "svc/NOTES.md").read_text() == "ours"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status", "message"),
+    [
+        (("--name", "My-Service"), 1, "not a valid package name"),
+        (("--max-instances", "0"), 2, "--max-instances: must be at least 1, got 0"),
+        (("--backend", "django"), 2, "invalid choice: 'django'"),
+    ],
+    ids=["invalid name", "zero limit", "unknown backend"],
+)
+def test_bad_arguments_are_refused_before_anything_is_written(
+    tmp_path: Path,
+    binary_files: tuple[Path, Path],
+    arguments: tuple[str, ...],
+    status: int,
+    message: str,
+) -> None:
+    result = run_generator(binary_files[0], *arguments, cwd=tmp_path)
+    assert result.returncode == status
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == []
