@@ -23,7 +23,8 @@ PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 RESERVED_NAMES = frozenset(
     {
         "test", "tests", "src", "app", "model", "generator", "copier", "sklearn",
-        "numpy", "pandas", "fastapi", "uvicorn", "orjson",
+        "numpy", "pandas", "fastapi", "uvicorn", "starlette", "flask", "werkzeug",
+        "gunicorn", "sanic", "aiohttp", "orjson", "conftest", "app_client",
     }
 )  # fmt: skip
 DEFAULT_MAX_INSTANCES = 10_000

@@ -37,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="CSV or Parquet rows of the model's input, to type the API",
     )
-    cli.add_argument("--backend", choices=sorted(BACKENDS), default="fastapi")
+    cli.add_argument("--backend", choices=list(BACKENDS), default="fastapi")
     cli.add_argument(
         "--name", help="package name of the service (default: from the file)"
     )

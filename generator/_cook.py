@@ -82,6 +82,7 @@ def cook(
     report = Reporter(quiet)
     renderer = renderer or InProcessRenderer()
     chosen_backend = backend_named(backend)
+    chosen_backend.check_installed()
     model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
     if model_path is not None:
         report.step(f"loading {model_path}")

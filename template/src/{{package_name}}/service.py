@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,21 @@ class PredictionService:
         """Load the model; until then `/ready` answers 503."""
         self._runtime = ModelRuntime.load(self.spec)
         logger.info("model %s loaded", self.spec.model_file)
+
+    @property
+    def fixed_routes(self) -> dict[str, Callable[[], Reply]]:
+        """The GET routes whose answer needs nothing from the request."""
+        return {
+            "/health": self.health,
+            "/ready": self.ready,
+            "/metadata": self.metadata,
+            "/openapi.json": self.openapi,
+            "/docs": self.docs,
+        }
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._runtime is not None
 
     @property
     def methods(self) -> tuple[str, ...]:
