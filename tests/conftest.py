@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import joblib
@@ -35,17 +36,17 @@ def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def binary_case() -> models.Case:
-    return models.binary_forest()
+    return models.case_named("binary_forest")
 
 
 @pytest.fixture(scope="session")
 def multiclass_case() -> models.Case:
-    return models.multiclass_array()
+    return models.case_named("multiclass_array")
 
 
 @pytest.fixture(scope="session")
 def mixed_case() -> models.Case:
-    return models.mixed_pipeline()
+    return models.case_named("mixed_pipeline")
 
 
 @pytest.fixture(scope="session")
@@ -62,27 +63,42 @@ def binary_files(
     return model_path, sample_path
 
 
+CASES = ("binary_forest", "multiclass_array", "mixed_pipeline")
+Generate = Callable[[str, str], Path]
+
+
 @pytest.fixture(scope="session")
-def services(
-    binary_case: models.Case,
-    multiclass_case: models.Case,
-    mixed_case: models.Case,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> dict[str, Path]:
-    """One FastAPI service per model case, generated through the Python API."""
+def generate(tmp_path_factory: pytest.TempPathFactory) -> Generate:
+    """`generate(backend, case)`: the service for a model case, made once.
+
+    Every backend's service for a case has the same package name, so their
+    documents can be compared byte for byte.
+    """
     from generator import cook
 
     root = tmp_path_factory.mktemp("services")
-    return {
-        case.name: cook(
-            case.model,
-            sample=case.sample,
-            name=case.name,
-            output=root / case.name,
-            quiet=True,
-        )
-        for case in (binary_case, multiclass_case, mixed_case)
-    }
+    made: dict[tuple[str, str], Path] = {}
+
+    def service(backend: str, case_name: str) -> Path:
+        if (backend, case_name) not in made:
+            case = models.case_named(case_name)
+            made[backend, case_name] = cook(
+                case.model,
+                sample=case.sample,
+                name=case.name,
+                backend=backend,
+                output=root / backend / case.name,
+                quiet=True,
+            )
+        return made[backend, case_name]
+
+    return service
+
+
+@pytest.fixture(scope="session")
+def services(generate: Generate) -> dict[str, Path]:
+    """The FastAPI service of each model case."""
+    return {name: generate("fastapi", name) for name in CASES}
 
 
 def git(repository: Path, *args: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,37 @@ def records(inputs: pd.DataFrame | np.ndarray, names: list[str]) -> list[Any]:
             for row in rows.to_dict(orient="records")
         ]
     return [[float(v) for v in row] for row in inputs]
+
+
+def fail_on_thirteen(x: np.ndarray) -> np.ndarray:
+    """A transform with a bug: it crashes on one input, as real code can."""
+    if np.any(np.asarray(x, dtype=float)[:, 0] == 13):
+        raise RuntimeError("a bug in the model's own code")
+    return x
+
+
+def failing_regressor() -> Case:
+    """A pipeline whose crash must become a 500 without a stack trace.
+
+    The service can only load it with this module on its PYTHONPATH.
+    """
+    x, y = make_classification(n_samples=100, n_features=4, random_state=3)
+    model = make_pipeline(FunctionTransformer(fail_on_thirteen), Ridge()).fit(
+        x, y.astype(float)
+    )
+    return Case("failing_regressor", model, None, x[:5])
+
+
+@functools.cache
+def case_named(name: str) -> Case:
+    """Each case is fitted once per test session, whoever asks for it first."""
+    makers = {
+        maker.__name__: maker
+        for maker in (
+            binary_forest,
+            multiclass_array,
+            mixed_pipeline,
+            failing_regressor,
+        )
+    }
+    return makers[name]()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -44,13 +46,37 @@ class Server:
         )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
-                return Answer(response.status, response.read(), dict(response.headers))
+                return Answer(
+                    response.status, response.read(), lowercase(response.headers)
+                )
         except urllib.error.HTTPError as error:
-            return Answer(error.code, error.read(), dict(error.headers))
+            return Answer(error.code, error.read(), lowercase(error.headers))
+
+    def post_chunked(self, path: str, chunks: list[bytes]) -> Answer:
+        """POST with `Transfer-Encoding: chunked`: no Content-Length up front."""
+        host, port = self.base.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        try:
+            connection.request(
+                "POST",
+                path,
+                body=iter(chunks),
+                headers={"Content-Type": "application/json"},
+                encode_chunked=True,
+            )
+            response = connection.getresponse()
+            return Answer(response.status, response.read(), lowercase(response.headers))
+        finally:
+            connection.close()
 
     def post(self, path: str, payload: Any) -> Answer:
         body = json.dumps(payload).encode()
         return self.call("POST", path, body, {"Content-Type": "application/json"})
+
+
+def lowercase(headers: Any) -> dict[str, str]:
+    """Header names as every backend's answers can be compared: lowercase."""
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def free_port() -> int:
@@ -74,7 +100,10 @@ def serve(
     full_env = {**os.environ, **(env or {}), "PORT": str(port), "HOST": "127.0.0.1"}
     if pythonpath is not None:
         full_env["PYTHONPATH"] = str(pythonpath)
-    process = subprocess.Popen([python, "-m", package], env=full_env)
+    # A session of its own, so that no worker outlives the test.
+    process = subprocess.Popen(
+        [python, "-m", package], env=full_env, start_new_session=True
+    )
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
         deadline = time.monotonic() + timeout
@@ -91,9 +120,18 @@ def serve(
             time.sleep(0.1)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 40) -> None:
+    """SIGTERM, as an orchestrator would; SIGKILL to every process if ignored."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()

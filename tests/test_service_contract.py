@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,25 +17,22 @@ import pytest
 from openapi_spec_validator import validate
 
 import models
+from conftest import CASES, Generate
+from generator._backends import BACKENDS
 from servers import Server, serve
 
-CASES = ["binary_forest", "multiclass_array", "mixed_pipeline"]
+PAIRS = [(backend, case) for backend in BACKENDS for case in CASES]
+Running = tuple[Server, models.Case, Path]
+LIMITS = {"MAX_INSTANCES": "100", "MAX_BODY_BYTES": "200000"}
 
 
-@pytest.fixture(scope="module", params=CASES)
-def running(
-    request: pytest.FixtureRequest, services: dict[str, Path]
-) -> Iterator[tuple[Server, models.Case, Path]]:
-    case: models.Case = request.getfixturevalue(
-        {
-            "binary_forest": "binary_case",
-            "multiclass_array": "multiclass_case",
-            "mixed_pipeline": "mixed_case",
-        }[request.param]
-    )
-    project = services[case.name]
-    limits = {"MAX_INSTANCES": "100", "MAX_BODY_BYTES": "200000"}
-    with serve(case.name, pythonpath=project / "src", env=limits) as server:
+@pytest.fixture(scope="module", params=PAIRS, ids=["-".join(p) for p in PAIRS])
+def running(request: pytest.FixtureRequest, generate: Generate) -> Iterator[Running]:
+    """Each backend's service for each model case, as a real server."""
+    backend, case_name = request.param
+    case = models.case_named(case_name)
+    project = generate(backend, case_name)
+    with serve(case.name, pythonpath=project / "src", env=LIMITS) as server:
         yield server, case, project
 
 
@@ -45,7 +45,7 @@ def good_instance(server: Server, case: models.Case) -> Any:
 
 
 def test_predictions_equal_the_model_in_this_process(
-    running: tuple[Server, models.Case, Path],
+    running: Running,
 ) -> None:
     server, case, _ = running
     instances = models.records(case.inputs, feature_names(server))
@@ -56,7 +56,7 @@ def test_predictions_equal_the_model_in_this_process(
 
 
 def test_probabilities_are_labelled_by_class_and_equal_the_model(
-    running: tuple[Server, models.Case, Path],
+    running: Running,
 ) -> None:
     server, case, _ = running
     if not hasattr(case.model, "predict_proba"):
@@ -73,7 +73,7 @@ def test_probabilities_are_labelled_by_class_and_equal_the_model(
     assert answer.json()["predictions"] == expected
 
 
-def test_health_ready_metadata(running: tuple[Server, models.Case, Path]) -> None:
+def test_health_ready_metadata(running: Running) -> None:
     server, case, project = running
     assert server.call("GET", "/health").json() == {"status": "ok"}
     assert server.call("GET", "/ready").json() == {"status": "ready"}
@@ -91,7 +91,7 @@ def test_health_ready_metadata(running: tuple[Server, models.Case, Path]) -> Non
 
 
 def test_openapi_is_valid_and_typed_per_feature(
-    running: tuple[Server, models.Case, Path],
+    running: Running,
 ) -> None:
     server, case, _ = running
     document = server.call("GET", "/openapi.json").json()
@@ -110,7 +110,7 @@ def test_openapi_is_valid_and_typed_per_feature(
 
 
 def test_docs_render_from_the_service_itself(
-    running: tuple[Server, models.Case, Path],
+    running: Running,
 ) -> None:
     server, _, _ = running
     page = server.call("GET", "/docs")
@@ -119,6 +119,9 @@ def test_docs_render_from_the_service_itself(
         assert f"/docs/{asset}".encode() in page.body
         assert server.call("GET", f"/docs/{asset}").status == 200
     assert server.call("GET", "/docs/../../etc/passwd").status == 404
+
+
+JSON = {"Content-Type": "application/json"}
 
 
 def error_of(answer: Any) -> tuple[int, str]:
@@ -132,7 +135,7 @@ def details(answer: Any) -> list[tuple[int | None, str | None]]:
 
 
 def test_every_client_mistake_is_a_4xx_and_the_server_keeps_serving(
-    running: tuple[Server, models.Case, Path],
+    running: Running,
 ) -> None:
     server, case, _ = running
     good = {"instances": [good_instance(server, case)]}
@@ -158,9 +161,9 @@ def test_every_client_mistake_is_a_4xx_and_the_server_keeps_serving(
         (b" " * 200_001, json_type, (413, "body_too_large")),
     ]
     for body, headers, expected in cases:
-        assert error_of(server.call("POST", "/predict", body, headers)) == expected, (
-            body[:40]
-        )
+        assert (
+            error_of(server.call("POST", "/predict", body, headers)) == expected
+        ), body[:40]
         assert server.post("/predict", good).status == 200
     assert error_of(server.call("GET", "/nowhere")) == (404, "not_found")
     assert error_of(server.call("DELETE", "/predict")) == (405, "method_not_allowed")
@@ -168,7 +171,7 @@ def test_every_client_mistake_is_a_4xx_and_the_server_keeps_serving(
 
 
 def test_field_problems_name_instance_and_field(
-    running: tuple[Server, models.Case, Path],
+    running: Running,
 ) -> None:
     server, case, _ = running
     names = feature_names(server)
@@ -188,31 +191,104 @@ def test_field_problems_name_instance_and_field(
     assert details(answer) == expected
 
 
-def test_categories_and_nulls_follow_the_sample(
-    services: dict[str, Path], mixed_case: models.Case
+@pytest.mark.parametrize(
+    "running",
+    [(backend, "mixed_pipeline") for backend in BACKENDS],
+    ids=list(BACKENDS),
+    indirect=True,
+)
+def test_categories_and_nulls_follow_the_sample(running: Running) -> None:
+    server, mixed_case, _ = running
+    base = models.records(mixed_case.inputs[:1], feature_names(server))[0]
+    ok = server.post("/predict", {"instances": [{**base, "income": None}]})
+    assert ok.status == 200
+    bad = server.post(
+        "/predict",
+        {
+            "instances": [
+                {**base, "plan": "platinum"},
+                {**base, "member": 1},
+                {**base, "age": 2.5},
+                {**base, "age": 2**63},
+                {**base, "age": 40.0},
+            ]
+        },
+    )
+    assert bad.status == 422
+    assert details(bad) == [(0, "plan"), (1, "member"), (2, "age"), (3, "age")]
+    assert "out of range" in bad.json()["error"]["details"][3]["message"]
+    assert "unknown category" in bad.json()["error"]["details"][0]["message"]
+    expected = mixed_case.model.predict(mixed_case.inputs.head(1).assign(income=np.nan))
+    assert ok.json()["predictions"] == expected.tolist()
+
+
+def test_documents_are_the_shared_cores_byte_for_byte(
+    running: Running, generate: Generate
 ) -> None:
-    project = services["mixed_pipeline"]
-    with serve("mixed_pipeline", pythonpath=project / "src") as server:
-        base = models.records(mixed_case.inputs[:1], feature_names(server))[0]
-        ok = server.post("/predict", {"instances": [{**base, "income": None}]})
-        assert ok.status == 200
-        bad = server.post(
-            "/predict",
-            {
-                "instances": [
-                    {**base, "plan": "platinum"},
-                    {**base, "member": 1},
-                    {**base, "age": 2.5},
-                    {**base, "age": 2**63},
-                    {**base, "age": 40.0},
-                ]
-            },
-        )
-        assert bad.status == 422
-        assert details(bad) == [(0, "plan"), (1, "member"), (2, "age"), (3, "age")]
-        assert "out of range" in bad.json()["error"]["details"][3]["message"]
-        assert "unknown category" in bad.json()["error"]["details"][0]["message"]
-        expected = mixed_case.model.predict(
-            mixed_case.inputs.head(1).assign(income=np.nan)
-        )
-        assert ok.json()["predictions"] == expected.tolist()
+    """/openapi.json is the bytes the FastAPI project's core makes, whichever
+    backend serves it; /metadata says the same."""
+    server, case, _ = running
+    reference = generate("fastapi", case.name)
+    env = {**os.environ, **LIMITS, "PYTHONPATH": str(reference / "src")}
+    made = subprocess.run(
+        [sys.executable, "-c", CORE_DOCUMENTS, case.name],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    openapi, metadata = json.loads(made.stdout)
+    assert server.call("GET", "/openapi.json").body == openapi.encode()
+    served = server.call("GET", "/metadata").json()
+    # A dirty checkout gets a fresh Copier commit for every render.
+    assert {**served, "template_version": ""} == {
+        **json.loads(metadata),
+        "template_version": "",
+    }
+
+
+CORE_DOCUMENTS = """
+import importlib, json, sys
+service = importlib.import_module(sys.argv[1] + ".service")
+core = service.PredictionService.from_env()
+print(json.dumps([core.openapi().body.decode(), core.metadata().body.decode()]))
+"""
+
+
+def test_http_semantics_are_the_same_on_every_backend(running: Running) -> None:
+    server, case, _ = running
+    head = server.call("HEAD", "/health")
+    assert (head.status, head.body) == (200, b"")
+    assert error_of(server.call("GET", "/health/")) == (404, "not_found")
+    assert error_of(server.call("OPTIONS", "/predict")) == (
+        405,
+        "method_not_allowed",
+    )
+    good = json.dumps({"instances": [good_instance(server, case)]}).encode()
+    chunked = server.post_chunked("/predict", [good[:5], good[5:]])
+    assert chunked.status == 200, chunked.body
+    assert chunked.json() == server.call("POST", "/predict", good, JSON).json()
+    too_large = server.post_chunked("/predict", [b" " * 100_000] * 3)
+    assert error_of(too_large) == (413, "body_too_large")
+    assert server.call("POST", "/predict", good, JSON).status == 200
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_crash_in_the_model_is_a_500_without_a_trace(
+    backend: str, generate: Generate
+) -> None:
+    project = generate(backend, "failing_regressor")
+    # The model calls a function of the tests' `models` module.
+    path = os.pathsep.join([str(project / "src"), str(Path(models.__file__).parent)])
+    with serve("failing_regressor", env={"PYTHONPATH": path}) as server:
+        crash = server.post("/predict", {"instances": [[13, 1, 1, 1]]})
+        assert crash.status == 500
+        assert crash.json() == {
+            "error": {
+                "status": 500,
+                "code": "internal_error",
+                "message": "the service failed; the details are in its log",
+            }
+        }
+        fine = server.post("/predict", {"instances": [[12, 1, 1, 1]]})
+        assert fine.status == 200
+        assert server.process.poll() is None

@@ -89,10 +89,11 @@ class PredictionService:
 
     def ready(self) -> Reply:
         if self._runtime is None:
-            return error_reply(
-                ClientError(503, "not_ready", "the model is still loading")
-            )
+            return self.not_ready()
         return json_reply(200, {"status": "ready"})
+
+    def not_ready(self) -> Reply:
+        return error_reply(ClientError(503, "not_ready", "the service is starting"))
 
     def metadata(self) -> Reply:
         return Reply(200, self._metadata)
