@@ -10,6 +10,7 @@ import joblib
 import pytest
 
 import models
+from generator._backends import BACKENDS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,6 +66,12 @@ def binary_files(
 
 CASES = ("binary_forest", "multiclass_array", "mixed_pipeline")
 Generate = Callable[[str, str], Path]
+# Every model case through FastAPI; every other backend through one case (the
+# backends differ only in their glue, the cases only in the shared core).
+PROJECTS = [("fastapi", case) for case in CASES] + [
+    (backend, "mixed_pipeline") for backend in BACKENDS if backend != "fastapi"
+]
+PROJECT_IDS = ["-".join(project) for project in PROJECTS]
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-CASES = ["binary_forest", "multiclass_array", "mixed_pipeline"]
+from conftest import PROJECT_IDS, PROJECTS, Generate
+from generator._backends import BACKENDS
+
+TOOLS = [
+    ("black", "--check", "."),
+    ("isort", "--check-only", "."),
+    ("ruff", "check", "."),
+    ("mypy", "--no-incremental"),
+]
 
 
-def run(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
+def run(
+    project: Path, *command: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", *command],
         cwd=project,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,
@@ -23,29 +35,31 @@ def run(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize(
-    "tool",
-    [
-        ("black", "--check", "."),
-        ("isort", "--check-only", "."),
-        ("ruff", "check", "."),
-        ("mypy", "--no-incremental"),
-    ],
-    ids=["black", "isort", "ruff", "mypy"],
-)
+@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
+@pytest.mark.parametrize("tool", TOOLS, ids=[tool[0] for tool in TOOLS])
 def test_generated_project_passes(
-    case: str, tool: tuple[str, ...], services: dict[str, Path]
+    project: tuple[str, str], tool: tuple[str, ...], generate: Generate
 ) -> None:
-    result = run(services[case], *tool)
+    result = run(generate(*project), *tool)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_generated_projects_own_tests_pass(backend: str, generate: Generate) -> None:
+    """In this environment, which has every backend; the end-to-end test runs
+    them in a fresh one made from the project's own requirements."""
+    project = generate(backend, "mixed_pipeline")
+    src = {"PYTHONPATH": str(project / "src")}  # as `pip install -e .` would
+    result = run(project, "pytest", "-q", "-p", "no:cacheprovider", env=src)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
 def test_generated_code_never_imports_mljet_or_copier(
-    case: str, services: dict[str, Path]
+    project: tuple[str, str], generate: Generate
 ) -> None:
-    for path in services[case].rglob("*.py"):
+    for path in generate(*project).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = []
             if isinstance(node, ast.Import):
@@ -56,9 +70,9 @@ def test_generated_code_never_imports_mljet_or_copier(
                 assert name.split(".")[0] not in {"generator", "copier", "mljet"}, path
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_no_template_leftovers(case: str, services: dict[str, Path]) -> None:
-    for path in services[case].rglob("*"):
+@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
+def test_no_template_leftovers(project: tuple[str, str], generate: Generate) -> None:
+    for path in generate(*project).rglob("*"):
         assert not path.name.endswith(".jinja"), path
         if path.is_file() and path.suffix in {".py", ".md", ".toml", ".txt", ".json"}:
             text = path.read_text()
@@ -70,3 +84,26 @@ def test_array_models_do_not_pull_in_pandas(services: dict[str, Path]) -> None:
     assert "scikit-learn==" in requirements
     assert "\npandas==" not in requirements
     assert "\npandas==" in (services["binary_forest"] / "requirements.txt").read_text()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_backend_pins_its_own_server_and_nothing_of_the_others(
+    backend: str, generate: Generate
+) -> None:
+    project = generate(backend, "mixed_pipeline")
+    pinned = {
+        line.split("==")[0]
+        for line in (project / "requirements.txt").read_text().splitlines()
+        if "==" in line
+    }
+    servers = {
+        "fastapi": {"fastapi", "uvicorn"},
+        "flask": {"flask", "gunicorn"},
+        "sanic": {"sanic"},
+        "aiohttp": {"aiohttp", "gunicorn"},
+    }
+    assert servers[backend] <= pinned
+    others = set().union(*servers.values()) - servers[backend]
+    assert not others & pinned, others & pinned
+    modules = {p.stem for p in (project / "src" / "mixed_pipeline").glob("*.py")}
+    assert ("gunicorn_server" in modules) == ("gunicorn" in servers[backend])

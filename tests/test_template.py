@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from cli import run_copier, run_generator
+from conftest import PROJECT_IDS, PROJECTS, Generate
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,16 +23,15 @@ def copier_copy(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str
     return run_copier("copy", "--trust", "--vcs-ref=HEAD", *args, cwd=cwd)
 
 
-@pytest.mark.parametrize(
-    "case", ["binary_forest", "multiclass_array", "mixed_pipeline"]
-)
+@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
 def test_the_raw_render_is_already_formatted(
-    case: str, services: dict[str, Path], tmp_path: Path
+    project: tuple[str, str], generate: Generate, tmp_path: Path
 ) -> None:
     """Without the formatting hook too, so `copier update` replays agree."""
     import copier
 
-    answers = yaml.safe_load((services[case] / ".copier-answers.yml").read_text())
+    answers_file = generate(*project) / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_file.read_text())
     data = {k: v for k, v in answers.items() if not k.startswith("_")}
     copier.run_copy(
         str(REPO), tmp_path, data=data, defaults=True, skip_tasks=True, quiet=True,

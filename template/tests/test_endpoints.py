@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 from pathlib import Path
 
-from conftest import GOLDEN, Client
+from conftest import GOLDEN, PACKAGE, Client
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src"
+SOURCES = Path(__file__).resolve().parents[1] / "src"
 
 
 def test_health_and_ready(client: Client) -> None:
@@ -17,7 +18,7 @@ def test_health_and_ready(client: Client) -> None:
 
 def test_metadata_names_the_model_file_by_its_hash(client: Client) -> None:
     metadata = client.request("GET", "/metadata").json()
-    model_files = [p for p in PACKAGE.glob("*/model/*") if p.name != "spec.json"]
+    model_files = [p for p in SOURCES.glob("*/model/*") if p.name != "spec.json"]
     assert len(model_files) == 1
     digest = hashlib.sha256(model_files[0].read_bytes()).hexdigest()
     assert metadata["model"]["sha256"] == digest
@@ -53,3 +54,13 @@ def test_wrong_method_is_a_json_405(client: Client) -> None:
     answer = client.request("GET", "/predict")
     assert answer.status == 405
     assert answer.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_until_the_model_is_loaded_the_service_is_not_ready() -> None:
+    service = importlib.import_module(f"{PACKAGE}.service")
+    starting = service.PredictionService.from_env()
+    assert starting.ready().status == 503
+    answer = starting.predict("predict", b'{"instances": []}', "application/json")
+    assert (answer.status, b'"not_ready"' in answer.body) == (503, True)
+    starting.load()
+    assert starting.ready().status == 200
