@@ -106,21 +106,26 @@ def serve(
     )
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{package} exited with status {process.returncode}")
-            try:
-                if server.call("GET", "/ready").status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{package} was not ready within {timeout} s")
-            time.sleep(0.1)
+        wait_until_ready(server, package, timeout)
         yield server
     finally:
         stop(process)
+
+
+def wait_until_ready(server: Server, name: str, timeout: float = 90) -> None:
+    """Poll /ready until it answers 200; fail if the process exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{name} exited with status {server.process.returncode}")
+        try:
+            if server.call("GET", "/ready").status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} was not ready within {timeout} s")
+        time.sleep(0.1)
 
 
 def stop(process: subprocess.Popen[bytes], grace: float = 40) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 import models
 from cli import run_generator
+from generator._backends import BACKENDS
 from servers import serve
 
 
@@ -27,13 +28,18 @@ def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_generated_service_lives_on_its_own(
-    tmp_path: Path, binary_files: tuple[Path, Path], binary_case: models.Case
+    backend: str,
+    tmp_path: Path,
+    binary_files: tuple[Path, Path],
+    binary_case: models.Case,
 ) -> None:
     model, sample = binary_files
     generated = run_generator(
-        model, "--sample", sample, "--name", "forest", cwd=tmp_path
-    )
+        model, "--sample", sample, "--name", "forest", "--backend", backend,
+        cwd=tmp_path,
+    )  # fmt: skip
     assert generated.returncode == 0, generated.stderr
     project = tmp_path / "forest"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from conftest import PROJECT_IDS, PROJECTS, Generate
 from generator._backends import BACKENDS
+from servers import Server, free_port, stop, wait_until_ready
 
 TOOLS = [
     ("black", "--check", "."),
@@ -107,3 +109,33 @@ def test_each_backend_pins_its_own_server_and_nothing_of_the_others(
     assert not others & pinned, others & pinned
     modules = {p.stem for p in (project / "src" / "mixed_pipeline").glob("*.py")}
     assert ("gunicorn_server" in modules) == ("gunicorn" in servers[backend])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_readmes_server_command_serves(backend: str, generate: Generate) -> None:
+    project = generate(backend, "mixed_pipeline")
+    readme = (project / "README.md").read_text()
+    assert "python -m mixed_pipeline" in readme
+    command = readme.split("The server's own command works")[1].split("```bash\n")[1]
+    command = command.split("\n```")[0]
+    port = str(free_port())
+    command = command.replace("0.0.0.0:8000", f"127.0.0.1:{port}").replace(
+        "--host 0.0.0.0 --port 8000", f"--host 127.0.0.1 --port {port}"
+    )
+    assert port in command, command
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    process = subprocess.Popen(
+        shlex.split(command), cwd=project, env=env, start_new_session=True
+    )
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_until_ready(server, command, timeout=60)
+        answer = server.post("/predict", {"instances": GOLDEN_INSTANCE})
+        assert answer.status == 200, answer.body
+    finally:
+        stop(process)
+
+
+GOLDEN_INSTANCE = [{"income": 50000.0, "age": 40, "member": True, "plan": "gold"}]

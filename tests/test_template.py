@@ -15,6 +15,7 @@ import yaml
 
 from cli import run_copier, run_generator
 from conftest import PROJECT_IDS, PROJECTS, Generate
+from generator._backends import BACKENDS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,13 +47,15 @@ def test_the_raw_render_is_already_formatted(
         assert isort.code(text, config=isort_config) == text, path
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_plain_copier_copy_gives_the_generators_project(
-    tmp_path: Path, binary_files: tuple[Path, Path], template_repo: Path
+    backend: str, tmp_path: Path, binary_files: tuple[Path, Path], template_repo: Path
 ) -> None:
     model, sample = binary_files
     result = copier_copy(
         "--defaults", "-d", f"model_file={model}", "-d", f"sample_file={sample}",
-        "-d", "package_name=forest", template_repo, "by_copier", cwd=tmp_path,
+        "-d", "package_name=forest", "-d", f"backend={backend}",
+        template_repo, "by_copier", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     env = {
@@ -62,7 +65,7 @@ def test_plain_copier_copy_gives_the_generators_project(
     }
     generated = run_generator(
         model, "--sample", sample, "--name", "forest", "--output", "by_generator",
-        cwd=tmp_path, env=env,
+        "--backend", backend, cwd=tmp_path, env=env,
     )  # fmt: skip
     assert generated.returncode == 0, generated.stderr
     left, right = tmp_path / "by_copier", tmp_path / "by_generator"
