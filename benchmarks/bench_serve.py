@@ -1,13 +1,15 @@
 """Serving speed of a generated service against a typical hand-written one.
 
 Run: python benchmarks/bench_serve.py [--seconds S] [--model forest|linear]
+                                      [--backends fastapi,flask,sanic,aiohttp]
 
-Both servers run the same model (a 100-tree forest, or a logistic regression
-whose predictions cost almost nothing, on 20 named features) on uvicorn with
-one worker, on loopback, measured in the same run:
-  baseline   the usual FastAPI service: a pydantic model per instance,
-             a DataFrame built from the validated objects, JSON by FastAPI
-  generated  the service MLJET generates (columnar validation, orjson)
+Every server runs the same model (a 100-tree forest, or a logistic regression
+whose predictions cost almost nothing, on 20 named features) with one worker,
+on loopback, measured in the same run:
+  baseline   the usual FastAPI service on uvicorn: a pydantic model per
+             instance, a DataFrame built from the validated objects
+  generated  the service MLJET generates for each backend asked for
+             (columnar validation, orjson), on that backend's server
 A client on one keep-alive connection sends requests back to back for S
 seconds per payload size and reports requests/s and median latency.
 """
@@ -35,9 +37,9 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 NAMES = [f"f{i}" for i in range(20)]
+ALL_BACKENDS = "fastapi,flask,sanic,aiohttp"
 
-BASELINE_APP = textwrap.dedent(
-    f'''
+BASELINE_APP = textwrap.dedent(f"""
     import joblib
     import pandas as pd
     from fastapi import FastAPI
@@ -59,8 +61,7 @@ BASELINE_APP = textwrap.dedent(
     @app.get("/ready")
     def ready() -> dict[str, str]:
         return {{"status": "ready"}}
-    '''
-)
+    """)
 
 
 def free_port() -> int:
@@ -111,8 +112,14 @@ def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_argument("--seconds", type=float, default=3.0)
     cli.add_argument("--model", choices=["forest", "linear"], default="forest")
+    cli.add_argument(
+        "--backends", default="fastapi", help="comma-separated, of " + ALL_BACKENDS
+    )
     args = cli.parse_args()
     seconds = args.seconds
+    backends = args.backends.split(",")
+    if not set(backends) <= set(ALL_BACKENDS.split(",")):
+        cli.error(f"--backends takes names from {ALL_BACKENDS}")
     work = Path(tempfile.mkdtemp(prefix="mljet-serve-"))
     servers: list[subprocess.Popen[bytes]] = []
     try:
@@ -128,33 +135,40 @@ def main() -> None:
 
         from generator import cook
 
-        cook(model, sample=frame.head(100), name="bench_service",
-             output=work / "bench_service", quiet=True)  # fmt: skip
-        ports = {"baseline": free_port(), "generated": free_port()}
+        ports = {"baseline": free_port()}
         uvicorn = [sys.executable, "-m", "uvicorn", "--no-access-log"]
         baseline = [*uvicorn, "baseline:app", "--port", str(ports["baseline"])]
         servers.append(start(baseline, work, {}))
-        servers.append(start([sys.executable, "-m", "bench_service"], work, {
-            "PORT": str(ports["generated"]), "HOST": "127.0.0.1",
-            "LOG_LEVEL": "warning", "PYTHONPATH": str(work / "bench_service/src"),
-        }))  # fmt: skip
+        for backend in backends:
+            project = work / backend
+            cook(model, sample=frame.head(100), name="bench_service",
+                 backend=backend, output=project, quiet=True)  # fmt: skip
+            ports[backend] = free_port()
+            servers.append(start([sys.executable, "-m", "bench_service"], work, {
+                "PORT": str(ports[backend]), "HOST": "127.0.0.1",
+                "LOG_LEVEL": "warning", "PYTHONPATH": str(project / "src"),
+            }))  # fmt: skip
         for port in ports.values():
             wait_ready(port)
 
         rows = frame.to_dict(orient="records")
-        print(f"{'instances':>9}  {'baseline req/s':>14}  {'generated req/s':>15}  "
-              f"{'ratio':>5}  {'p50 baseline':>12}  {'p50 generated':>13}")  # fmt: skip
+        print(f"{'instances':>9}  {'server':>9}  {'req/s':>8}  "
+              f"{'vs baseline':>11}  {'p50':>9}")  # fmt: skip
         for size in (1, 100, 5000):
             body = json.dumps({"instances": rows[:size]}).encode()
-            base_rate, base_p50 = measure(ports["baseline"], body, seconds)
-            ours_rate, ours_p50 = measure(ports["generated"], body, seconds)
-            print(f"{size:>9}  {base_rate:>14.1f}  {ours_rate:>15.1f}  "
-                  f"{ours_rate / base_rate:>5.2f}  {base_p50 * 1000:>10.1f}ms  "
-                  f"{ours_p50 * 1000:>11.1f}ms")  # fmt: skip
+            base_rate = 0.0
+            for name, port in ports.items():
+                rate, p50 = measure(port, body, seconds)
+                base_rate = base_rate or rate
+                print(f"{size:>9}  {name:>9}  {rate:>8.1f}  "
+                      f"{rate / base_rate:>10.2f}x  {p50 * 1000:>7.1f}ms")  # fmt: skip
     finally:
         for server in servers:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
 import pytest
 
-from conftest import GOLDEN, LIMITS, Client, post_json
+from conftest import GOLDEN, LIMITS, PACKAGE, Client, post_json
 
 NAMES: list[str] = GOLDEN["feature_names"]
 GOOD: dict[str, Any] = GOLDEN["instances"][0]
@@ -91,3 +92,22 @@ def test_a_non_json_content_type_is_refused_with_415(client: Client) -> None:
     body = json.dumps({"instances": [GOOD]}).encode()
     answer = client.request("POST", "/predict", body, {"Content-Type": "text/csv"})
     assert answer.status == 415
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (404, (404, "not_found")),
+        (405, (405, "method_not_allowed")),
+        (413, (413, "body_too_large")),
+        (400, (400, "bad_request")),
+        (431, (431, "bad_request")),
+        (502, (500, "internal_error")),
+    ],
+)
+def test_errors_raised_by_the_web_server_get_the_shared_bodies(
+    status: int, expected: tuple[int, str]
+) -> None:
+    service = importlib.import_module(f"{PACKAGE}.service")
+    reply = service.PredictionService.from_env().framework_error(status, "GET", "/x")
+    assert (reply.status, json.loads(reply.body)["error"]["code"]) == expected

@@ -159,6 +159,24 @@ class PredictionService:
             ClientError(405, "method_not_allowed", f"{method} is not allowed on {path}")
         )
 
+    def framework_error(self, status: int, method: str, path: str) -> Reply:
+        """The shared reply for an error the web framework raised itself."""
+        if status == 404:
+            return self.not_found(method, path)
+        if status == 405:
+            return self.method_not_allowed(method, path)
+        if status == 413:
+            return self.too_large()
+        if 400 <= status < 500:
+            logger.info("HTTP %s from the server on %s %s", status, method, path)
+            return error_reply(
+                ClientError(
+                    status, "bad_request", f"the server refused {method} {path}"
+                )
+            )
+        logger.error("HTTP %s from the server on %s %s", status, method, path)
+        return self.internal_error()
+
     def internal_error(self) -> Reply:
         return json_reply(
             500,
