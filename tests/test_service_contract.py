@@ -189,6 +189,7 @@ def test_field_problems_name_instance_and_field(
     assert answer.status == 422
     expected = [(1, names[0]), (2, "bogus"), (3, names[1]), (4, names[1]), (5, None)]
     assert details(answer) == expected
+    assert server.post("/predict", {"instances": [as_object]}).status == 200
 
 
 @pytest.mark.parametrize(
