@@ -53,6 +53,12 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--max-body-bytes", type=positive_int, default=DEFAULT_MAX_BODY_BYTES
     )
+    cli.add_argument(
+        "--trust",
+        action="store_true",
+        help="load a model file even if it would import code that can run "
+        "commands (only for files you made yourself)",
+    )
     cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli
@@ -74,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             quiet=args.quiet,
             max_instances=args.max_instances,
             max_body_bytes=args.max_body_bytes,
+            trust=args.trust,
             renderer=renderer,
         )
     except HookError as error:

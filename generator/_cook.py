@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,16 @@ def cook(
     quiet: bool = False,
     max_instances: int = DEFAULT_MAX_INSTANCES,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    trust: bool = False,
     template: TemplateSource | None = None,
     renderer: Renderer | None = None,
 ) -> Path:
     """Generate a web-service project for `model`; return its directory.
 
     `model` is a fitted model or the path of a joblib/pickle file; `sample`
-    is a DataFrame, an array, or a CSV/Parquet path typing the API;
+    is a DataFrame, an array, or a CSV/Parquet path typing the API; a model
+    file that would import code able to run commands is refused unless
+    `trust`;
     `template` overrides where the Copier template is read from, and
     `renderer` who runs Copier (this process by default). Raises
     MljetError (or its subclass HookError, after the project is placed)
@@ -86,9 +90,14 @@ def cook(
     model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
     if model_path is not None:
         report.step(f"loading {model_path}")
-        model = load_model_file(model_path).model
+        loaded = load_model_file(model_path, trust=trust)
+        model, file_modules = loaded.model, loaded.modules
+    else:
+        file_modules = frozenset()
     family = family_of(model)
     info = family.introspect(model)
+    # What unpickling the file imports is needed to load it in the service.
+    info = replace(info, modules=info.modules | (file_modules - {"__main__"}))
     report.step(
         f"{info.estimator} from {info.library} {info.library_version}: {info.task}, "
         f"{info.n_features} features, methods {', '.join(info.methods)}"

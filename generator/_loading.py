@@ -1,4 +1,9 @@
-"""Reading a model file, with an error the user can act on for each failure."""
+"""Reading a model file, with an error the user can act on for each failure.
+
+A pickle is scanned before it is unpickled (`_pickle_scan`): a file that
+would import something able to run commands is refused unless the user
+trusts it, and the modules it names are checked to be installed first.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import MljetError
+from ._pickle_scan import PickleScan, scan_model_file
 
 # The pip package for modules whose name differs from it.
 PIP_NAMES = {"sklearn": "scikit-learn", "yaml": "PyYAML", "PIL": "Pillow"}
@@ -19,26 +25,28 @@ class LoadedModel:
     model: object
     path: Path
     serializer: str
+    # Top-level modules the file imports when it is loaded.
+    modules: frozenset[str] = frozenset()
 
 
-def load_model_file(path: Path) -> LoadedModel:
-    """Unpickle `path` with joblib (which also reads plain pickles)."""
+def load_model_file(path: Path, trust: bool = False) -> LoadedModel:
+    """Unpickle `path` with joblib (which also reads plain pickles).
+
+    The file is scanned first; unless `trust`, one that would import code
+    able to run commands is refused without being unpickled.
+    """
     if not path.exists():
         raise MljetError(f"The model file {path} does not exist.")
     if not path.is_file():
         raise MljetError(f"{path} is not a file; give the path of a model file.")
+    scan = _scan(path, trust)
+    _check_importable(path, scan)
     import joblib
 
     try:
         model = joblib.load(path)
     except ModuleNotFoundError as error:
-        module = (error.name or "").split(".")[0]
-        package = PIP_NAMES.get(module, module)
-        raise MljetError(
-            f"Loading {path} needs the Python module '{module}', which is not "
-            f"installed in this environment. Install it (pip install {package}) "
-            "at the version the model was trained with, then run again."
-        ) from None
+        raise _missing_module(path, (error.name or "").split(".")[0]) from None
     except AttributeError as error:
         raise MljetError(
             f"Loading {path} failed: {error}. The model refers to a class or "
@@ -54,4 +62,44 @@ def load_model_file(path: Path) -> LoadedModel:
             "joblib.dump(model, 'model.joblib') or pickle.dump."
         ) from None
     serializer = "joblib" if path.suffix.lower() in JOBLIB_SUFFIXES else "pickle"
-    return LoadedModel(model, path, serializer)
+    return LoadedModel(model, path, serializer, scan.modules)
+
+
+def _scan(path: Path, trust: bool) -> PickleScan:
+    try:
+        scan = scan_model_file(path)
+    except MljetError as error:
+        if trust:
+            return PickleScan(frozenset())
+        raise MljetError(
+            f"{path} is not a model file that joblib or pickle can read "
+            f"({error}). Save the model with joblib.dump(model, "
+            "'model.joblib') or pickle.dump."
+        ) from None
+    if scan.dangerous and not trust:
+        raise MljetError(
+            f"Refusing to load {path}: unpickling it would import "
+            f"{', '.join(scan.dangerous)}, which can run commands on this "
+            "machine, and a model does not need them. Nothing was loaded. If "
+            "you made this file yourself and trust it, run again with --trust "
+            "(cook(..., trust=True))."
+        )
+    return scan
+
+
+def _check_importable(path: Path, scan: PickleScan) -> None:
+    """Name a missing library before unpickling, not halfway through it."""
+    import importlib.util
+
+    for module in sorted(scan.modules - {"__main__"}):
+        if importlib.util.find_spec(module) is None:
+            raise _missing_module(path, module)
+
+
+def _missing_module(path: Path, module: str) -> MljetError:
+    package = PIP_NAMES.get(module, module)
+    return MljetError(
+        f"Loading {path} needs the Python module '{module}', which is not "
+        f"installed in this environment. Install it (pip install {package}) at "
+        "the version the model was trained with, then run again."
+    )
