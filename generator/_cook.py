@@ -157,11 +157,12 @@ def _store_model(
 ) -> tuple[str, str]:
     """Put the model file into the service; return its name and SHA-256.
 
-    A file the user gave is copied byte for byte; an in-memory model is
-    saved by its family.
+    A file the user gave is copied byte for byte, unless the family stores
+    models in its library's own format; an in-memory model is saved by its
+    family.
     """
     directory.mkdir(parents=True)
-    if path is not None:
+    if path is not None and not family.native_format:
         filename = "model.joblib" if path.suffix.lower() == ".joblib" else "model.pkl"
         shutil.copyfile(path, directory / filename)
     else:

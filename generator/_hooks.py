@@ -21,7 +21,8 @@ from ._render import TemplateSource
 from ._renderer import Renderer
 from ._requirements import pin_requirements, project_modules, python_version
 
-# Libraries reported by /metadata, when the service pins them.
+# Libraries reported by /metadata, when the service pins them, beside the
+# model family's own library.
 MODEL_LIBRARIES = frozenset({"scikit-learn", "numpy", "scipy", "joblib", "pandas"})
 
 
@@ -52,7 +53,7 @@ def run_hooks(
         answers["libraries"] = {
             name: version
             for name, version in pins.versions.items()
-            if name in MODEL_LIBRARIES
+            if name in MODEL_LIBRARIES | {info.library}
         }
         answers["dev_requirements"] = installed_versions(
             DEV_TOOLS, backend_named(answers["backend"]).test_requirements

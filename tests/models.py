@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -111,6 +111,36 @@ def failing_regressor() -> Case:
     return Case("failing_regressor", model, None, x[:5])
 
 
+def xgboost_multiclass() -> Case:
+    """XGBoost's classifier on a named frame: stored as XGBoost JSON."""
+    import xgboost
+
+    x, y = make_classification(
+        n_samples=300, n_features=5, n_informative=3, n_classes=3, random_state=4
+    )
+    frame = pd.DataFrame(x, columns=[f"c{i}" for i in range(5)])
+    model = xgboost.XGBClassifier(n_estimators=20, max_depth=3).fit(frame, y)
+    return Case("xgboost_multiclass", model, frame.head(60), frame.head(60))
+
+
+def xgboost_binary() -> Case:
+    """XGBoost's classifier on an unnamed array, served without a sample."""
+    import xgboost
+
+    x, y = make_classification(n_samples=300, n_features=4, random_state=5)
+    model = xgboost.XGBClassifier(n_estimators=20, max_depth=3).fit(x, y)
+    return Case("xgboost_binary", model, None, x[:40])
+
+
+def xgboost_regression() -> Case:
+    import xgboost
+
+    x, y = make_regression(n_samples=300, n_features=4, random_state=6)
+    frame = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    model = xgboost.XGBRegressor(n_estimators=20, max_depth=3).fit(frame, y)
+    return Case("xgboost_regression", model, frame.head(60), frame.head(60))
+
+
 @functools.cache
 def case_named(name: str) -> Case:
     """Each case is fitted once per test session, whoever asks for it first."""
@@ -121,6 +151,9 @@ def case_named(name: str) -> Case:
             multiclass_array,
             mixed_pipeline,
             failing_regressor,
+            xgboost_multiclass,
+            xgboost_binary,
+            xgboost_regression,
         )
     }
     return makers[name]()

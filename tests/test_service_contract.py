@@ -17,11 +17,17 @@ import pytest
 from openapi_spec_validator import validate
 
 import models
-from conftest import CASES, Generate
+from conftest import CASES, FAMILY_CASES, Generate
 from generator._backends import BACKENDS
 from servers import Server, serve
 
-PAIRS = [(backend, case) for backend in BACKENDS for case in CASES]
+# Every backend with every scikit-learn case and one model of each other
+# family; the other families' tasks through FastAPI.
+PAIRS = (
+    [(backend, case) for backend in BACKENDS for case in CASES]
+    + [(backend, FAMILY_CASES[0]) for backend in BACKENDS]
+    + [("fastapi", case) for case in FAMILY_CASES[1:]]
+)
 Running = tuple[Server, models.Case, Path]
 LIMITS = {"MAX_INSTANCES": "100", "MAX_BODY_BYTES": "200000"}
 
@@ -84,7 +90,8 @@ def test_health_ready_metadata(running: Running) -> None:
         == hashlib.sha256(model_file.read_bytes()).hexdigest()
     )
     assert metadata["model"]["class"].endswith(type(case.model).__name__)
-    assert metadata["libraries"]["scikit-learn"]
+    library = {"sklearn": "scikit-learn"}.get(metadata["model"]["family"])
+    assert metadata["libraries"][library or metadata["model"]["family"]]
     assert metadata["template_version"] not in ("", "unversioned")
     if case.sample is not None:
         assert feature_names(server) == list(case.sample.columns)

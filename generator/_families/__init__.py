@@ -11,7 +11,7 @@ from typing import Protocol
 
 from .._errors import MljetError
 from .._model_info import ModelInfo
-from . import sklearn
+from . import sklearn, xgboost
 
 
 class ModelFamily(Protocol):
@@ -19,6 +19,9 @@ class ModelFamily(Protocol):
 
     name: str
     supported: str
+    # Whether `save` writes the library's own format: then a model file the
+    # user gives is stored that way too, instead of copied as it is.
+    native_format: bool
 
     def supports(self, model: object) -> bool:
         """Whether the object comes from this family's library."""
@@ -30,7 +33,7 @@ class ModelFamily(Protocol):
         """Write an in-memory model into `directory`; return the file name."""
 
 
-FAMILIES: tuple[ModelFamily, ...] = (sklearn.FAMILY,)
+FAMILIES: tuple[ModelFamily, ...] = (sklearn.FAMILY, xgboost.FAMILY)
 
 
 def family_of(model: object) -> ModelFamily:

@@ -18,6 +18,8 @@ class SklearnFamily:
         "scikit-learn classifiers and regressors, alone or as the last step of a "
         "Pipeline"
     )
+    # A joblib file: a file the user gives is kept byte for byte.
+    native_format = False
 
     def supports(self, model: object) -> bool:
         if not type(model).__module__.startswith("sklearn."):
