@@ -96,8 +96,9 @@ def cook(
         file_modules = frozenset()
     family = family_of(model)
     info = family.introspect(model)
-    # What unpickling the file imports is needed to load it in the service.
-    info = replace(info, modules=info.modules | (file_modules - {"__main__"}))
+    if not family.native_format:
+        # The service loads the very file: what unpickling it imports.
+        info = replace(info, modules=info.modules | (file_modules - {"__main__"}))
     report.step(
         f"{info.estimator} from {info.library} {info.library_version}: {info.task}, "
         f"{info.n_features} features, methods {', '.join(info.methods)}"

@@ -66,14 +66,21 @@ def binary_files(
 
 CASES = ("binary_forest", "multiclass_array", "mixed_pipeline")
 # One case per family and task beyond scikit-learn's.
-FAMILY_CASES = ("xgboost_multiclass", "xgboost_binary", "xgboost_regression")
+FAMILY_CASES = (
+    "xgboost_multiclass",
+    "xgboost_binary",
+    "xgboost_regression",
+    "lightgbm_multiclass",
+    "lightgbm_binary",
+    "lightgbm_regression",
+)
 Generate = Callable[[str, str], Path]
 # Every model case through FastAPI; every other backend through one case (the
 # backends differ only in their glue, the cases only in the shared core).
 PROJECTS = (
     [("fastapi", case) for case in CASES]
     + [(backend, "mixed_pipeline") for backend in BACKENDS if backend != "fastapi"]
-    + [("fastapi", case) for case in FAMILY_CASES[:1]]
+    + [("fastapi", case) for case in FAMILY_CASES if case.endswith("multiclass")]
 )
 PROJECT_IDS = ["-".join(project) for project in PROJECTS]
 

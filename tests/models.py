@@ -141,6 +141,36 @@ def xgboost_regression() -> Case:
     return Case("xgboost_regression", model, frame.head(60), frame.head(60))
 
 
+def lightgbm_multiclass() -> Case:
+    """LightGBM's classifier with string labels on a named frame."""
+    import lightgbm
+
+    x, y = make_classification(
+        n_samples=300, n_features=5, n_informative=3, n_classes=3, random_state=7
+    )
+    frame = pd.DataFrame(x, columns=[f"c{i}" for i in range(5)])
+    labels = np.array(["low", "mid", "high"])[y]
+    model = lightgbm.LGBMClassifier(n_estimators=20, verbose=-1).fit(frame, labels)
+    return Case("lightgbm_multiclass", model, frame.head(60), frame.head(60))
+
+
+def lightgbm_binary() -> Case:
+    import lightgbm
+
+    x, y = make_classification(n_samples=300, n_features=4, random_state=8)
+    model = lightgbm.LGBMClassifier(n_estimators=20, verbose=-1).fit(x, y)
+    return Case("lightgbm_binary", model, None, x[:40])
+
+
+def lightgbm_regression() -> Case:
+    import lightgbm
+
+    x, y = make_regression(n_samples=300, n_features=4, random_state=9)
+    frame = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    model = lightgbm.LGBMRegressor(n_estimators=20, verbose=-1).fit(frame, y)
+    return Case("lightgbm_regression", model, frame.head(60), frame.head(60))
+
+
 @functools.cache
 def case_named(name: str) -> Case:
     """Each case is fitted once per test session, whoever asks for it first."""
@@ -154,6 +184,9 @@ def case_named(name: str) -> Case:
             xgboost_multiclass,
             xgboost_binary,
             xgboost_regression,
+            lightgbm_multiclass,
+            lightgbm_binary,
+            lightgbm_regression,
         )
     }
     return makers[name]()

@@ -46,3 +46,17 @@ def test_a_model_no_family_supports_is_named_with_the_supported_ones() -> None:
     message = str(refused.value)
     assert "cannot serve a builtins.dict" in message
     assert "sklearn:" in message and "xgboost:" in message
+
+
+def test_a_lightgbm_pickle_is_stored_in_lightgbms_own_format(tmp_path: Path) -> None:
+    case = models.case_named("lightgbm_multiclass")
+    pickled = tmp_path / "lgbm.pkl"
+    joblib.dump(case.model, pickled)
+    project = cook(
+        pickled, sample=case.sample, name="lgbm", output=tmp_path / "svc", quiet=True
+    )
+    model_dir = project / "src" / "lgbm" / "model"
+    assert sorted(p.name for p in model_dir.iterdir()) == ["model.txt", "spec.json"]
+    assert (model_dir / "model.txt").read_text().startswith("tree\n")
+    requirements = (project / "requirements.txt").read_text()
+    assert "\nlightgbm==" in requirements and "\njoblib==" not in requirements

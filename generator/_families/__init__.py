@@ -11,7 +11,7 @@ from typing import Protocol
 
 from .._errors import MljetError
 from .._model_info import ModelInfo
-from . import sklearn, xgboost
+from . import lightgbm, sklearn, xgboost
 
 
 class ModelFamily(Protocol):
@@ -33,7 +33,7 @@ class ModelFamily(Protocol):
         """Write an in-memory model into `directory`; return the file name."""
 
 
-FAMILIES: tuple[ModelFamily, ...] = (sklearn.FAMILY, xgboost.FAMILY)
+FAMILIES: tuple[ModelFamily, ...] = (sklearn.FAMILY, xgboost.FAMILY, lightgbm.FAMILY)
 
 
 def family_of(model: object) -> ModelFamily:
