@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._errors import MljetError
-from .._model_info import ModelInfo, Task
+from .._model_info import ModelInfo
+from ._wrappers import not_fitted, task_of
 
 BASE_MODULES = frozenset({"lightgbm", "numpy", "scipy"})
 ESTIMATORS = ("LGBMClassifier", "LGBMRegressor")
@@ -28,18 +28,8 @@ class LightGBMFamily:
         name = type(model).__name__
         fitted: Any = model  # an LGBMModel: lightgbm's types are not imported here
         if not getattr(fitted, "fitted_", False):
-            raise MljetError(
-                f"The {name} is not fitted. Call .fit(X, y) on it before "
-                "generating a service."
-            )
-        task: Task
-        classes: tuple[Any, ...] = ()
-        if name == "LGBMClassifier":
-            classes = tuple(fitted.classes_.tolist())
-            task = "binary" if len(classes) == 2 else "multiclass"
-            methods: tuple[str, ...] = ("predict", "predict_proba")
-        else:
-            task, methods = "regression", ("predict",)
+            raise not_fitted(name)
+        task, classes, methods = task_of(fitted, name == "LGBMClassifier")
         names = getattr(fitted, "feature_names_in_", None)
         return ModelInfo(
             family=self.name,

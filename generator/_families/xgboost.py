@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._errors import MljetError
-from .._model_info import ModelInfo, Task
+from .._model_info import ModelInfo
+from ._wrappers import not_fitted, task_of
 
 # What loading the stored model needs: XGBoost itself (which uses scipy).
 BASE_MODULES = frozenset({"xgboost", "numpy", "scipy"})
@@ -29,14 +29,7 @@ class XGBoostFamily:
         name = type(model).__name__
         fitted: Any = model  # an XGBModel: xgboost's types are not imported here
         booster = _booster(fitted, name)
-        task: Task
-        classes: tuple[Any, ...] = ()
-        if name == "XGBClassifier":
-            classes = tuple(fitted.classes_.tolist())
-            task = "binary" if len(classes) == 2 else "multiclass"
-            methods: tuple[str, ...] = ("predict", "predict_proba")
-        else:
-            task, methods = "regression", ("predict",)
+        task, classes, methods = task_of(fitted, name == "XGBClassifier")
         names = booster.feature_names
         return ModelInfo(
             family=self.name,
@@ -63,10 +56,7 @@ def _booster(model: Any, name: str) -> Any:
     try:
         return model.get_booster()
     except Exception:
-        raise MljetError(
-            f"The {name} is not fitted. Call .fit(X, y) on it before generating "
-            "a service."
-        ) from None
+        raise not_fitted(name) from None
 
 
 FAMILY = XGBoostFamily()
