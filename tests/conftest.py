@@ -73,6 +73,9 @@ FAMILY_CASES = (
     "lightgbm_multiclass",
     "lightgbm_binary",
     "lightgbm_regression",
+    "catboost_multiclass",
+    "catboost_binary",
+    "catboost_regression",
 )
 Generate = Callable[[str, str], Path]
 # Every model case through FastAPI; every other backend through one case (the

@@ -171,6 +171,44 @@ def lightgbm_regression() -> Case:
     return Case("lightgbm_regression", model, frame.head(60), frame.head(60))
 
 
+def catboost_multiclass() -> Case:
+    """CatBoost with a categorical feature given as strings, string labels."""
+    import catboost
+
+    x, y = make_classification(
+        n_samples=300, n_features=4, n_informative=3, n_redundant=0, n_classes=3,
+        random_state=10,
+    )  # fmt: skip
+    frame = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    frame["plan"] = np.array(["basic", "gold", "silver"])[(y + (x[:, 0] > 0)) % 3]
+    labels = np.array(["low", "mid", "high"])[y]
+    model = catboost.CatBoostClassifier(
+        iterations=30, verbose=0, allow_writing_files=False, cat_features=["plan"]
+    ).fit(frame, labels)
+    return Case("catboost_multiclass", model, frame.head(60), frame.head(60))
+
+
+def catboost_binary() -> Case:
+    import catboost
+
+    x, y = make_classification(n_samples=300, n_features=4, random_state=11)
+    model = catboost.CatBoostClassifier(
+        iterations=30, verbose=0, allow_writing_files=False
+    ).fit(x, y)
+    return Case("catboost_binary", model, None, x[:40])
+
+
+def catboost_regression() -> Case:
+    import catboost
+
+    x, y = make_regression(n_samples=300, n_features=4, random_state=12)
+    frame = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    model = catboost.CatBoostRegressor(
+        iterations=30, verbose=0, allow_writing_files=False
+    ).fit(frame, y)
+    return Case("catboost_regression", model, frame.head(60), frame.head(60))
+
+
 @functools.cache
 def case_named(name: str) -> Case:
     """Each case is fitted once per test session, whoever asks for it first."""
@@ -187,6 +225,9 @@ def case_named(name: str) -> Case:
             lightgbm_multiclass,
             lightgbm_binary,
             lightgbm_regression,
+            catboost_multiclass,
+            catboost_binary,
+            catboost_regression,
         )
     }
     return makers[name]()

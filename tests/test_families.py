@@ -60,3 +60,17 @@ def test_a_lightgbm_pickle_is_stored_in_lightgbms_own_format(tmp_path: Path) -> 
     assert (model_dir / "model.txt").read_text().startswith("tree\n")
     requirements = (project / "requirements.txt").read_text()
     assert "\nlightgbm==" in requirements and "\njoblib==" not in requirements
+
+
+def test_catboost_takes_its_categorical_feature_as_strings(tmp_path: Path) -> None:
+    case = models.case_named("catboost_multiclass")
+    pickled = tmp_path / "cat.pkl"
+    joblib.dump(case.model, pickled)
+    project = cook(
+        pickled, sample=case.sample, name="cat", output=tmp_path / "svc", quiet=True
+    )
+    model_dir = project / "src" / "cat" / "model"
+    assert sorted(p.name for p in model_dir.iterdir()) == ["model.cbm", "spec.json"]
+    spec = json.loads((model_dir / "spec.json").read_text())
+    plan = next(f for f in spec["features"] if f["name"] == "plan")
+    assert plan["categories"] == ["basic", "gold", "silver"]

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from .._errors import MljetError
 from .._model_info import ModelInfo
-from . import lightgbm, sklearn, xgboost
+from . import catboost, lightgbm, sklearn, xgboost
 
 
 class ModelFamily(Protocol):
@@ -33,7 +33,12 @@ class ModelFamily(Protocol):
         """Write an in-memory model into `directory`; return the file name."""
 
 
-FAMILIES: tuple[ModelFamily, ...] = (sklearn.FAMILY, xgboost.FAMILY, lightgbm.FAMILY)
+FAMILIES: tuple[ModelFamily, ...] = (
+    sklearn.FAMILY,
+    xgboost.FAMILY,
+    lightgbm.FAMILY,
+    catboost.FAMILY,
+)
 
 
 def family_of(model: object) -> ModelFamily:
