@@ -18,7 +18,6 @@ import lzma
 import math
 import pickletools
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -153,7 +152,7 @@ _MARK_POPPERS = {"TUPLE", "LIST", "DICT", "APPENDS", "SETITEMS", "ADDITEMS",
 def _scan_stream(stream: IO[bytes], found: set[tuple[str, str]]) -> None:
     """Walk one pickle up to its STOP, skipping joblib's raw array data."""
     machine = _Machine()
-    for opcode, arg, _ in _opcodes(stream):
+    for opcode, arg, _ in pickletools.genops(stream):
         name = opcode.name
         if name in {"GLOBAL", "INST"}:
             module, qualname = str(arg).split(" ", 1)
@@ -177,10 +176,6 @@ def _scan_stream(stream: IO[bytes], found: set[tuple[str, str]]) -> None:
                     _skip_array(stream, state, found)
             continue
         _step(machine, name, arg)
-
-
-def _opcodes(stream: IO[bytes]) -> Iterator[tuple[Any, Any, Any]]:
-    yield from pickletools.genops(stream)
 
 
 def _step(machine: _Machine, name: str, arg: Any) -> None:
@@ -211,7 +206,7 @@ def _step(machine: _Machine, name: str, arg: Any) -> None:
         stack.append(())
     elif name == "EMPTY_LIST":
         stack.append([])
-    elif name in {"EMPTY_DICT"}:
+    elif name == "EMPTY_DICT":
         stack.append({})
     elif name == "EMPTY_SET":
         stack.append(_Call(None, ()))
@@ -243,8 +238,6 @@ def _step(machine: _Machine, name: str, arg: Any) -> None:
         raise MljetError("the pickle refers to persistent objects outside it")
     elif name in {"NONE", "NEWTRUE", "NEWFALSE"}:
         stack.append({"NONE": None, "NEWTRUE": True, "NEWFALSE": False}[name])
-    elif name == "ADDITEMS":
-        stack.pop()
     elif name in {"PROTO", "FRAME", "STOP"}:
         pass
     elif name in {"NEXT_BUFFER", "READONLY_BUFFER"}:
