@@ -96,6 +96,7 @@ def cook(
         file_modules = frozenset()
     family = family_of(model)
     info = family.introspect(model)
+    model = family.servable(model)
     if not family.native_format:
         # The service loads the very file: what unpickling it imports.
         info = replace(info, modules=info.modules | (file_modules - {"__main__"}))
@@ -116,9 +117,9 @@ def cook(
         )
         answers: dict[str, Any] = {
             "model_file": str(model_path) if model_path else "(in memory)",
-            "sample_file": str(sample)
-            if isinstance(sample, (str, os.PathLike))
-            else "",
+            "sample_file": (
+                str(sample) if isinstance(sample, (str, os.PathLike)) else ""
+            ),
             "backend": chosen_backend.name,
             "package_name": package,
             "max_instances": max_instances,

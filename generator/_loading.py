@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import MljetError
+from ._families import ModelFamily, family_for_file
 from ._pickle_scan import PickleScan, scan_model_file
 
 # The pip package for modules whose name differs from it.
@@ -30,7 +31,7 @@ class LoadedModel:
 
 
 def load_model_file(path: Path, trust: bool = False) -> LoadedModel:
-    """Unpickle `path` with joblib (which also reads plain pickles).
+    """Read a library's own model file, or unpickle `path` with joblib.
 
     The file is scanned first; unless `trust`, one that would import code
     able to run commands is refused without being unpickled.
@@ -39,6 +40,9 @@ def load_model_file(path: Path, trust: bool = False) -> LoadedModel:
         raise MljetError(f"The model file {path} does not exist.")
     if not path.is_file():
         raise MljetError(f"{path} is not a file; give the path of a model file.")
+    family = family_for_file(path)
+    if family is not None:
+        return LoadedModel(_load_native(path, family), path, f"{family.name} native")
     scan = _scan(path, trust)
     _check_importable(path, scan)
     import joblib
@@ -63,6 +67,14 @@ def load_model_file(path: Path, trust: bool = False) -> LoadedModel:
         ) from None
     serializer = "joblib" if path.suffix.lower() in JOBLIB_SUFFIXES else "pickle"
     return LoadedModel(model, path, serializer, scan.modules)
+
+
+def _load_native(path: Path, family: ModelFamily) -> object:
+    """A library's own model file: no pickle, so nothing to scan."""
+    try:
+        return family.load_file(path)
+    except ModuleNotFoundError as error:
+        raise _missing_module(path, (error.name or family.name).split(".")[0]) from None
 
 
 def _scan(path: Path, trust: bool) -> PickleScan:

@@ -77,6 +77,12 @@ FAMILY_CASES = (
     "catboost_binary",
     "catboost_regression",
 )
+# Native boosters, each given to the generator as its library's own file.
+BOOSTER_CASES = tuple(
+    f"{family}_{task}"
+    for family in ("xgboost_booster", "lightgbm_booster", "catboost_model")
+    for task in ("binary", "multiclass", "regression")
+)
 Generate = Callable[[str, str], Path]
 # Every model case through FastAPI; every other backend through one case (the
 # backends differ only in their glue, the cases only in the shared core).
@@ -103,8 +109,12 @@ def generate(tmp_path_factory: pytest.TempPathFactory) -> Generate:
     def service(backend: str, case_name: str) -> Path:
         if (backend, case_name) not in made:
             case = models.case_named(case_name)
+            source = case.model
+            if case.native_suffix is not None:
+                source = root / f"{case.name}{case.native_suffix}"
+                case.model.save_model(str(source))
             made[backend, case_name] = cook(
-                case.model,
+                source,
                 sample=case.sample,
                 name=case.name,
                 backend=backend,

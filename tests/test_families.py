@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import joblib
@@ -74,3 +75,83 @@ def test_catboost_takes_its_categorical_feature_as_strings(tmp_path: Path) -> No
     spec = json.loads((model_dir / "spec.json").read_text())
     plan = next(f for f in spec["features"] if f["name"] == "plan")
     assert plan["categories"] == ["basic", "gold", "silver"]
+
+
+@pytest.mark.parametrize(
+    ("case_name", "served_as"),
+    [
+        ("xgboost_booster_multiclass", "XGBClassifier"),
+        ("lightgbm_booster_regression", "Booster"),
+        ("catboost_model_binary", "CatBoostClassifier"),
+    ],
+)
+def test_an_in_memory_booster_is_served_as_its_librarys_estimator(
+    case_name: str, served_as: str, tmp_path: Path
+) -> None:
+    case = models.case_named(case_name)
+    project = cook(
+        case.model, sample=case.sample, name="b", output=tmp_path / "svc", quiet=True
+    )
+    spec = json.loads((project / "src" / "b" / "model" / "spec.json").read_text())
+    assert spec["model_class"].endswith("." + type(case.model).__name__)
+    assert spec["classes"] == [*getattr(case.expected, "classes_", [])]
+    reader = (project / "src" / "b" / "model_file.py").read_text()
+    assert f".{served_as}(" in reader
+
+
+@pytest.mark.parametrize(
+    ("objective", "message"),
+    [
+        ("rank:pairwise", "objective 'rank:pairwise'"),
+        ("binary:hinge", "'binary:hinge'"),
+    ],
+)
+def test_an_xgboost_objective_without_predictions_to_serve_is_named(
+    objective: str, message: str
+) -> None:
+    import numpy as np
+    import xgboost
+
+    data = xgboost.DMatrix(np.eye(4), label=[0, 1, 0, 1], group=[4])
+    booster = xgboost.train({"objective": objective}, data, 2)
+    with pytest.raises(MljetError, match=message) as refused:
+        family_of(booster).introspect(booster)
+    assert "reg:*" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "content", "library"),
+    [
+        (".json", b'{"learner": {}, "version": [9, 1, 0]}', "xgboost"),
+        (".ubj", b"{not ubjson", "xgboost"),
+        (".txt", b"tree\nversion=v9\nnum_class=1\n", "lightgbm"),
+        (".cbm", bytes(range(200)), "catboost"),
+    ],
+)
+def test_a_native_file_the_installed_library_cannot_read_names_its_version(
+    suffix: str, content: bytes, library: str, tmp_path: Path
+) -> None:
+    import importlib.metadata
+
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(MljetError) as refused:
+        cook(path, output=tmp_path / "svc", quiet=True)
+    message = str(refused.value)
+    version = importlib.metadata.version(library)
+    assert message.startswith(f"{library} {version} cannot read {path}")
+    if suffix == ".json":
+        assert "says xgboost 9.1.0 wrote it" in message
+        assert "pip install xgboost==9.1.0" in message
+    assert not (tmp_path / "svc").exists()
+
+
+def test_a_native_file_of_a_library_not_installed_names_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.cbm"
+    models.case_named("catboost_model_binary").model.save_model(str(path))
+    # As if catboost were not installed: importing it fails.
+    monkeypatch.setitem(sys.modules, "catboost", None)
+    with pytest.raises(MljetError, match=r"pip install catboost\)"):
+        cook(path, output=tmp_path / "svc", quiet=True)

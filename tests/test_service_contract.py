@@ -17,7 +17,7 @@ import pytest
 from openapi_spec_validator import validate
 
 import models
-from conftest import CASES, FAMILY_CASES, Generate
+from conftest import BOOSTER_CASES, CASES, FAMILY_CASES, Generate
 from generator._backends import BACKENDS
 from servers import Server, serve
 
@@ -32,6 +32,7 @@ PAIRS = (
         if case.endswith("multiclass")
     ]
     + [("fastapi", case) for case in FAMILY_CASES if not case.endswith("multiclass")]
+    + [("fastapi", case) for case in BOOSTER_CASES]
 )
 Running = tuple[Server, models.Case, Path]
 LIMITS = {"MAX_INSTANCES": "100", "MAX_BODY_BYTES": "200000"}
@@ -63,7 +64,8 @@ def test_predictions_equal_the_model_in_this_process(
     answer = server.post("/predict", {"instances": instances})
     assert answer.status == 200, answer.body
     # One prediction per instance (CatBoost puts each in a row of its own).
-    expected = np.asarray(case.model.predict(case.inputs)).reshape(len(instances))
+    expected = np.asarray(case.expected.predict(case.inputs))
+    expected = expected.reshape(len(instances))
     assert answer.json()["predictions"] == expected.tolist()
 
 
@@ -71,16 +73,16 @@ def test_probabilities_are_labelled_by_class_and_equal_the_model(
     running: Running,
 ) -> None:
     server, case, _ = running
-    if not hasattr(case.model, "predict_proba"):
+    if not hasattr(case.expected, "predict_proba"):
         assert server.post("/predict_proba", {"instances": []}).status == 404
         return
     instances = models.records(case.inputs, feature_names(server))
     answer = server.post("/predict_proba", {"instances": instances})
     assert answer.status == 200, answer.body
-    labels = [str(c) for c in case.model.classes_]
+    labels = [str(c) for c in case.expected.classes_]
     expected = [
         dict(zip(labels, row, strict=True))
-        for row in case.model.predict_proba(case.inputs).tolist()
+        for row in case.expected.predict_proba(case.inputs).tolist()
     ]
     assert answer.json()["predictions"] == expected
 

@@ -22,12 +22,25 @@ class ModelFamily(Protocol):
     # Whether `save` writes the library's own format: then a model file the
     # user gives is stored that way too, instead of copied as it is.
     native_format: bool
+    # Suffixes of the library's own model files, which `load_file` reads.
+    file_suffixes: tuple[str, ...]
 
     def supports(self, model: object) -> bool:
         """Whether the object comes from this family's library."""
 
     def introspect(self, model: object) -> ModelInfo:
         """Describe a fitted model; raise MljetError for one it cannot serve."""
+
+    def load_file(self, path: Path) -> object:
+        """Read one of the library's own model files; MljetError if it cannot."""
+
+    def servable(self, model: object) -> object:
+        """The model as the service runs it.
+
+        A native booster becomes the library's scikit-learn-style estimator
+        where the service loads it into one, so that the sample is checked
+        against what will really serve.
+        """
 
     def save(self, model: object, directory: Path) -> str:
         """Write an in-memory model into `directory`; return the file name."""
@@ -52,3 +65,9 @@ def family_of(model: object) -> ModelFamily:
         f"MLJET cannot serve a {kind.__module__}.{kind.__qualname__}: no model "
         f"family supports it. Supported: {supported}."
     )
+
+
+def family_for_file(path: Path) -> ModelFamily | None:
+    """The family whose library writes files like `path`, if any does."""
+    suffix = path.suffix.lower()
+    return next((f for f in FAMILIES if suffix in f.file_suffixes), None)

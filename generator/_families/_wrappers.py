@@ -1,7 +1,9 @@
-"""What boosting libraries' scikit-learn-style estimators have in common."""
+"""What the boosting libraries' families have in common."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .._errors import MljetError
@@ -14,7 +16,12 @@ def task_of(
     """The task, class labels and prediction methods of a fitted estimator."""
     if not classifier:
         return "regression", (), ("predict",)
-    classes = tuple(fitted.classes_.tolist())
+    return task_of_classes(tuple(fitted.classes_.tolist()))
+
+
+def task_of_classes(
+    classes: tuple[Any, ...],
+) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:
     task: Task = "binary" if len(classes) == 2 else "multiclass"
     return task, classes, ("predict", "predict_proba")
 
@@ -24,3 +31,40 @@ def not_fitted(name: str) -> MljetError:
         f"The {name} is not fitted. Call .fit(X, y) on it before generating a "
         "service."
     )
+
+
+def unsupported_objective(library: str, objective: str, supported: str) -> MljetError:
+    return MljetError(
+        f"The {library} model was trained with the objective '{objective}', which "
+        f"MLJET does not serve: it serves {supported}."
+    )
+
+
+def read_native_file(
+    path: Path,
+    library: str,
+    version: str,
+    read: Callable[[str], object],
+    written_by: str | None = None,
+) -> object:
+    """Read a model file with its library, naming the version on failure.
+
+    A library refuses a file written by a much newer or older version of
+    itself with an error of its own, which alone does not tell the user that
+    the version is the problem.
+    """
+    try:
+        return read(str(path))
+    except Exception as error:
+        origin = (
+            f"The file says {library} {written_by} wrote it: install that version "
+            f"(pip install {library}=={written_by}) and run again."
+            if written_by and written_by != version
+            else f"If the file was saved by another version of {library}, install "
+            f"that version (pip install {library}==VERSION) and run again; "
+            f"otherwise check that it is a model file of {library}."
+        )
+        raise MljetError(
+            f"{library} {version} cannot read {path} ({type(error).__name__}: "
+            f"{str(error).strip()}). {origin}"
+        ) from None

@@ -1,35 +1,60 @@
-"""CatBoost's scikit-learn-style estimators, stored in CatBoost's own format."""
+"""CatBoost: its estimators and native CatBoost models, stored as .cbm."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from .._model_info import ModelInfo
-from ._wrappers import not_fitted, task_of
+from .._model_info import ModelInfo, Task
+from ._wrappers import (
+    not_fitted,
+    read_native_file,
+    task_of,
+    task_of_classes,
+    unsupported_objective,
+)
 
 BASE_MODULES = frozenset({"catboost", "numpy"})
-ESTIMATORS = ("CatBoostClassifier", "CatBoostRegressor")
+ESTIMATORS = ("CatBoostClassifier", "CatBoostRegressor", "CatBoost")
+CLASSIFIER_LOSSES = ("Logloss", "CrossEntropy", "MultiClass")
+# Losses of ranking models, which have no per-row prediction to serve.
+RANKING_MARKS = ("Rank", "Pair", "Query")
 
 
 class CatBoostFamily:
     name = "catboost"
-    supported = "CatBoost's CatBoostClassifier and CatBoostRegressor"
+    supported = (
+        "CatBoost's CatBoostClassifier, CatBoostRegressor and CatBoost (losses "
+        f"{', '.join(CLASSIFIER_LOSSES)} and regression losses)"
+    )
     # A .cbm file CatBoost reads back, never a pickle.
     native_format = True
+    file_suffixes: tuple[str, ...] = (".cbm",)
 
     def supports(self, model: object) -> bool:
         kind = type(model)
         return kind.__module__.startswith("catboost") and kind.__name__ in ESTIMATORS
 
+    def load_file(self, path: Path) -> object:
+        import catboost
+
+        def read(name: str) -> object:
+            return catboost.CatBoost().load_model(name)
+
+        return read_native_file(path, "catboost", catboost.__version__, read)
+
     def introspect(self, model: object) -> ModelInfo:
         import catboost
 
         name = type(model).__name__
-        fitted: Any = model  # a CatBoost model: its types are not imported here
+        fitted: Any = model  # catboost's types are not imported at module level
         if not fitted.is_fitted():
             raise not_fitted(name)
-        task, classes, methods = task_of(fitted, name == "CatBoostClassifier")
+        if name == "CatBoost":
+            task, classes, methods = _task_of_model(fitted)
+        else:
+            task, classes, methods = task_of(fitted, name == "CatBoostClassifier")
         names = [str(n) for n in fitted.feature_names_]
         # Fitted on an unnamed array, CatBoost numbers the features itself.
         unnamed = names == [str(i) for i in range(len(names))]
@@ -47,11 +72,37 @@ class CatBoostFamily:
             modules=BASE_MODULES,
         )
 
+    def servable(self, model: object) -> object:
+        """A plain CatBoost model as the estimator the service loads it into."""
+        if type(model).__name__ != "CatBoost":
+            return model
+        import catboost
+
+        fitted: Any = model
+        task, _, _ = _task_of_model(fitted)
+        estimator: Any = (
+            catboost.CatBoostRegressor()
+            if task == "regression"
+            else catboost.CatBoostClassifier()
+        )
+        with tempfile.TemporaryDirectory() as scratch:
+            estimator.load_model(str(Path(scratch) / self.save(fitted, Path(scratch))))
+        return estimator
+
     def save(self, model: object, directory: Path) -> str:
         filename = "model.cbm"
         fitted: Any = model
         fitted.save_model(str(directory / filename))
         return filename
+
+
+def _task_of_model(model: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:
+    loss = str(model.get_all_params()["loss_function"]).split(":")[0]
+    if any(mark in loss for mark in RANKING_MARKS):
+        raise unsupported_objective("CatBoost", loss, FAMILY.supported)
+    if loss not in CLASSIFIER_LOSSES:
+        return "regression", (), ("predict",)
+    return task_of_classes(tuple(model.classes_.tolist()))
 
 
 FAMILY = CatBoostFamily()

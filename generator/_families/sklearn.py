@@ -20,6 +20,8 @@ class SklearnFamily:
     )
     # A joblib file: a file the user gives is kept byte for byte.
     native_format = False
+    # Pickles are read by `_loading`, after their scan, for every family.
+    file_suffixes: tuple[str, ...] = ()
 
     def supports(self, model: object) -> bool:
         if not type(model).__module__.startswith("sklearn."):
@@ -83,6 +85,12 @@ class SklearnFamily:
             classes=classes,
             modules=BASE_MODULES | _modules_of(model),
         )
+
+    def load_file(self, path: Path) -> object:
+        raise MljetError(f"scikit-learn has no model file format of its own: {path}")
+
+    def servable(self, model: object) -> object:
+        return model
 
     def save(self, model: object, directory: Path) -> str:
         import joblib

@@ -1,35 +1,63 @@
-"""XGBoost's scikit-learn estimators, stored in XGBoost's own JSON format."""
+"""XGBoost: its scikit-learn estimators and native Boosters, stored as JSON."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from .._model_info import ModelInfo
-from ._wrappers import not_fitted, task_of
+from .._model_info import ModelInfo, Task
+from ._wrappers import (
+    not_fitted,
+    read_native_file,
+    task_of,
+    task_of_classes,
+    unsupported_objective,
+)
 
 # What loading the stored model needs: XGBoost itself (which uses scipy).
 BASE_MODULES = frozenset({"xgboost", "numpy", "scipy"})
-ESTIMATORS = ("XGBClassifier", "XGBRegressor")
+ESTIMATORS = ("XGBClassifier", "XGBRegressor", "Booster")
+CLASSIFIER_OBJECTIVES = ("binary:logistic", "multi:softprob", "multi:softmax")
+REGRESSION_PREFIXES = ("reg:", "count:")
 
 
 class XGBoostFamily:
     name = "xgboost"
-    supported = "XGBoost's XGBClassifier and XGBRegressor"
+    supported = (
+        "XGBoost's XGBClassifier, XGBRegressor and Booster (objectives "
+        f"{', '.join(CLASSIFIER_OBJECTIVES)}, reg:* and count:poisson)"
+    )
     # A JSON file XGBoost reads back, never a pickle.
     native_format = True
+    file_suffixes: tuple[str, ...] = (".json", ".ubj")
 
     def supports(self, model: object) -> bool:
         kind = type(model)
         return kind.__module__.startswith("xgboost.") and kind.__name__ in ESTIMATORS
 
+    def load_file(self, path: Path) -> object:
+        import xgboost
+
+        return read_native_file(
+            path,
+            "xgboost",
+            xgboost.__version__,
+            lambda name: xgboost.Booster(model_file=name),
+            written_by=_written_by(path),
+        )
+
     def introspect(self, model: object) -> ModelInfo:
         import xgboost
 
         name = type(model).__name__
-        fitted: Any = model  # an XGBModel: xgboost's types are not imported here
-        booster = _booster(fitted, name)
-        task, classes, methods = task_of(fitted, name == "XGBClassifier")
+        fitted: Any = model  # xgboost's types are not imported at module level
+        if name == "Booster":
+            booster = fitted
+            task, classes, methods = _task_of_booster(booster)
+        else:
+            booster = _booster(fitted, name)
+            task, classes, methods = task_of(fitted, name == "XGBClassifier")
         names = booster.feature_names
         return ModelInfo(
             family=self.name,
@@ -45,6 +73,20 @@ class XGBoostFamily:
             modules=BASE_MODULES,
         )
 
+    def servable(self, model: object) -> object:
+        """A Booster as the estimator the service loads it into."""
+        if type(model).__name__ != "Booster":
+            return model
+        import xgboost
+
+        booster: Any = model
+        task, _, _ = _task_of_booster(booster)
+        estimator = (
+            xgboost.XGBRegressor() if task == "regression" else xgboost.XGBClassifier()
+        )
+        estimator.load_model(booster.save_raw("json"))
+        return estimator
+
     def save(self, model: object, directory: Path) -> str:
         filename = "model.json"
         fitted: Any = model
@@ -52,11 +94,31 @@ class XGBoostFamily:
         return filename
 
 
+def _written_by(path: Path) -> str | None:
+    """The XGBoost version a JSON model file names, if it names one."""
+    try:
+        version = json.loads(path.read_bytes())["version"]
+        return ".".join(str(int(part)) for part in version)
+    except Exception:
+        return None  # UBJSON, or not a model file: the load error says so
+
+
 def _booster(model: Any, name: str) -> Any:
     try:
         return model.get_booster()
     except Exception:
         raise not_fitted(name) from None
+
+
+def _task_of_booster(booster: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:
+    learner = json.loads(booster.save_config())["learner"]
+    objective = learner["objective"]["name"]
+    if objective.startswith(REGRESSION_PREFIXES):
+        return "regression", (), ("predict",)
+    if objective not in CLASSIFIER_OBJECTIVES:
+        raise unsupported_objective("XGBoost", objective, FAMILY.supported)
+    count = max(int(learner["learner_model_param"]["num_class"]), 2)
+    return task_of_classes(tuple(range(count)))
 
 
 FAMILY = XGBoostFamily()
