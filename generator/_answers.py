@@ -15,7 +15,7 @@ import orjson
 import yaml
 
 from ._errors import MljetError
-from ._model_info import ModelInfo
+from ._model_info import ModelInfo, StoredModel
 from ._schema import Schema
 
 PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -53,11 +53,13 @@ def check_package_name(name: str) -> None:
 
 
 def model_answers(
-    info: ModelInfo, schema: Schema, *, model_filename: str, model_sha256: str
+    info: ModelInfo, schema: Schema, stored: StoredModel, *, model_sha256: str
 ) -> dict[str, Any]:
     return {
-        "model_filename": model_filename,
+        "model_filename": stored.filename,
         "model_sha256": model_sha256,
+        "trusted_types": list(stored.trusted_types),
+        "pickle_reason": stored.pickle_reason,
         "model_family": info.family,
         "model_class": info.model_class,
         "estimator": info.estimator,

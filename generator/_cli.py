@@ -59,6 +59,14 @@ def parser() -> argparse.ArgumentParser:
         help="load a model file even if it would import code that can run "
         "commands (only for files you made yourself)",
     )
+    cli.add_argument(
+        "--code",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="your own module (a .py file or package directory) that a pickled "
+        "model refers to; shipped in the service (repeatable)",
+    )
     cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli
@@ -81,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_instances=args.max_instances,
             max_body_bytes=args.max_body_bytes,
             trust=args.trust,
+            code=args.code,
             renderer=renderer,
         )
     except HookError as error:

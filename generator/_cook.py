@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from ._errors import HookError, MljetError
 from ._families import ModelFamily, family_of
 from ._hooks import run_hooks
 from ._loading import load_model_file
-from ._model_info import ModelInfo
+from ._model_info import ModelInfo, StoredModel
 from ._render import (
     TemplateSource,
     check_output,
@@ -34,9 +34,10 @@ from ._render import (
     template_source,
 )
 from ._renderer import InProcessRenderer, Renderer
-from ._requirements import python_version
+from ._requirements import imported_modules, python_version
 from ._sample import check_model_accepts, infer_schema, read_sample
 from ._schema import Schema
+from ._user_code import CodeModule, code_modules, settle_user_code, user_modules
 
 ModelSource = Any  # a fitted model object, or the path of a model file
 
@@ -69,6 +70,7 @@ def cook(
     max_instances: int = DEFAULT_MAX_INSTANCES,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     trust: bool = False,
+    code: Sequence[str | os.PathLike[str]] = (),
     template: TemplateSource | None = None,
     renderer: Renderer | None = None,
 ) -> Path:
@@ -77,7 +79,8 @@ def cook(
     `model` is a fitted model or the path of a joblib/pickle file; `sample`
     is a DataFrame, an array, or a CSV/Parquet path typing the API; a model
     file that would import code able to run commands is refused unless
-    `trust`;
+    `trust`; `code` lists the user's own modules (files or package
+    directories) a pickled model refers to, shipped in the service;
     `template` overrides where the Copier template is read from, and
     `renderer` who runs Copier (this process by default). Raises
     MljetError (or its subclass HookError, after the project is placed)
@@ -87,19 +90,14 @@ def cook(
     renderer = renderer or InProcessRenderer()
     chosen_backend = backend_named(backend)
     chosen_backend.check_installed()
+    shipped = code_modules(code)
     model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
     if model_path is not None:
         report.step(f"loading {model_path}")
-        loaded = load_model_file(model_path, trust=trust)
-        model, file_modules = loaded.model, loaded.modules
-    else:
-        file_modules = frozenset()
+        model = load_model_file(model_path, trust=trust, code=shipped).model
     family = family_of(model)
     info = family.introspect(model)
     model = family.servable(model)
-    if not family.native_format:
-        # The service loads the very file: what unpickling it imports.
-        info = replace(info, modules=info.modules | (file_modules - {"__main__"}))
     report.step(
         f"{info.estimator} from {info.library} {info.library_version}: {info.task}, "
         f"{info.n_features} features, methods {', '.join(info.methods)}"
@@ -112,9 +110,22 @@ def cook(
     source = template or template_source()
 
     with staging_directory(destination) as staging:
-        filename, digest = _store_model(
-            staging / "src" / package / "model", model, model_path, family
-        )
+        model_dir = staging / "src" / package / "model"
+        stored = _store_model(model_dir, model, model_path, family)
+        needed: tuple[CodeModule, ...] = ()
+        if stored.is_pickle:
+            report.step(f"stored as a pickle, the last resort: {stored.pickle_reason}")
+            # The service unpickles the file: it needs what unpickling imports.
+            scan, needed = settle_user_code(model_dir / stored.filename, shipped)
+            mine = set(user_modules(scan))
+            imports = imported_modules(
+                [f for c in needed for f in c.sources()], local=mine
+            )
+            modules = (info.modules | scan.modules | imports) - mine
+            info = replace(info, modules=modules)
+        for unused in set(shipped) - set(needed):
+            report.step(f"not shipping {unused.path}: the stored model does not use it")
+        digest = hashlib.sha256((model_dir / stored.filename).read_bytes()).hexdigest()
         answers: dict[str, Any] = {
             "model_file": str(model_path) if model_path else "(in memory)",
             "sample_file": (
@@ -125,12 +136,16 @@ def cook(
             "max_instances": max_instances,
             "max_body_bytes": max_body_bytes,
             "python_version": python_version(),
-            **model_answers(info, schema, model_filename=filename, model_sha256=digest),
+            **model_answers(info, schema, stored, model_sha256=digest),
+            "code_modules": [module.name for module in needed],
         }
         answers = plain(answers)
         report.step(f"rendering the {chosen_backend.label} service '{package}'")
         renderer.render(staging, answers, source, draft=True)
         failure = run_hooks(staging, info, answers, source, renderer, report)
+        # After formatting: the user's code is shipped as it is.
+        for module in needed:
+            module.ship(staging / "src")
         place(staging, destination, replaces=_earlier_model_file(destination))
 
     if failure is not None:
@@ -156,20 +171,9 @@ def _schema(model: object, info: ModelInfo, sample: Any, report: Reporter) -> Sc
 
 def _store_model(
     directory: Path, model: object, path: Path | None, family: ModelFamily
-) -> tuple[str, str]:
-    """Put the model file into the service; return its name and SHA-256.
-
-    A file the user gave is copied byte for byte, unless the family stores
-    models in its library's own format; an in-memory model is saved by its
-    family.
-    """
+) -> StoredModel:
     directory.mkdir(parents=True)
-    if path is not None and not family.native_format:
-        filename = "model.joblib" if path.suffix.lower() == ".joblib" else "model.pkl"
-        shutil.copyfile(path, directory / filename)
-    else:
-        filename = family.save(model, directory)
-    return filename, hashlib.sha256((directory / filename).read_bytes()).hexdigest()
+    return family.save(model, directory, path)
 
 
 def _earlier_model_file(destination: Path) -> tuple[str, ...]:

@@ -7,12 +7,14 @@ trusts it, and the modules it names are checked to be installed first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import MljetError
 from ._families import ModelFamily, family_for_file
 from ._pickle_scan import PickleScan, scan_model_file
+from ._user_code import CodeModule, check_shipped, main_as
 
 # The pip package for modules whose name differs from it.
 PIP_NAMES = {"sklearn": "scikit-learn", "yaml": "PyYAML", "PIL": "Pillow"}
@@ -26,15 +28,16 @@ class LoadedModel:
     model: object
     path: Path
     serializer: str
-    # Top-level modules the file imports when it is loaded.
-    modules: frozenset[str] = frozenset()
 
 
-def load_model_file(path: Path, trust: bool = False) -> LoadedModel:
+def load_model_file(
+    path: Path, trust: bool = False, code: Sequence[CodeModule] = ()
+) -> LoadedModel:
     """Read a library's own model file, or unpickle `path` with joblib.
 
     The file is scanned first; unless `trust`, one that would import code
-    able to run commands is refused without being unpickled.
+    able to run commands is refused without being unpickled, and one that
+    needs the user's own modules is refused unless `code` ships them.
     """
     if not path.exists():
         raise MljetError(f"The model file {path} does not exist.")
@@ -44,18 +47,20 @@ def load_model_file(path: Path, trust: bool = False) -> LoadedModel:
     if family is not None:
         return LoadedModel(_load_native(path, family), path, f"{family.name} native")
     scan = _scan(path, trust)
-    _check_importable(path, scan)
+    check_shipped(scan, code, str(path))
+    _check_importable(path, scan, {module.name for module in code})
     import joblib
 
     try:
-        model = joblib.load(path)
+        with main_as(code):
+            model = joblib.load(path)
     except ModuleNotFoundError as error:
         raise _missing_module(path, (error.name or "").split(".")[0]) from None
     except AttributeError as error:
         raise MljetError(
             f"Loading {path} failed: {error}. The model refers to a class or "
-            "function that cannot be found; if it was defined in your training "
-            "script (__main__), move it into an importable module."
+            "function that cannot be found: if it is defined in your own code, "
+            "give that module with --code PATH."
         ) from None
     except Exception as error:
         # Unpickling garbage fails in many ways (UnpicklingError, EOFError,
@@ -66,7 +71,7 @@ def load_model_file(path: Path, trust: bool = False) -> LoadedModel:
             "joblib.dump(model, 'model.joblib') or pickle.dump."
         ) from None
     serializer = "joblib" if path.suffix.lower() in JOBLIB_SUFFIXES else "pickle"
-    return LoadedModel(model, path, serializer, scan.modules)
+    return LoadedModel(model, path, serializer)
 
 
 def _load_native(path: Path, family: ModelFamily) -> object:
@@ -99,11 +104,11 @@ def _scan(path: Path, trust: bool) -> PickleScan:
     return scan
 
 
-def _check_importable(path: Path, scan: PickleScan) -> None:
+def _check_importable(path: Path, scan: PickleScan, shipped: set[str]) -> None:
     """Name a missing library before unpickling, not halfway through it."""
     import importlib.util
 
-    for module in sorted(scan.modules - {"__main__"}):
+    for module in sorted(scan.modules - {"__main__"} - shipped):
         if importlib.util.find_spec(module) is None:
             raise _missing_module(path, module)
 

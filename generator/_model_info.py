@@ -36,3 +36,21 @@ class ModelInfo:
     @property
     def is_classifier(self) -> bool:
         return self.task != "regression"
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """The model file a family wrote into the service, and how it is read.
+
+    `trusted_types` are the types skops does not trust by default that the
+    family reviewed and the service passes to `skops.io.load`;
+    `pickle_reason` is set when the last resort, a pickle, was needed.
+    """
+
+    filename: str
+    trusted_types: tuple[str, ...] = ()
+    pickle_reason: str = ""
+
+    @property
+    def is_pickle(self) -> bool:
+        return bool(self.pickle_reason)

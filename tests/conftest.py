@@ -118,6 +118,7 @@ def generate(tmp_path_factory: pytest.TempPathFactory) -> Generate:
                 sample=case.sample,
                 name=case.name,
                 backend=backend,
+                code=[models.__file__] if case.uses_this_module else [],
                 output=root / backend / case.name,
                 quiet=True,
             )

@@ -30,6 +30,8 @@ class Case:
     reference: Any = None
     # Set for a model the generator is given as its library's own file.
     native_suffix: str | None = None
+    # Whether the model calls this module's functions: shipped with --code.
+    uses_this_module: bool = False
 
     @property
     def expected(self) -> Any:
@@ -111,13 +113,13 @@ def fail_on_thirteen(x: np.ndarray) -> np.ndarray:
 def failing_regressor() -> Case:
     """A pipeline whose crash must become a 500 without a stack trace.
 
-    The service can only load it with this module on its PYTHONPATH.
+    Its transform is this module's function, so the service ships this file.
     """
     x, y = make_classification(n_samples=100, n_features=4, random_state=3)
     model = make_pipeline(FunctionTransformer(fail_on_thirteen), Ridge()).fit(
         x, y.astype(float)
     )
-    return Case("failing_regressor", model, None, x[:5])
+    return Case("failing_regressor", model, None, x[:5], uses_this_module=True)
 
 
 def xgboost_multiclass() -> Case:

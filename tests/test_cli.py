@@ -39,9 +39,10 @@ def test_generates_a_project_step_by_step(
     assert [f["name"] for f in answers["features"]] == [f"x{i}" for i in range(6)]
     assert answers["requirements"]["scikit-learn"]
     assert set(answers["golden"]) == {"predict", "predict_proba"}
-    assert (
-        project / "src/forest_service/model/model.joblib"
-    ).read_bytes() == model.read_bytes()
+    # A forest holds nothing but scikit-learn's own types: stored with skops.
+    assert answers["model_filename"] == "model.skops"
+    assert answers["trusted_types"] == ["sklearn.tree._tree.Tree"]
+    assert answers["pickle_reason"] == ""
     assert leftovers(tmp_path) == []
 
 
@@ -139,7 +140,8 @@ def test_the_model_file_is_copied_not_moved(tmp_path: Path, binary_case) -> None
     before = path.read_bytes()
     assert run_generator(path, "--quiet", cwd=tmp_path).returncode == 0
     assert path.read_bytes() == before
-    assert (tmp_path / "m_service/src/m_service/model/model.pkl").read_bytes() == before
+    stored = tmp_path / "m_service/src/m_service/model/model.skops"
+    assert stored.read_bytes()[:2] == b"PK"  # skops' zip, not a pickle
 
 
 def test_an_unwritable_output_is_one_clear_error(
@@ -166,7 +168,7 @@ def test_regenerating_with_force_replaces_the_model_file(
     )
     assert again.returncode == 0, again.stderr
     model_dir = tmp_path / "svc/src/svc/model"
-    assert sorted(p.name for p in model_dir.iterdir()) == ["model.joblib", "spec.json"]
+    assert sorted(p.name for p in model_dir.iterdir()) == ["model.skops", "spec.json"]
     assert (tmp_path / "svc/NOTES.md").read_text() == "ours"
 
 

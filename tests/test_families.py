@@ -139,7 +139,7 @@ def test_a_native_file_the_installed_library_cannot_read_names_its_version(
         cook(path, output=tmp_path / "svc", quiet=True)
     message = str(refused.value)
     version = importlib.metadata.version(library)
-    assert message.startswith(f"{library} {version} cannot read {path}")
+    assert message.startswith(f"{path} is not a model file {library} {version} can")
     if suffix == ".json":
         assert "says xgboost 9.1.0 wrote it" in message
         assert "pip install xgboost==9.1.0" in message

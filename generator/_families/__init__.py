@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .._errors import MljetError
-from .._model_info import ModelInfo
+from .._model_info import ModelInfo, StoredModel
 from . import catboost, lightgbm, sklearn, xgboost
 
 
@@ -19,9 +19,6 @@ class ModelFamily(Protocol):
 
     name: str
     supported: str
-    # Whether `save` writes the library's own format: then a model file the
-    # user gives is stored that way too, instead of copied as it is.
-    native_format: bool
     # Suffixes of the library's own model files, which `load_file` reads.
     file_suffixes: tuple[str, ...]
 
@@ -42,8 +39,12 @@ class ModelFamily(Protocol):
         against what will really serve.
         """
 
-    def save(self, model: object, directory: Path) -> str:
-        """Write an in-memory model into `directory`; return the file name."""
+    def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
+        """Store the model in `directory` in the safest format that fits.
+
+        `source` is the file the user gave, if any; a family may keep it
+        byte for byte rather than write the model again.
+        """
 
 
 FAMILIES: tuple[ModelFamily, ...] = (

@@ -65,6 +65,6 @@ def read_native_file(
             f"otherwise check that it is a model file of {library}."
         )
         raise MljetError(
-            f"{library} {version} cannot read {path} ({type(error).__name__}: "
-            f"{str(error).strip()}). {origin}"
+            f"{path} is not a model file {library} {version} can read "
+            f"({type(error).__name__}: {str(error).strip()}). {origin}"
         ) from None

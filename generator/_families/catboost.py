@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .._model_info import ModelInfo, Task
+from .._model_info import ModelInfo, StoredModel, Task
 from ._wrappers import (
     not_fitted,
     read_native_file,
@@ -28,8 +28,6 @@ class CatBoostFamily:
         "CatBoost's CatBoostClassifier, CatBoostRegressor and CatBoost (losses "
         f"{', '.join(CLASSIFIER_LOSSES)} and regression losses)"
     )
-    # A .cbm file CatBoost reads back, never a pickle.
-    native_format = True
     file_suffixes: tuple[str, ...] = (".cbm",)
 
     def supports(self, model: object) -> bool:
@@ -86,14 +84,16 @@ class CatBoostFamily:
             else catboost.CatBoostClassifier()
         )
         with tempfile.TemporaryDirectory() as scratch:
-            estimator.load_model(str(Path(scratch) / self.save(fitted, Path(scratch))))
+            stored = self.save(fitted, Path(scratch), None)
+            estimator.load_model(str(Path(scratch) / stored.filename))
         return estimator
 
-    def save(self, model: object, directory: Path) -> str:
+    def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
+        """The library's own format, never a pickle, whatever the source."""
         filename = "model.cbm"
         fitted: Any = model
         fitted.save_model(str(directory / filename))
-        return filename
+        return StoredModel(filename)
 
 
 def _task_of_model(model: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._model_info import ModelInfo, Task
+from .._model_info import ModelInfo, StoredModel, Task
 from ._wrappers import (
     not_fitted,
     read_native_file,
@@ -29,9 +29,6 @@ class LightGBMFamily:
         "LightGBM's LGBMClassifier, LGBMRegressor and Booster (objectives "
         f"{', '.join(CLASSIFIER_OBJECTIVES + REGRESSION_OBJECTIVES)})"
     )
-    # A text model file LightGBM's Booster reads back, never a pickle; the
-    # service always predicts through that Booster.
-    native_format = True
     file_suffixes: tuple[str, ...] = (".txt",)
 
     def supports(self, model: object) -> bool:
@@ -83,12 +80,13 @@ class LightGBMFamily:
         # A Booster predicts on frames and arrays as it is.
         return model
 
-    def save(self, model: object, directory: Path) -> str:
+    def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
+        """The library's own format, never a pickle, whatever the source."""
         filename = "model.txt"
         fitted: Any = model
         booster = fitted if type(model).__name__ == "Booster" else fitted.booster_
         booster.save_model(str(directory / filename))
-        return filename
+        return StoredModel(filename)
 
 
 def _task_of_booster(booster: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 from .._errors import MljetError
-from .._model_info import PREDICTION_METHODS, ModelInfo, Task
+from .._model_info import PREDICTION_METHODS, ModelInfo, StoredModel, Task
+from ._skops import dump_with_skops
 
 # What every scikit-learn model needs at load time, beyond its own classes.
 BASE_MODULES = frozenset({"sklearn", "numpy", "scipy", "joblib"})
@@ -18,8 +20,6 @@ class SklearnFamily:
         "scikit-learn classifiers and regressors, alone or as the last step of a "
         "Pipeline"
     )
-    # A joblib file: a file the user gives is kept byte for byte.
-    native_format = False
     # Pickles are read by `_loading`, after their scan, for every family.
     file_suffixes: tuple[str, ...] = ()
 
@@ -92,12 +92,23 @@ class SklearnFamily:
     def servable(self, model: object) -> object:
         return model
 
-    def save(self, model: object, directory: Path) -> str:
-        import joblib
+    def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
+        """skops where every type in the model is trusted; else a pickle."""
+        dump = dump_with_skops(model)
+        if dump.data is not None:
+            (directory / "model.skops").write_bytes(dump.data)
+            return StoredModel("model.skops", trusted_types=dump.trusted_types)
+        if source is not None:
+            # The user's own pickle, byte for byte: the one that was scanned.
+            suffix = ".joblib" if source.suffix.lower() == ".joblib" else ".pkl"
+            filename = f"model{suffix}"
+            shutil.copyfile(source, directory / filename)
+        else:
+            import joblib
 
-        filename = "model.joblib"
-        joblib.dump(model, directory / filename)
-        return filename
+            filename = "model.joblib"
+            joblib.dump(model, directory / filename)
+        return StoredModel(filename, pickle_reason=dump.refusal)
 
 
 def _estimator_name(model: object) -> str:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .._model_info import ModelInfo, Task
+from .._model_info import ModelInfo, StoredModel, Task
 from ._wrappers import (
     not_fitted,
     read_native_file,
@@ -28,8 +28,6 @@ class XGBoostFamily:
         "XGBoost's XGBClassifier, XGBRegressor and Booster (objectives "
         f"{', '.join(CLASSIFIER_OBJECTIVES)}, reg:* and count:poisson)"
     )
-    # A JSON file XGBoost reads back, never a pickle.
-    native_format = True
     file_suffixes: tuple[str, ...] = (".json", ".ubj")
 
     def supports(self, model: object) -> bool:
@@ -87,11 +85,12 @@ class XGBoostFamily:
         estimator.load_model(booster.save_raw("json"))
         return estimator
 
-    def save(self, model: object, directory: Path) -> str:
+    def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
+        """The library's own format, never a pickle, whatever the source."""
         filename = "model.json"
         fitted: Any = model
         fitted.save_model(str(directory / filename))
-        return filename
+        return StoredModel(filename)
 
 
 def _written_by(path: Path) -> str | None:
