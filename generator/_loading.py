@@ -47,8 +47,9 @@ def load_model_file(
     if family is not None:
         return LoadedModel(_load_native(path, family), path, f"{family.name} native")
     scan = _scan(path, trust)
-    check_shipped(scan, code, str(path))
+    # A library that is missing first: the user's own code, once importable.
     _check_importable(path, scan, {module.name for module in code})
+    check_shipped(scan, code, str(path))
     import joblib
 
     try:
@@ -79,7 +80,8 @@ def _load_native(path: Path, family: ModelFamily) -> object:
     try:
         return family.load_file(path)
     except ModuleNotFoundError as error:
-        raise _missing_module(path, (error.name or family.name).split(".")[0]) from None
+        module = (error.name or family.name).split(".")[0]
+        raise _missing_module(path, module, pickled=False) from None
 
 
 def _scan(path: Path, trust: bool) -> PickleScan:
@@ -113,10 +115,17 @@ def _check_importable(path: Path, scan: PickleScan, shipped: set[str]) -> None:
             raise _missing_module(path, module)
 
 
-def _missing_module(path: Path, module: str) -> MljetError:
+def _missing_module(path: Path, module: str, pickled: bool = True) -> MljetError:
     package = PIP_NAMES.get(module, module)
+    # A pickle may name the user's own module as well as a library.
+    own_code = (
+        f" If it is your own code rather than a library, give it with --code "
+        f"path/to/{module}.py."
+        if pickled
+        else ""
+    )
     return MljetError(
         f"Loading {path} needs the Python module '{module}', which is not "
         f"installed in this environment. Install it (pip install {package}) at "
-        "the version the model was trained with, then run again."
+        f"the version the model was trained with, then run again.{own_code}"
     )

@@ -153,5 +153,6 @@ def test_a_native_file_of_a_library_not_installed_names_the_package(
     models.case_named("catboost_model_binary").model.save_model(str(path))
     # As if catboost were not installed: importing it fails.
     monkeypatch.setitem(sys.modules, "catboost", None)
-    with pytest.raises(MljetError, match=r"pip install catboost\)"):
+    with pytest.raises(MljetError, match=r"pip install catboost\)") as refused:
         cook(path, output=tmp_path / "svc", quiet=True)
+    assert "--code" not in str(refused.value)
