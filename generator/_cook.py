@@ -158,6 +158,13 @@ def cook(
 
 
 def _schema(model: object, info: ModelInfo, sample: Any, report: Reporter) -> Schema:
+    if sample is None and info.categorical_features:
+        raise MljetError(
+            f"The model treats {', '.join(info.categorical_features)} as "
+            "categorical, and only sample rows can say what those values look "
+            "like (their categories, as strings or pandas categories). Run again "
+            "with --sample rows.csv (cook(..., sample=frame))."
+        )
     frame = None if sample is None else read_sample(sample)
     schema = infer_schema(info, frame)
     if frame is not None:

@@ -18,7 +18,9 @@ class ModelInfo:
     that case the service still names its features (`f0..fN-1`, or the
     sample's columns) but hands the model a plain array.
     `modules` are the top-level modules the model needs at load time, used
-    for the requirements.
+    for the requirements. `categorical_features` are the features the model
+    itself treats as categories (boosting libraries do): only a sample can
+    say what their values look like.
     """
 
     family: str
@@ -32,6 +34,7 @@ class ModelInfo:
     feature_names: tuple[str, ...] | None
     classes: tuple[Any, ...]
     modules: frozenset[str]
+    categorical_features: tuple[str, ...] = ()
 
     @property
     def is_classifier(self) -> bool:

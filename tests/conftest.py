@@ -76,6 +76,9 @@ FAMILY_CASES = (
     "catboost_multiclass",
     "catboost_binary",
     "catboost_regression",
+    # pandas category, bool and int columns beside floats.
+    "lightgbm_mixed_frame",
+    "xgboost_mixed_frame",
 )
 # Native boosters, each given to the generator as its library's own file.
 BOOSTER_CASES = tuple(

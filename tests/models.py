@@ -220,6 +220,42 @@ def catboost_regression() -> Case:
     return Case("catboost_regression", model, frame.head(60), frame.head(60))
 
 
+def _mixed_frame(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Float, pandas category, bool and int columns, and a label that uses them."""
+    rng = np.random.default_rng(seed)
+    count = 300
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(size=count),
+            "plan": pd.Categorical(rng.choice(["basic", "gold", "silver"], count)),
+            "active": rng.random(count) > 0.5,
+            "visits": rng.integers(0, 10, count),
+        }
+    )
+    label = ((frame["amount"] > 0) ^ (frame["plan"] == "gold")).to_numpy(int)
+    return frame, label
+
+
+def lightgbm_mixed_frame() -> Case:
+    """LightGBM on a frame with a pandas category column, as it is often fed."""
+    import lightgbm
+
+    frame, label = _mixed_frame(16)
+    model = lightgbm.LGBMClassifier(n_estimators=15, verbose=-1).fit(frame, label)
+    return Case("lightgbm_mixed_frame", model, frame.head(60), frame.head(60))
+
+
+def xgboost_mixed_frame() -> Case:
+    """XGBoost with its native categorical support on the same kind of frame."""
+    import xgboost
+
+    frame, label = _mixed_frame(17)
+    model = xgboost.XGBClassifier(
+        n_estimators=15, enable_categorical=True, tree_method="hist"
+    ).fit(frame, label)
+    return Case("xgboost_mixed_frame", model, frame.head(60), frame.head(60))
+
+
 class BoosterClassifier:
     """A native booster's class probabilities, as its library's classifier.
 
@@ -388,6 +424,8 @@ def case_named(name: str) -> Case:
             catboost_multiclass,
             catboost_binary,
             catboost_regression,
+            lightgbm_mixed_frame,
+            xgboost_mixed_frame,
             xgboost_booster_binary,
             xgboost_booster_multiclass,
             xgboost_booster_regression,

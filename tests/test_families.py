@@ -156,3 +156,17 @@ def test_a_native_file_of_a_library_not_installed_names_the_package(
     with pytest.raises(MljetError, match=r"pip install catboost\)") as refused:
         cook(path, output=tmp_path / "svc", quiet=True)
     assert "--code" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "case_name", ["lightgbm_mixed_frame", "xgboost_mixed_frame", "catboost_multiclass"]
+)
+def test_a_model_with_categorical_features_needs_a_sample(
+    case_name: str, tmp_path: Path
+) -> None:
+    case = models.case_named(case_name)
+    with pytest.raises(MljetError) as refused:
+        cook(case.model, output=tmp_path / "svc", quiet=True)
+    message = str(refused.value)
+    assert "treats plan as categorical" in message and "--sample" in message
+    assert not (tmp_path / "svc").exists()

@@ -68,6 +68,9 @@ class CatBoostFamily:
             feature_names=None if unnamed else tuple(names),
             classes=classes,
             modules=BASE_MODULES,
+            categorical_features=tuple(
+                names[index] for index in fitted.get_cat_feature_indices()
+            ),
         )
 
     def servable(self, model: object) -> object:

@@ -50,6 +50,7 @@ class LightGBMFamily:
 
         name = type(model).__name__
         fitted: Any = model  # lightgbm's types are not imported at module level
+        booster = fitted if name == "Booster" else getattr(fitted, "booster_", None)
         if name == "Booster":
             task, classes, methods = _task_of_booster(fitted)
             n_features = int(fitted.num_feature())
@@ -74,6 +75,7 @@ class LightGBMFamily:
             feature_names=None if names is None else tuple(map(str, names)),
             classes=classes,
             modules=BASE_MODULES,
+            categorical_features=_categorical(booster),
         )
 
     def servable(self, model: object) -> object:
@@ -87,6 +89,14 @@ class LightGBMFamily:
         booster = fitted if type(model).__name__ == "Booster" else fitted.booster_
         booster.save_model(str(directory / filename))
         return StoredModel(filename)
+
+
+def _categorical(booster: Any) -> tuple[str, ...]:
+    """Features whose split information lists category values."""
+    if booster is None:
+        return ()
+    described = booster.dump_model(num_iteration=1)["feature_infos"]
+    return tuple(name for name, info in described.items() if info.get("values"))
 
 
 def _task_of_booster(booster: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:

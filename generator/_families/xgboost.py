@@ -57,6 +57,9 @@ class XGBoostFamily:
             booster = _booster(fitted, name)
             task, classes, methods = task_of(fitted, name == "XGBClassifier")
         names = booster.feature_names
+        n_features = booster.num_features()
+        kinds = booster.feature_types or ["float"] * n_features
+        known = names or [f"f{i}" for i in range(n_features)]
         return ModelInfo(
             family=self.name,
             library="xgboost",
@@ -65,10 +68,13 @@ class XGBoostFamily:
             estimator=name,
             task=task,
             methods=methods,
-            n_features=booster.num_features(),
+            n_features=n_features,
             feature_names=None if names is None else tuple(names),
             classes=classes,
             modules=BASE_MODULES,
+            categorical_features=tuple(
+                name for name, kind in zip(known, kinds, strict=True) if kind == "c"
+            ),
         )
 
     def servable(self, model: object) -> object:
