@@ -52,6 +52,14 @@ def check_package_name(name: str) -> None:
         )
 
 
+def check_base_image(image: str) -> None:
+    """Refuse what Docker would not take as an image reference."""
+    if image and not re.fullmatch(r"[a-z0-9][a-z0-9._/:@-]*", image):
+        raise MljetError(
+            f"'{image}' is not a Docker image reference such as python:3.11-slim."
+        )
+
+
 def model_answers(
     info: ModelInfo, schema: Schema, stored: StoredModel, *, model_sha256: str
 ) -> dict[str, Any]:

@@ -67,6 +67,13 @@ def parser() -> argparse.ArgumentParser:
         help="your own module (a .py file or package directory) that a pickled "
         "model refers to; shipped in the service (repeatable)",
     )
+    cli.add_argument(
+        "--base-image",
+        default="",
+        metavar="IMAGE",
+        help="base image of the service's Dockerfile (default: python:X.Y-slim, "
+        "X.Y being this Python)",
+    )
     cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli
@@ -90,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_body_bytes=args.max_body_bytes,
             trust=args.trust,
             code=args.code,
+            base_image=args.base_image,
             renderer=renderer,
         )
     except HookError as error:

@@ -14,6 +14,7 @@ from typing import Any
 from ._answers import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INSTANCES,
+    check_base_image,
     check_package_name,
     model_answers,
     package_name_from,
@@ -71,6 +72,7 @@ def cook(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     trust: bool = False,
     code: Sequence[str | os.PathLike[str]] = (),
+    base_image: str = "",
     template: TemplateSource | None = None,
     renderer: Renderer | None = None,
 ) -> Path:
@@ -81,7 +83,8 @@ def cook(
     file that would import code able to run commands is refused unless
     `trust`; `code` lists the user's own modules (files or package
     directories) a pickled model refers to, shipped in the service;
-    `template` overrides where the Copier template is read from, and
+    `base_image` is the Dockerfile's base (default: python:X.Y-slim for
+    this Python); `template` overrides where the Copier template is read from, and
     `renderer` who runs Copier (this process by default). Raises
     MljetError (or its subclass HookError, after the project is placed)
     with a message for the user.
@@ -91,6 +94,7 @@ def cook(
     chosen_backend = backend_named(backend)
     chosen_backend.check_installed()
     shipped = code_modules(code)
+    check_base_image(base_image)
     model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
     if model_path is not None:
         report.step(f"loading {model_path}")
@@ -133,6 +137,7 @@ def cook(
             ),
             "backend": chosen_backend.name,
             "package_name": package,
+            "base_image": base_image,
             "max_instances": max_instances,
             "max_body_bytes": max_body_bytes,
             "python_version": python_version(),
