@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from ._answers import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INSTANCES
+from ._artifacts import ARTIFACTS
 from ._backends import BACKENDS
 from ._errors import HookError, MljetError
 from ._renderer import WorkerRenderer
@@ -74,6 +75,23 @@ def parser() -> argparse.ArgumentParser:
         help="base image of the service's Dockerfile (default: python:X.Y-slim, "
         "X.Y being this Python)",
     )
+    cli.add_argument(
+        "--artifact",
+        choices=list(ARTIFACTS),
+        help="build the project into this artifact and verify that it answers the "
+        "golden rows exactly as the model does here",
+    )
+    cli.add_argument(
+        "--run",
+        action="store_true",
+        help="keep the verified artifact running and print its URL",
+    )
+    cli.add_argument(
+        "--offline",
+        action="store_true",
+        help="build the image from wheels downloaded here into wheelhouse/, for "
+        "engines that cannot reach a package index",
+    )
     cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli
@@ -98,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             trust=args.trust,
             code=args.code,
             base_image=args.base_image,
+            artifact=args.artifact,
+            run=args.run,
+            offline=args.offline,
             renderer=renderer,
         )
     except HookError as error:

@@ -21,6 +21,7 @@ from ._answers import (
     plain,
     recorded_answers,
 )
+from ._artifacts import artifact_named, make_artifact
 from ._backends import backend_named
 from ._errors import HookError, MljetError
 from ._families import ModelFamily, family_of
@@ -73,18 +74,24 @@ def cook(
     trust: bool = False,
     code: Sequence[str | os.PathLike[str]] = (),
     base_image: str = "",
+    artifact: str | None = None,
+    run: bool = False,
+    offline: bool = False,
     template: TemplateSource | None = None,
     renderer: Renderer | None = None,
 ) -> Path:
     """Generate a web-service project for `model`; return its directory.
 
-    `model` is a fitted model or the path of a joblib/pickle file; `sample`
-    is a DataFrame, an array, or a CSV/Parquet path typing the API; a model
-    file that would import code able to run commands is refused unless
-    `trust`; `code` lists the user's own modules (files or package
-    directories) a pickled model refers to, shipped in the service;
-    `base_image` is the Dockerfile's base (default: python:X.Y-slim for
-    this Python); `template` overrides where the Copier template is read from, and
+    `model` is a fitted model or the path of a model file (a pickle, or a
+    boosting library's own format); `sample` is a DataFrame, an array, or a
+    CSV/Parquet path typing the API. A pickle that would import code able
+    to run commands is refused unless `trust`; `code` lists the user's own
+    modules (files or package directories) a pickle refers to, shipped in
+    the service. `base_image` is the Dockerfile's base (default:
+    python:X.Y-slim for this Python). `artifact` ("docker") is built from
+    the project and verified to answer the golden rows exactly, then kept
+    running if `run`; `offline` builds the image from wheels downloaded
+    here. `template` overrides where the Copier template is read from, and
     `renderer` who runs Copier (this process by default). Raises
     MljetError (or its subclass HookError, after the project is placed)
     with a message for the user.
@@ -95,6 +102,11 @@ def cook(
     chosen_backend.check_installed()
     shipped = code_modules(code)
     check_base_image(base_image)
+    builder = artifact_named(artifact, offline) if artifact else None
+    if run and builder is None:
+        raise MljetError("--run starts a built artifact: add --artifact docker.")
+    if builder is not None:
+        builder.check_available()
     model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
     if model_path is not None:
         report.step(f"loading {model_path}")
@@ -155,6 +167,17 @@ def cook(
 
     if failure is not None:
         raise HookError(failure.hook, failure.reason, destination)
+    if builder is not None:
+        try:
+            _, running = make_artifact(builder, destination, package, report, run)
+        except MljetError as error:
+            raise HookError(builder.name, str(error), destination) from None
+        if running is not None:
+            print(
+                f"{package} is serving at {running.url} (docs: {running.url}/docs); "
+                f"stop it with: {running.how_to_stop}",
+                flush=True,
+            )
     report.step(
         f"done in {report.elapsed:.1f} s: {destination} "
         f"(start it with: cd {destination} && python -m {package})"

@@ -1,0 +1,71 @@
+"""Artifacts a project is built into, each verified against its golden rows.
+
+An artifact kind is one module with a class satisfying `Artifact`, listed in
+`ARTIFACTS`. `make_artifact` builds it, starts it, replays the golden rows
+through it (`_parity`), and stops it unless asked to keep it running.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from .._errors import MljetError
+from ._docker import DockerImage
+from ._parity import check_parity, golden_of, wait_until_ready
+from ._running import Built, Running, Steps
+
+READY_TIMEOUT = 120.0
+
+
+class Artifact(Protocol):
+    name: str
+
+    def check_available(self) -> None:
+        """Raise MljetError, saying what to install or start, if it cannot build."""
+
+    def build(self, project: Path, package: str, report: Steps) -> Built:
+        """Build the project into the artifact; MljetError saying why not."""
+
+    def start(self, built: Built) -> Running:
+        """Start serving the built artifact on a free local port."""
+
+
+ARTIFACTS = ("docker",)
+
+
+def artifact_named(name: str, offline: bool = False) -> Artifact:
+    if name == "docker":
+        return DockerImage(offline=offline)
+    raise MljetError(
+        f"Unknown artifact '{name}'; choose one of: {', '.join(ARTIFACTS)}."
+    )
+
+
+def make_artifact(
+    artifact: Artifact, project: Path, package: str, report: Steps, keep_running: bool
+) -> tuple[Built, Running | None]:
+    """Build, start and verify; return the build and, if kept, the server."""
+    built = artifact.build(project, package, report)
+    running = artifact.start(built)
+    try:
+        wait_until_ready(running.url, READY_TIMEOUT, running.is_running)
+        compared = check_parity(running.url, golden_of(project))
+    except MljetError as error:
+        logs = running.logs().strip()
+        running.stop()
+        raise MljetError(
+            f"The {artifact.name} artifact {built.reference} failed verification: "
+            f"{error}" + (f"\nIts last log lines:\n{logs}" if logs else "")
+        ) from None
+    except BaseException:
+        running.stop()
+        raise
+    report.step(
+        f"verified: {built.reference} answered {compared} golden predictions "
+        "exactly as the model does here"
+    )
+    if keep_running:
+        return built, running
+    running.stop()
+    return built, None

@@ -1,0 +1,87 @@
+"""Verified parity: a built artifact must answer the golden rows exactly.
+
+`tests/golden.json` holds the example rows and, per prediction method, what
+the service's own code predicted for them in the model's environment. A
+running artifact (a container, an installed wheel) gets the same rows over
+HTTP; any difference, or a failure to answer, is an error naming it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from .._errors import MljetError
+
+SHOWN_DIFFERENCES = 3
+
+
+def golden_of(project: Path) -> dict[str, Any]:
+    golden: dict[str, Any] = json.loads((project / "tests" / "golden.json").read_text())
+    return golden
+
+
+def wait_until_ready(url: str, timeout: float, still_running: Any = None) -> None:
+    """Poll `url`/ready until it answers 200, the artifact stops, or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if still_running is not None and not still_running():
+            raise MljetError(f"the service stopped before it was ready at {url}")
+        try:
+            status, _ = _call("GET", f"{url}/ready")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise MljetError(f"the service was not ready at {url} after {timeout:.0f} s")
+
+
+def check_parity(url: str, golden: dict[str, Any]) -> int:
+    """Replay the golden rows at `url`; return how many predictions matched."""
+    body = json.dumps({"instances": golden["instances"]}).encode()
+    compared = 0
+    for method, expected in golden["predictions"].items():
+        status, answer = _call("POST", f"{url}/{method}", body)
+        if status != 200:
+            raise MljetError(
+                f"POST /{method} with the golden rows answered {status}: "
+                f"{answer[:300].decode(errors='replace')}"
+            )
+        predicted = json.loads(answer)["predictions"]
+        differences = [
+            f"row {row}: {got!r} instead of {want!r}"
+            for row, (got, want) in enumerate(zip(predicted, expected, strict=False))
+            if got != want
+        ]
+        if len(predicted) != len(expected):
+            differences.insert(
+                0, f"{len(predicted)} predictions for {len(expected)} rows"
+            )
+        if differences:
+            shown = "; ".join(differences[:SHOWN_DIFFERENCES])
+            more = len(differences) - SHOWN_DIFFERENCES
+            raise MljetError(
+                f"/{method} differs from the model in the generator's environment: "
+                f"{shown}{f' (and {more} more)' if more > 0 else ''}"
+            )
+        compared += len(expected)
+    return compared
+
+
+def _call(method: str, url: str, body: bytes | None = None) -> tuple[int, bytes]:
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port, timeout=30
+    )
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        connection.request(method, parts.path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()

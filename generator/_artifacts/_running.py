@@ -1,0 +1,32 @@
+"""What every artifact kind hands back: a build, and a way to run it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Steps(Protocol):
+    def step(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Built:
+    """A built artifact: its kind, what names it (a tag, a path), the cost."""
+
+    kind: str
+    reference: str
+    seconds: float
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Running:
+    """A started artifact serving at `url`, and how to look at and stop it."""
+
+    url: str
+    how_to_stop: str
+    is_running: Callable[[], bool]
+    stop: Callable[[], None]
+    logs: Callable[[], str]

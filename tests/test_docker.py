@@ -1,0 +1,196 @@
+"""Docker images of generated services: built, verified, run as a user would.
+
+Needs a Docker engine and the base image (`scripts/docker-engine` provides
+both); without them these tests skip, which `.ci/run` counts as failures.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import models
+from generator import cook
+from generator._artifacts import make_artifact
+from generator._artifacts._docker import DockerImage
+from generator._backends import BACKENDS
+from generator._errors import HookError, MljetError
+from servers import Server
+
+
+def _engine_ready() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    done = subprocess.run(
+        ["docker", "image", "inspect", "python:3.11-slim"], capture_output=True
+    )
+    return done.returncode == 0
+
+
+pytestmark = pytest.mark.skipif(
+    not _engine_ready(),
+    reason="no Docker engine with python:3.11-slim (run scripts/docker-engine)",
+)
+
+
+class Quiet:
+    def step(self, message: str) -> None:
+        pass
+
+
+def docker(*arguments: str) -> str:
+    done = subprocess.run(
+        ["docker", *arguments], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+Images = Callable[[str], tuple[str, Path, str]]
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Images]:
+    """`images(backend)`: the image built and verified by the generator, running.
+
+    Each is built once per module and its container removed at the end.
+    """
+    case = models.case_named("mixed_pipeline")
+    made: dict[str, tuple[str, Path, str]] = {}
+
+    def image(backend: str) -> tuple[str, Path, str]:
+        if backend not in made:
+            output = tmp_path_factory.mktemp("docker") / backend
+            cook(
+                case.model, sample=case.sample, name=f"img_{backend}",
+                backend=backend, output=output, artifact="docker", offline=True,
+                run=True, quiet=True,
+            )  # fmt: skip
+            running = docker(
+                "ps", "--filter", f"name=mljet-img-{backend}-", "--format", "{{.Names}}"
+            )
+            made[backend] = (running.splitlines()[0], output, backend)
+        return made[backend]
+
+    try:
+        yield image
+    finally:
+        for name, _, _ in made.values():
+            subprocess.run(["docker", "rm", "--force", name], capture_output=True)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def container(request: pytest.FixtureRequest, images: Images) -> tuple[str, Path, str]:
+    """Each backend's image, left running by `--run`."""
+    return images(request.param)
+
+
+def _port(name: str) -> int:
+    return int(docker("port", name, "8000").split()[0].rsplit(":", 1)[1])
+
+
+def test_the_running_image_predicts_like_the_model(
+    container: tuple[str, Path, str],
+) -> None:
+    name, _, _ = container
+    case = models.case_named("mixed_pipeline")
+    server = Server(f"http://127.0.0.1:{_port(name)}", None)  # type: ignore[arg-type]
+    instances = models.records(case.inputs, list(case.inputs.columns))
+    answer = server.post("/predict", {"instances": instances})
+    assert answer.status == 200, answer.body
+    assert answer.json()["predictions"] == case.model.predict(case.inputs).tolist()
+    bad = server.post("/predict", {"instances": [{"income": "lots"}]})
+    assert bad.status == 422 and server.call("GET", "/health").status == 200
+
+
+def test_the_service_runs_as_an_unprivileged_user_and_turns_healthy(
+    container: tuple[str, Path, str],
+) -> None:
+    name, _, _ = container
+    assert docker("exec", name, "id", "-u") == "10001"
+    assert docker("inspect", "--format", "{{.Config.User}}", name) == "10001:10001"
+    status = ""
+    for _ in range(90):  # the first check runs 10 s after the start
+        status = docker("inspect", "--format", "{{.State.Health.Status}}", name)
+        if status != "starting":
+            break
+        time.sleep(1)
+    assert status == "healthy"
+
+
+def test_the_image_is_labelled_with_its_model(
+    container: tuple[str, Path, str],
+) -> None:
+    name, project, backend = container
+    labels = json.loads(docker("inspect", "--format", "{{json .Config.Labels}}", name))
+    spec = json.loads((project / f"src/img_{backend}/model/spec.json").read_text())
+    assert labels["dev.mljet.model.sha256"] == spec["model_sha256"]
+    assert labels["org.opencontainers.image.title"] == f"img_{backend}"
+    assert labels["dev.mljet.template.version"] == spec["template_version"]
+
+
+def test_docker_stop_is_a_clean_sigterm_shutdown(
+    container: tuple[str, Path, str],
+) -> None:
+    name, _, backend = container
+    # Without --rm, to read the exit code: the same image, started again.
+    probe = f"{name}-stop"
+    docker("run", "--detach", "--name", probe, f"img-{backend}:latest")
+    try:
+        _wait_until_healthy(probe, backend)
+        docker("stop", "--time", "30", probe)
+        # 0 when the server handled SIGTERM; 137 would mean it was killed.
+        assert docker("inspect", "--format", "{{.State.ExitCode}}", probe) == "0"
+    finally:
+        subprocess.run(["docker", "rm", "--force", probe], capture_output=True)
+
+
+def _wait_until_healthy(name: str, backend: str) -> None:
+    """Run the image's own health check until it passes."""
+    for _ in range(240):
+        done = subprocess.run(
+            ["docker", "exec", name, "python", "-m", f"img_{backend}.healthcheck"],
+            capture_output=True,
+        )
+        if done.returncode == 0:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{name} never answered /health")
+
+
+def test_a_prediction_that_differs_fails_verification(images: Images) -> None:
+    _, project, backend = images("fastapi")
+    golden_path = project / "tests" / "golden.json"
+    original = golden_path.read_text()
+    golden = json.loads(original)
+    golden["predictions"]["predict"][1] += 1.0
+    golden_path.write_text(json.dumps(golden))
+    try:
+        with pytest.raises(MljetError) as failed:
+            make_artifact(DockerImage(offline=True), project, f"img_{backend}",
+                          Quiet(), keep_running=False)  # fmt: skip
+    finally:
+        golden_path.write_text(original)
+    message = str(failed.value)
+    assert "failed verification: /predict differs" in message
+    assert "row 1:" in message
+    # The container that failed is gone; only the fixture's is left.
+    left = docker("ps", "--all", "--quiet", "--filter", f"name=mljet-img-{backend}-")
+    assert len(left.splitlines()) == 1
+
+
+def test_no_engine_is_a_clear_error_before_anything_is_generated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    case = models.case_named("multiclass_array")
+    with pytest.raises(MljetError) as refused:
+        cook(case.model, output=tmp_path / "svc", artifact="docker", quiet=True)
+    assert not isinstance(refused.value, HookError)
+    assert "No Docker engine is reachable" in str(refused.value)
+    assert not (tmp_path / "svc").exists()
