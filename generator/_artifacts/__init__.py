@@ -14,6 +14,7 @@ from .._errors import MljetError
 from ._docker import DockerImage
 from ._parity import check_parity, golden_of, wait_until_ready
 from ._running import Built, Running, Steps
+from ._wheel import Wheel
 
 READY_TIMEOUT = 120.0
 
@@ -31,12 +32,14 @@ class Artifact(Protocol):
         """Start serving the built artifact on a free local port."""
 
 
-ARTIFACTS = ("docker",)
+ARTIFACTS = ("docker", "wheel")
 
 
 def artifact_named(name: str, offline: bool = False) -> Artifact:
     if name == "docker":
         return DockerImage(offline=offline)
+    if name == "wheel":
+        return Wheel()
     raise MljetError(
         f"Unknown artifact '{name}'; choose one of: {', '.join(ARTIFACTS)}."
     )

@@ -1,0 +1,46 @@
+"""Wheels of generated services: built, installed in a fresh venv, verified."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import models
+from generator import cook
+from servers import Server
+
+
+def test_the_installed_wheel_serves_the_model_with_its_own_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A model that calls this test module's code, shipped with --code.
+    case = models.case_named("failing_regressor")
+    project = cook(
+        case.model, name="wheeled", output=tmp_path / "svc", code=[models.__file__],
+        artifact="wheel", run=True, quiet=True,
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    found = re.search(r"serving at (http://\S+) .*stop it with: kill (\d+)", printed)
+    assert found, printed
+    url, pid = found.group(1), int(found.group(2))
+    try:
+        (wheel,) = (project / "dist").glob("wheeled-*.whl")
+        names = zipfile.ZipFile(wheel).namelist()
+        assert "wheeled/model/model.joblib" in names
+        assert "models/__init__.py" in names
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        assert (
+            "wheeled = wheeled.__main__:main"
+            in zipfile.ZipFile(wheel).read(entry_points).decode()
+        )
+        server = Server(url, None)  # type: ignore[arg-type]
+        answer = server.post("/predict", {"instances": case.inputs.tolist()})
+        assert answer.status == 200, answer.body
+        assert answer.json()["predictions"] == case.model.predict(case.inputs).tolist()
+    finally:
+        os.killpg(pid, signal.SIGTERM)
