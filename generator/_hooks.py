@@ -20,6 +20,7 @@ from ._model_info import ModelInfo
 from ._render import TemplateSource
 from ._renderer import Renderer
 from ._requirements import pin_requirements, project_modules, python_version
+from ._typecheck import typecheck_project
 
 # Libraries reported by /metadata, when the service pins them, beside the
 # model family's own library.
@@ -67,6 +68,9 @@ def run_hooks(
         verbatim = verbatim_digests(Path(source.path) / "template")
         changed = renderer.format(project, verbatim)
         report.step(f"formatted with isort and black ({changed} files changed)")
+        hook = "mypy"
+        typecheck_project(project)
+        report.step("type-checked with mypy --strict")
     except HookError as error:
         return error
     except Exception as error:

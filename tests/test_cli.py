@@ -134,6 +134,28 @@ def test_a_failing_hook_says_which_and_leaves_the_project(
     assert leftovers(tmp_path) == []
 
 
+def test_a_type_error_names_file_and_line_and_leaves_the_project(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    template = tmp_path / "ill-typed-template"
+    template.mkdir()
+    for part in ("copier.yml", "template", "hooks"):
+        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copyfile
+        copy(REPO / part, template / part)
+    errors = template / "template/src/{{package_name}}/errors.py"
+    errors.write_text(errors.read_text() + '\n\ndef count() -> int:\n    return "1"\n')
+    env = {**os.environ, "MLJET_TEMPLATE": str(template)}
+    result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
+    assert result.returncode == 3
+    assert "post-generation hook 'mypy' failed" in result.stderr
+    line = len((tmp_path / "svc/src/svc/errors.py").read_text().splitlines())
+    assert f"src/svc/errors.py:{line}: error: Incompatible return value" in (
+        result.stderr
+    )
+    assert "left in svc" in result.stderr
+    assert leftovers(tmp_path) == []
+
+
 def test_the_model_file_is_copied_not_moved(tmp_path: Path, binary_case) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "m.pkl"
     joblib.dump(binary_case.model, path)

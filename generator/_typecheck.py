@@ -1,0 +1,46 @@
+"""The type-check hook: mypy, strict as the project configures it, on src/.
+
+The project's tests are left to its own tooling (they import pytest, which
+the model's environment need not have). mypy's cache is kept per user, so
+only the first generation pays for analysing numpy, pandas and the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ._errors import HookError
+
+SHOWN_ERRORS = 10
+
+
+def mypy_cache() -> Path:
+    configured = os.environ.get("MLJET_CACHE_DIR")
+    if configured:
+        return Path(configured) / "mypy"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mljet" / "mypy"
+
+
+def typecheck_project(project: Path) -> None:
+    """Run mypy on the project's code; HookError listing file:line errors."""
+    command = [
+        sys.executable, "-m", "mypy", "--cache-dir", str(mypy_cache()),
+        "--no-error-summary", "src",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=project, capture_output=True, text=True)
+    if done.returncode == 0:
+        return
+    errors = [line for line in done.stdout.splitlines() if ": error:" in line]
+    if not errors:  # mypy itself failed: its own message says why
+        errors = (done.stderr or done.stdout).strip().splitlines()[-5:]
+    shown = "\n".join(errors[:SHOWN_ERRORS])
+    more = len(errors) - SHOWN_ERRORS
+    raise HookError(
+        "mypy",
+        f"the generated code does not type-check:\n{shown}"
+        + (f"\n(and {more} more)" if more > 0 else ""),
+    )
