@@ -32,6 +32,10 @@ def complete(
         sample=None if sample is None else _locate(sample, origins, "sample file"),
         backend=answers.get("backend", "fastapi"),
         name=answers.get("package_name"),
+        base_image=answers.get("base_image") or "",
+        artifact=(
+            None if answers.get("artifact", "none") == "none" else answers["artifact"]
+        ),
         output=destination,
         force=True,
         template=_template(str(answers["_src_path"]), template_commit),

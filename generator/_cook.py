@@ -150,6 +150,7 @@ def cook(
             "backend": chosen_backend.name,
             "package_name": package,
             "base_image": base_image,
+            "artifact": artifact or "none",
             "max_instances": max_instances,
             "max_body_bytes": max_body_bytes,
             "python_version": python_version(),
