@@ -194,3 +194,21 @@ def test_no_engine_is_a_clear_error_before_anything_is_generated(
     assert not isinstance(refused.value, HookError)
     assert "No Docker engine is reachable" in str(refused.value)
     assert not (tmp_path / "svc").exists()
+
+
+def test_an_image_whose_service_cannot_start_fails_with_its_log(
+    images: Images,
+) -> None:
+    _, project, backend = images("fastapi")
+    model_file = next((project / f"src/img_{backend}/model").glob("model.*"))
+    original = model_file.read_bytes()
+    model_file.write_bytes(original + b"\0")  # not the model it was made for
+    try:
+        with pytest.raises(MljetError) as failed:
+            make_artifact(DockerImage(offline=True), project, f"img_{backend}",
+                          Quiet(), keep_running=False)  # fmt: skip
+    finally:
+        model_file.write_bytes(original)
+    message = str(failed.value)
+    assert "the service stopped before it was ready" in message
+    assert "is not the one this service was generated for" in message

@@ -6,7 +6,9 @@ import hashlib
 import importlib
 from pathlib import Path
 
-from conftest import GOLDEN, PACKAGE, Client
+import pytest
+
+from conftest import GOLDEN, PACKAGE, Client, SocketClient, free_port
 
 SOURCES = Path(__file__).resolve().parents[1] / "src"
 
@@ -64,3 +66,13 @@ def test_until_the_model_is_loaded_the_service_is_not_ready() -> None:
     assert (answer.status, b'"not_ready"' in answer.body) == (503, True)
     starting.load()
     assert starting.ready().status == 200
+
+
+def test_the_container_health_check_follows_the_server(
+    live_client: SocketClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    healthcheck = importlib.import_module(f"{PACKAGE}.healthcheck")
+    monkeypatch.setenv("PORT", live_client.base.rsplit(":", 1)[1])
+    assert healthcheck.main() == 0
+    monkeypatch.setenv("PORT", str(free_port()))  # nothing listens there
+    assert healthcheck.main() == 1
