@@ -57,14 +57,14 @@ class DockerImage:
     def start(self, built: Built) -> Running:
         name = f"mljet-{built.reference.split(':')[0]}-{uuid.uuid4().hex[:8]}"
         _docker(
-            "run", "--detach", "--rm", "--name", name,
+            "run", "--detach", "--name", name,
             "--publish", f"127.0.0.1::{CONTAINER_PORT}", built.reference,
         )  # fmt: skip
         published = _docker("port", name, str(CONTAINER_PORT)).stdout.split()[0]
         port = published.rsplit(":", 1)[1]
         return Running(
             url=f"http://127.0.0.1:{port}",
-            how_to_stop=f"docker stop {name}",
+            how_to_stop=f"docker stop {name} && docker rm {name}",
             is_running=lambda: _running(name),
             stop=lambda: _remove(name),
             logs=lambda: _logs(name),
