@@ -38,7 +38,9 @@ def build(project: Path, dockerfile: str, tag: str, cache: bool) -> float:
     command = ["docker", "build", "--quiet", "--file", dockerfile, "--tag", tag]
     command += [] if cache else ["--no-cache"]
     started = time.perf_counter()
-    subprocess.run([*command, str(project)], check=True, capture_output=True)
+    done = subprocess.run([*command, str(project)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
     return time.perf_counter() - started
 
 
