@@ -35,7 +35,8 @@ CMD ["python", "-m", "{package}"]
 
 
 def build(project: Path, dockerfile: str, tag: str, cache: bool) -> float:
-    command = ["docker", "build", "--quiet", "--file", dockerfile, "--tag", tag]
+    command = ["docker", "build", "--quiet", "--file", str(project / dockerfile)]
+    command += ["--tag", tag]
     command += [] if cache else ["--no-cache"]
     started = time.perf_counter()
     done = subprocess.run([*command, str(project)], capture_output=True, text=True)
