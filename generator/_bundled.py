@@ -28,12 +28,17 @@ GIT_IDENTITY = {
 }
 
 
-def cache_repository() -> Path:
+def cache_root() -> Path:
+    """MLJET's per-user cache: $MLJET_CACHE_DIR, else the XDG cache's mljet/."""
     configured = os.environ.get("MLJET_CACHE_DIR")
     if configured:
-        return Path(configured) / "template"
+        return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mljet" / "template"
+    return Path(base) / "mljet"
+
+
+def cache_repository() -> Path:
+    return cache_root() / "template"
 
 
 def bundled_template(version: str) -> tuple[Path, str | None]:

@@ -7,28 +7,20 @@ only the first generation pays for analysing numpy, pandas and the rest.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from ._bundled import cache_root
 from ._errors import HookError
 
 SHOWN_ERRORS = 10
 
 
-def mypy_cache() -> Path:
-    configured = os.environ.get("MLJET_CACHE_DIR")
-    if configured:
-        return Path(configured) / "mypy"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mljet" / "mypy"
-
-
 def typecheck_project(project: Path) -> None:
     """Run mypy on the project's code; HookError listing file:line errors."""
     command = [
-        sys.executable, "-m", "mypy", "--cache-dir", str(mypy_cache()),
+        sys.executable, "-m", "mypy", "--cache-dir", str(cache_root() / "mypy"),
         "--no-error-summary", "src",
     ]  # fmt: skip
     done = subprocess.run(command, cwd=project, capture_output=True, text=True)

@@ -115,17 +115,22 @@ def test_a_sample_that_does_not_fit_the_model_is_explained(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wrong.csv"]
 
 
-def test_a_failing_hook_says_which_and_leaves_the_project(
-    tmp_path: Path, binary_files: tuple[Path, Path]
-) -> None:
-    template = tmp_path / "broken-template"
+def template_appending(tmp_path: Path, module: str, code: str) -> dict[str, str]:
+    """An environment whose template has `code` appended to one package module."""
+    template = tmp_path / "altered-template"
     template.mkdir()
     for part in ("copier.yml", "template", "hooks"):
         copy = shutil.copytree if (REPO / part).is_dir() else shutil.copyfile
         copy(REPO / part, template / part)
-    validation = template / "template/src/{{package_name}}/validation.py"
-    validation.write_text(validation.read_text() + "\ndef broken(:\n")
-    env = {**os.environ, "MLJET_TEMPLATE": str(template)}
+    path = template / "template/src/{{package_name}}" / module
+    path.write_text(path.read_text() + code)
+    return {**os.environ, "MLJET_TEMPLATE": str(template)}
+
+
+def test_a_failing_hook_says_which_and_leaves_the_project(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    env = template_appending(tmp_path, "validation.py", "\ndef broken(:\n")
     result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
     assert result.returncode == 3
     assert "post-generation hook 'golden' failed" in result.stderr
@@ -137,14 +142,8 @@ def test_a_failing_hook_says_which_and_leaves_the_project(
 def test_a_type_error_names_file_and_line_and_leaves_the_project(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
-    template = tmp_path / "ill-typed-template"
-    template.mkdir()
-    for part in ("copier.yml", "template", "hooks"):
-        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copyfile
-        copy(REPO / part, template / part)
-    errors = template / "template/src/{{package_name}}/errors.py"
-    errors.write_text(errors.read_text() + '\n\ndef count() -> int:\n    return "1"\n')
-    env = {**os.environ, "MLJET_TEMPLATE": str(template)}
+    ill_typed = '\n\ndef count() -> int:\n    return "1"\n'
+    env = template_appending(tmp_path, "errors.py", ill_typed)
     result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
     assert result.returncode == 3
     assert "post-generation hook 'mypy' failed" in result.stderr

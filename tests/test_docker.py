@@ -163,20 +163,30 @@ def _wait_until_healthy(name: str, backend: str) -> None:
     raise AssertionError(f"{name} never answered /health")
 
 
-def test_a_prediction_that_differs_fails_verification(images: Images) -> None:
-    _, project, backend = images("fastapi")
-    golden_path = project / "tests" / "golden.json"
-    original = golden_path.read_text()
-    golden = json.loads(original)
-    golden["predictions"]["predict"][1] += 1.0
-    golden_path.write_text(json.dumps(golden))
+def verification_failure(project: Path, backend: str, path: Path, data: bytes) -> str:
+    """Verify the project's image with `path` holding `data`; the error's text.
+
+    The file is restored afterwards, whatever happens.
+    """
+    original = path.read_bytes()
+    path.write_bytes(data)
     try:
         with pytest.raises(MljetError) as failed:
             make_artifact(DockerImage(offline=True), project, f"img_{backend}",
                           Quiet(), keep_running=False)  # fmt: skip
     finally:
-        golden_path.write_text(original)
-    message = str(failed.value)
+        path.write_bytes(original)
+    return str(failed.value)
+
+
+def test_a_prediction_that_differs_fails_verification(images: Images) -> None:
+    _, project, backend = images("fastapi")
+    golden_path = project / "tests" / "golden.json"
+    golden = json.loads(golden_path.read_text())
+    golden["predictions"]["predict"][1] += 1.0
+    message = verification_failure(
+        project, backend, golden_path, json.dumps(golden).encode()
+    )
     assert "failed verification: /predict differs" in message
     assert "row 1:" in message
     # The container that failed is gone; only the fixture's is left.
@@ -201,14 +211,8 @@ def test_an_image_whose_service_cannot_start_fails_with_its_log(
 ) -> None:
     _, project, backend = images("fastapi")
     model_file = next((project / f"src/img_{backend}/model").glob("model.*"))
-    original = model_file.read_bytes()
-    model_file.write_bytes(original + b"\0")  # not the model it was made for
-    try:
-        with pytest.raises(MljetError) as failed:
-            make_artifact(DockerImage(offline=True), project, f"img_{backend}",
-                          Quiet(), keep_running=False)  # fmt: skip
-    finally:
-        model_file.write_bytes(original)
-    message = str(failed.value)
+    # Not the model the service was made for.
+    altered = model_file.read_bytes() + b"\0"
+    message = verification_failure(project, backend, model_file, altered)
     assert "the service stopped before it was ready" in message
     assert "is not the one this service was generated for" in message
