@@ -51,6 +51,7 @@ def run_hooks(
         )
         answers["requirements"] = pins.versions
         answers["direct_requirements"] = list(pins.direct)
+        answers["requirement_markers"] = pins.markers
         answers["libraries"] = {
             name: version
             for name, version in pins.versions.items()

@@ -13,12 +13,13 @@ import email.parser
 import importlib.metadata
 import sys
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from ._cpu_builds import prefer_cpu_builds
 from ._errors import MljetError
 
 # Packaging tools sit in every environment but are never runtime dependencies;
@@ -101,10 +102,12 @@ def project_modules(project: Path) -> set[str]:
 
 @dataclass(frozen=True)
 class PinnedRequirements:
-    """Exact versions of the whole closure, and which of them were asked for."""
+    """Exact versions of the whole closure, which of them were asked for, and
+    the environment markers of those pinned for one platform only."""
 
     versions: dict[str, str]
     direct: tuple[str, ...]
+    markers: dict[str, str] = field(default_factory=dict)
 
 
 def pin(
@@ -168,7 +171,7 @@ def pin_requirements(
         queue.append((name, requested, f"'{spec}'"))
 
     expanded: dict[NormalizedName, set[str]] = {}
-    versions: dict[NormalizedName, str] = {}
+    versions: dict[str, str] = {}
     wanted: list[tuple[Requirement, str]] = []
     while queue:
         name, extras, needed_by = queue.pop()
@@ -200,9 +203,16 @@ def pin_requirements(
             )
 
     _check_consistent(wanted, versions)
+    dependents: dict[str, set[str]] = {}
+    for req, owner in wanted:
+        dependents.setdefault(canonicalize_name(req.name), set()).add(
+            canonicalize_name(owner)
+        )
+    chosen = prefer_cpu_builds(versions, direct, dependents)
     return PinnedRequirements(
-        versions={name: versions[name] for name in sorted(versions)},
-        direct=tuple(sorted(name for name in direct if name in versions)),
+        versions=chosen.versions,
+        direct=tuple(sorted(name for name in chosen.direct if name in chosen.versions)),
+        markers=chosen.markers,
     )
 
 
@@ -308,7 +318,7 @@ def _check_extras(dist: _Installed, extras: frozenset[str]) -> None:
 
 
 def _check_consistent(
-    wanted: Iterable[tuple[Requirement, str]], versions: Mapping[NormalizedName, str]
+    wanted: Iterable[tuple[Requirement, str]], versions: Mapping[str, str]
 ) -> None:
     # Pinning a broken environment would only fail later, when the service's
     # image is built; say so now, while the user can still repair it here.
@@ -327,13 +337,3 @@ def _check_consistent(
 def python_version() -> str:
     """The running interpreter's "major.minor", which the service will target."""
     return f"{sys.version_info.major}.{sys.version_info.minor}"
-
-
-def format_requirements(pins: Mapping[str, str]) -> str:
-    """A requirements.txt body: a header, then one "name==version" per line."""
-    header = (
-        "# Pinned by MLJET from the model's environment; regenerating the project "
-        "(or `copier update`) rewrites this file.\n"
-    )
-    lines = sorted(f"{canonicalize_name(n)}=={v}\n" for n, v in pins.items())
-    return header + "".join(lines)

@@ -122,6 +122,17 @@ def failing_regressor() -> Case:
     return Case("failing_regressor", model, None, x[:5], uses_this_module=True)
 
 
+def shipped_code_booster() -> Case:
+    """XGBoost behind this module's own transform: a pickle shipped with --code,
+    whose requirements come from the pickle's imports."""
+    import xgboost
+
+    x, y = make_regression(n_samples=200, n_features=4, random_state=8)
+    booster = xgboost.XGBRegressor(n_estimators=20, max_depth=3)
+    model = make_pipeline(FunctionTransformer(fail_on_thirteen), booster).fit(x, y)
+    return Case("shipped_code_booster", model, None, x[:20], uses_this_module=True)
+
+
 def xgboost_multiclass() -> Case:
     """XGBoost's classifier on a named frame: stored as XGBoost JSON."""
     import xgboost
@@ -415,6 +426,7 @@ def case_named(name: str) -> Case:
             multiclass_array,
             mixed_pipeline,
             failing_regressor,
+            shipped_code_booster,
             xgboost_multiclass,
             xgboost_binary,
             xgboost_regression,

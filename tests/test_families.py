@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import sys
 from pathlib import Path
 
 import joblib
 import pytest
+import tomllib
 
 import models
 from generator import cook
@@ -27,8 +29,15 @@ def test_an_xgboost_pickle_is_stored_in_xgboosts_own_format(tmp_path: Path) -> N
     json.loads((project / "src" / "xgb" / "model" / "model.json").read_text())
     sources = "".join(p.read_text() for p in (project / "src").rglob("*.py"))
     assert "import joblib" not in sources and "import pickle" not in sources
-    requirements = (project / "requirements.txt").read_text()
-    assert "\nxgboost==" in requirements and "\njoblib==" not in requirements
+    version = importlib.metadata.version("xgboost")
+    requirements = (project / "requirements.txt").read_text().splitlines()
+    assert f"xgboost-cpu=={version} ; sys_platform == 'linux'" in requirements
+    assert f"xgboost=={version} ; sys_platform != 'linux'" in requirements
+    assert not [line for line in requirements if line.startswith(("joblib", "nvidia"))]
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert f"xgboost-cpu=={version}; sys_platform == 'linux'" in (
+        dependencies["dependencies"]
+    )
     metadata = json.loads((project / "src" / "xgb" / "model" / "spec.json").read_text())
     assert metadata["model_family"] == "xgboost"
 

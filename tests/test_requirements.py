@@ -11,11 +11,12 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from generator._cpu_builds import prefer_cpu_builds
 from generator._requirements import (
     RequirementsError,
-    format_requirements,
     imported_modules,
     pin,
+    pin_requirements,
     project_modules,
     python_version,
 )
@@ -140,6 +141,38 @@ def test_pin_exclude_drops_canonical_names() -> None:
     pins = pin({"sklearn"}, exclude=["SciPy"])
     assert "scipy" not in pins
     assert "scikit-learn" in pins
+
+
+def test_xgboost_is_pinned_as_its_cpu_build_on_linux_without_nccl() -> None:
+    pinned = pin_requirements({"xgboost"})
+    version = importlib.metadata.version("xgboost")
+    assert pinned.versions["xgboost"] == pinned.versions["xgboost-cpu"] == version
+    assert pinned.markers == {
+        "xgboost": "sys_platform != 'linux'",
+        "xgboost-cpu": "sys_platform == 'linux'",
+    }
+    assert {"xgboost", "xgboost-cpu"} <= set(pinned.direct)
+    assert not [name for name in pinned.versions if name.startswith("nvidia-")]
+    for name, marker in pinned.markers.items():
+        requirement = Requirement(f"{name}=={pinned.versions[name]}; {marker}")
+        assert requirement.marker is not None
+        linux = {"sys_platform": "linux"}
+        assert requirement.marker.evaluate(linux) == (name == "xgboost-cpu")
+
+
+def test_a_gpu_library_stays_pinned_when_something_else_needs_it() -> None:
+    versions = {"xgboost": "3.0.0", "nvidia-nccl-cu12": "2.2", "torch": "2.5"}
+    dependents = {"nvidia-nccl-cu12": {"xgboost", "torch"}}
+    chosen = prefer_cpu_builds(versions, {"xgboost", "torch"}, dependents)
+    assert chosen.versions == {**versions, "xgboost-cpu": "3.0.0"}
+    alone = prefer_cpu_builds(versions, {"xgboost"}, {"nvidia-nccl-cu12": {"xgboost"}})
+    assert "nvidia-nccl-cu12" not in alone.versions
+
+
+def test_a_model_environment_holding_the_cpu_build_pins_it_as_it_is() -> None:
+    versions = {"xgboost-cpu": "3.0.0", "numpy": "2.0"}
+    chosen = prefer_cpu_builds(versions, {"xgboost-cpu"}, {})
+    assert (chosen.versions, chosen.markers) == (versions, {})
 
 
 def test_pin_unknown_module_raises_naming_it() -> None:
@@ -296,24 +329,6 @@ def test_python_version_is_major_minor() -> None:
     version = python_version()
     assert re.fullmatch(r"3\.\d+", version)
     assert sys.version.startswith(version + ".")
-
-
-def test_format_requirements() -> None:
-    text = format_requirements({"Scikit_Learn": "1.5.0", "numpy": "2.0.1"})
-    header, *lines = text.splitlines()
-    assert header.startswith("# ") and "MLJET" in header
-    assert "model's environment" in header
-    assert lines == ["numpy==2.0.1", "scikit-learn==1.5.0"]
-    assert text.endswith("\n")
-
-
-def test_formatted_pins_parse_as_exact_requirements() -> None:
-    pins = pin({"sklearn"})
-    lines = format_requirements(pins).splitlines()[1:]
-    parsed = {
-        Requirement(line).name: str(Requirement(line).specifier) for line in lines
-    }
-    assert parsed == {name: f"=={version}" for name, version in pins.items()}
 
 
 def test_the_quick_module_map_agrees_with_the_standard_library() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import re
 import signal
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -18,8 +21,9 @@ from servers import Server
 def test_the_installed_wheel_serves_the_model_with_its_own_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # A model that calls this test module's code, shipped with --code.
-    case = models.case_named("failing_regressor")
+    # A model that calls this test module's code, shipped with --code, and
+    # XGBoost, installed as its CPU build.
+    case = models.case_named("shipped_code_booster")
     project = cook(
         case.model, name="wheeled", output=tmp_path / "svc", code=[models.__file__],
         artifact="wheel", run=True, quiet=True,
@@ -42,5 +46,21 @@ def test_the_installed_wheel_serves_the_model_with_its_own_code(
         answer = server.post("/predict", {"instances": case.inputs.tolist()})
         assert answer.status == 200, answer.body
         assert answer.json()["predictions"] == case.model.predict(case.inputs).tolist()
+        installed = _installed_beside(pid)
+        assert installed["xgboost-cpu"] == importlib.metadata.version("xgboost")
+        assert "xgboost" not in installed
+        assert not [name for name in installed if name.startswith("nvidia-")]
     finally:
         os.killpg(pid, signal.SIGTERM)
+
+
+def _installed_beside(pid: int) -> dict[str, str]:
+    """The distributions in the venv whose Python runs process `pid`."""
+    python = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+    listed = subprocess.run(
+        [python, "-m", "pip", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {entry["name"]: entry["version"] for entry in json.loads(listed.stdout)}
