@@ -20,6 +20,7 @@ from ._model_info import ModelInfo
 from ._render import TemplateSource
 from ._renderer import Renderer
 from ._requirements import pin_requirements, project_modules, python_version
+from ._system_packages import system_packages_for
 from ._typecheck import typecheck_project
 
 # Libraries reported by /metadata, when the service pins them, beside the
@@ -52,6 +53,8 @@ def run_hooks(
         answers["requirements"] = pins.versions
         answers["direct_requirements"] = list(pins.direct)
         answers["requirement_markers"] = pins.markers
+        answers["unused_dependencies"] = pins.unused
+        answers["system_packages"] = system_packages_for(pins.versions)
         answers["libraries"] = {
             name: version
             for name, version in pins.versions.items()

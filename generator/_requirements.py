@@ -19,8 +19,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from ._cpu_builds import prefer_cpu_builds
 from ._errors import MljetError
+from ._serving_dependencies import prefer_cpu_builds, used_by_serving
 
 # Packaging tools sit in every environment but are never runtime dependencies;
 # pinning them would fight whatever pip the service's image ships with.
@@ -102,12 +102,14 @@ def project_modules(project: Path) -> set[str]:
 
 @dataclass(frozen=True)
 class PinnedRequirements:
-    """Exact versions of the whole closure, which of them were asked for, and
-    the environment markers of those pinned for one platform only."""
+    """Exact versions of the whole closure, which of them were asked for, the
+    environment markers of those pinned for one platform only, and each
+    library's dependencies left out because serving never uses them."""
 
     versions: dict[str, str]
     direct: tuple[str, ...]
     markers: dict[str, str] = field(default_factory=dict)
+    unused: dict[str, list[str]] = field(default_factory=dict)
 
 
 def pin(
@@ -117,7 +119,8 @@ def pin(
     exclude: Iterable[str] = (),
 ) -> dict[str, str]:
     """Exact versions of the distributions behind `modules` and `extra`, closed
-    over their dependencies, keyed by canonical name and sorted."""
+    over their dependencies but those serving never uses, keyed by canonical
+    name and sorted."""
     return pin_requirements(modules, extra=extra, exclude=exclude).versions
 
 
@@ -171,6 +174,7 @@ def pin_requirements(
         queue.append((name, requested, f"'{spec}'"))
 
     expanded: dict[NormalizedName, set[str]] = {}
+    unused: dict[str, set[str]] = {}
     versions: dict[str, str] = {}
     wanted: list[tuple[Requirement, str]] = []
     while queue:
@@ -193,6 +197,9 @@ def pin_requirements(
                 req.marker.evaluate({"extra": e}) for e in new
             ):
                 continue
+            if not used_by_serving(name, canonicalize_name(req.name)):
+                unused.setdefault(name, set()).add(canonicalize_name(req.name))
+                continue
             wanted.append((req, dist.name))
             queue.append(
                 (
@@ -203,16 +210,12 @@ def pin_requirements(
             )
 
     _check_consistent(wanted, versions)
-    dependents: dict[str, set[str]] = {}
-    for req, owner in wanted:
-        dependents.setdefault(canonicalize_name(req.name), set()).add(
-            canonicalize_name(owner)
-        )
-    chosen = prefer_cpu_builds(versions, direct, dependents)
+    chosen = prefer_cpu_builds(versions, direct)
     return PinnedRequirements(
         versions=chosen.versions,
         direct=tuple(sorted(name for name in chosen.direct if name in chosen.versions)),
         markers=chosen.markers,
+        unused={name: sorted(unused[name]) for name in sorted(unused)},
     )
 
 

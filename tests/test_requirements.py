@@ -11,7 +11,6 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from generator._cpu_builds import prefer_cpu_builds
 from generator._requirements import (
     RequirementsError,
     imported_modules,
@@ -20,6 +19,7 @@ from generator._requirements import (
     project_modules,
     python_version,
 )
+from generator._serving_dependencies import prefer_cpu_builds
 
 APP = """
 from __future__ import annotations
@@ -160,18 +160,23 @@ def test_xgboost_is_pinned_as_its_cpu_build_on_linux_without_nccl() -> None:
         assert requirement.marker.evaluate(linux) == (name == "xgboost-cpu")
 
 
-def test_a_gpu_library_stays_pinned_when_something_else_needs_it() -> None:
-    versions = {"xgboost": "3.0.0", "nvidia-nccl-cu12": "2.2", "torch": "2.5"}
-    dependents = {"nvidia-nccl-cu12": {"xgboost", "torch"}}
-    chosen = prefer_cpu_builds(versions, {"xgboost", "torch"}, dependents)
-    assert chosen.versions == {**versions, "xgboost-cpu": "3.0.0"}
-    alone = prefer_cpu_builds(versions, {"xgboost"}, {"nvidia-nccl-cu12": {"xgboost"}})
-    assert "nvidia-nccl-cu12" not in alone.versions
+def test_catboosts_plotting_libraries_are_left_out() -> None:
+    pinned = pin_requirements({"catboost"})
+    assert not {"matplotlib", "plotly", "graphviz", "pillow"} & pinned.versions.keys()
+    assert {"catboost", "numpy", "pandas", "scipy", "six"} <= pinned.versions.keys()
+    assert pinned.unused == {"catboost": ["graphviz", "matplotlib", "plotly"]}
+
+
+def test_a_left_out_dependency_stays_when_another_library_needs_it() -> None:
+    # matplotlib itself is asked for, beside catboost which declares it.
+    pinned = pin_requirements({"catboost", "matplotlib"})
+    assert pinned.versions["matplotlib"] == importlib.metadata.version("matplotlib")
+    assert "pillow" in pinned.versions
 
 
 def test_a_model_environment_holding_the_cpu_build_pins_it_as_it_is() -> None:
     versions = {"xgboost-cpu": "3.0.0", "numpy": "2.0"}
-    chosen = prefer_cpu_builds(versions, {"xgboost-cpu"}, {})
+    chosen = prefer_cpu_builds(versions, {"xgboost-cpu"})
     assert (chosen.versions, chosen.markers) == (versions, {})
 
 

@@ -75,7 +75,8 @@ def _fill_wheelhouse(project: Path, report: Steps) -> None:
     """Download every pinned wheel on this machine, for an offline build."""
     report.step("downloading the pinned wheels into wheelhouse/")
     command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+        sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+        "--only-binary=:all:",
         "--dest", str(project / "wheelhouse"),
         "--requirement", str(project / "requirements.txt"),
     ]  # fmt: skip

@@ -15,8 +15,10 @@ from ._wrappers import (
     unsupported_objective,
 )
 
-# What loading the stored model needs: XGBoost itself (which uses scipy).
-BASE_MODULES = frozenset({"xgboost", "numpy", "scipy"})
+# What loading the stored model needs: XGBoost itself (which uses scipy) and,
+# since the service loads it into XGBoost's scikit-learn estimators,
+# scikit-learn, which XGBoost only lists as an optional extra.
+BASE_MODULES = frozenset({"xgboost", "numpy", "scipy", "sklearn"})
 ESTIMATORS = ("XGBClassifier", "XGBRegressor", "Booster")
 CLASSIFIER_OBJECTIVES = ("binary:logistic", "multi:softprob", "multi:softmax")
 REGRESSION_PREFIXES = ("reg:", "count:")
