@@ -52,15 +52,18 @@ class Wheel:
         environment = Path(tempfile.mkdtemp(prefix="mljet-wheel-"))
         _run([sys.executable, "-m", "venv", str(environment)], "creating a venv")
         python = environment / "bin" / "python"
+        # Without byte-compiling: this venv mostly lives for one verification,
+        # and compiling every library's modules doubles the install's time.
         _run(
-            [str(python), "-m", "pip", "install", "--quiet",
+            [str(python), "-m", "pip", "install", "--quiet", "--no-compile",
              "--requirement", str(project / "requirements.txt")],
             "installing the pinned requirements",
         )  # fmt: skip
         _run(
-            [str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
+            [str(python), "-m", "pip", "install", "--quiet", "--no-compile",
+             "--no-deps", str(wheel)],
             "installing the wheel",
-        )
+        )  # fmt: skip
         script = environment / "bin" / wheel.name.split("-")[0].replace("_", "-")
         port = _free_port()
         log = environment / "service.log"
