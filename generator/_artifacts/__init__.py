@@ -7,6 +7,7 @@ through it (`_parity`), and stops it unless asked to keep it running.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -32,17 +33,20 @@ class Artifact(Protocol):
         """Start serving the built artifact on a free local port."""
 
 
-ARTIFACTS = ("docker", "wheel")
+# Each kind, made from the one option that concerns it: `offline`, which
+# only an image build uses.
+ARTIFACTS: Mapping[str, Callable[[bool], Artifact]] = {
+    "docker": lambda offline: DockerImage(offline=offline),
+    "wheel": lambda offline: Wheel(),
+}
 
 
 def artifact_named(name: str, offline: bool = False) -> Artifact:
-    if name == "docker":
-        return DockerImage(offline=offline)
-    if name == "wheel":
-        return Wheel()
-    raise MljetError(
-        f"Unknown artifact '{name}'; choose one of: {', '.join(ARTIFACTS)}."
-    )
+    if name not in ARTIFACTS:
+        raise MljetError(
+            f"Unknown artifact '{name}'; choose one of: {', '.join(ARTIFACTS)}."
+        )
+    return ARTIFACTS[name](offline)
 
 
 def make_artifact(
