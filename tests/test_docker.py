@@ -151,15 +151,35 @@ def test_the_image_is_labelled_with_its_model(
     assert labels["dev.mljet.template.version"] == spec["template_version"]
 
 
-def test_docker_stop_is_a_clean_sigterm_shutdown(
+# Python processes in a container, but this counter and health checks.
+COUNT_SERVERS = """
+import os
+count = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+    except OSError:
+        continue
+    own = int(pid) == os.getpid() or b".healthcheck" in argv
+    count += b"python" in argv[0] and not own
+print(count)
+"""
+
+
+def test_the_image_honours_port_and_workers_and_stops_on_sigterm(
     container: tuple[str, Path, str],
 ) -> None:
     name, _, backend = container
     # Without --rm, to read the exit code: the same image, started again.
     probe = f"{name}-stop"
-    docker("run", "--detach", "--name", probe, f"img-{backend}:latest")
+    docker("run", "--detach", "--name", probe, "--env", "PORT=9000",
+           "--env", "WORKERS=2", f"img-{backend}:latest")  # fmt: skip
     try:
         _wait_until_healthy(probe, backend)
+        ready = "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9000/ready')"
+        docker("exec", probe, "python", "-c", ready)
+        # Two workers beside the server's main process (one, with WORKERS=1).
+        assert int(docker("exec", probe, "python", "-c", COUNT_SERVERS)) >= 3
         docker("stop", "--time", "30", probe)
         # 0 when the server handled SIGTERM; 137 would mean it was killed.
         assert docker("inspect", "--format", "{{.State.ExitCode}}", probe) == "0"
