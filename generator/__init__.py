@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import HookError, MljetError
+from ._errors import HookError, MljetError, OptionError
 
 __version__ = "0.1.0"
-__all__ = ["HookError", "MljetError", "__version__", "cook"]
+__all__ = ["HookError", "MljetError", "OptionError", "Options", "__version__", "cook"]
 
 if TYPE_CHECKING:
     from ._cook import cook
+    from ._options import Options
 
 
 def __getattr__(name: str) -> Any:
@@ -26,4 +27,8 @@ def __getattr__(name: str) -> Any:
         from ._cook import cook
 
         return cook
+    if name == "Options":
+        from ._options import Options
+
+        return Options
     raise AttributeError(f"module 'generator' has no attribute {name!r}")

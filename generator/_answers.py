@@ -1,84 +1,107 @@
-"""The Copier answers: everything introspected, as plain data.
+"""The Copier answers: everything learned about a model, as plain data.
 
-Every value here is recorded in the project's `.copier-answers.yml`, so a
-later `copier update` re-renders from exactly what was learned today.
+This is the one place answers are named and assembled. Every value here is
+recorded in the project's `.copier-answers.yml` (each is a question in
+`copier.yml`), so a later `copier update` re-renders from exactly what was
+learned today. The hooks add what they compute through the functions
+below: golden predictions and pinned requirements.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import yaml
 
+from ._backends import DEV_TOOLS, Backend
 from ._errors import MljetError
+from ._families import ModelFamily
 from ._model_info import ModelInfo, StoredModel
+from ._options import Options
+from ._requirements import PinnedRequirements, python_version, system_packages_for
 from ._schema import Schema
 
-PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-# Names that would shadow a package the service imports, or its own layout.
-RESERVED_NAMES = frozenset(
-    {
-        "test", "tests", "src", "app", "model", "generator", "copier", "sklearn",
-        "numpy", "pandas", "fastapi", "uvicorn", "starlette", "flask", "werkzeug",
-        "gunicorn", "sanic", "aiohttp", "orjson", "conftest", "app_client",
-    }
-)  # fmt: skip
-DEFAULT_MAX_INSTANCES = 10_000
-DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+# Libraries reported by /metadata, when the service pins them, beside the
+# model family's own library.
+MODEL_LIBRARIES = frozenset({"scikit-learn", "numpy", "scipy", "joblib", "pandas"})
+IN_MEMORY = "(in memory)"
 
 
-def package_name_from(stem: str) -> str:
-    """A valid package name derived from a model file's name."""
-    slug = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_") or "model"
-    if slug[0].isdigit():
-        slug = f"model_{slug}"
-    return f"{slug}_service"
-
-
-def check_package_name(name: str) -> None:
-    if not PACKAGE_NAME.match(name):
-        raise MljetError(
-            f"'{name}' is not a valid package name: use lowercase letters, digits "
-            "and underscores, not starting with a digit (for example "
-            "'churn_service')."
-        )
-    if name in RESERVED_NAMES:
-        raise MljetError(
-            f"'{name}' would shadow a package the service needs; choose another --name."
-        )
-
-
-def check_base_image(image: str) -> None:
-    """Refuse what Docker would not take as an image reference."""
-    if image and not re.fullmatch(r"[a-z0-9][a-z0-9._/:@-]*", image):
-        raise MljetError(
-            f"'{image}' is not a Docker image reference such as python:3.11-slim."
-        )
-
-
-def model_answers(
-    info: ModelInfo, schema: Schema, stored: StoredModel, *, model_sha256: str
+def generation_answers(
+    *,
+    options: Options,
+    model_file: Path | None,
+    backend: Backend,
+    family: ModelFamily,
+    info: ModelInfo,
+    schema: Schema,
+    stored: StoredModel,
+    model_sha256: str,
+    code_modules: Iterable[str],
 ) -> dict[str, Any]:
-    return {
-        "model_filename": stored.filename,
-        "model_sha256": model_sha256,
-        "trusted_types": list(stored.trusted_types),
-        "pickle_reason": stored.pickle_reason,
-        "model_family": info.family,
-        "model_class": info.model_class,
-        "estimator": info.estimator,
-        "task": info.task,
-        "methods": list(info.methods),
-        "features": [feature.to_answer() for feature in schema.features],
-        "model_input": "frame" if info.feature_names is not None else "array",
-        "classes": list(info.classes),
-        "examples": [dict(example) for example in schema.examples],
-        "libraries": {info.library: info.library_version},
-    }
+    """What generation knows before the hooks run: options and the model."""
+    package = str(options.name)
+    return json_native(
+        {
+            **options.answers(),
+            "model_file": str(model_file) if model_file else IN_MEMORY,
+            "python_version": python_version(),
+            "backend_facts": backend.facts(package),
+            "untyped_modules": sorted(
+                {*family.untyped_modules, *backend.untyped_modules}
+            ),
+            "model_filename": stored.filename,
+            "model_storage": stored.storage,
+            "model_format": stored.format_name,
+            "model_sha256": model_sha256,
+            "trusted_types": list(stored.trusted_types),
+            "pickle_reason": stored.pickle_reason,
+            "model_family": info.family,
+            "model_class": info.model_class,
+            "estimator": info.estimator,
+            "task": info.task,
+            "methods": list(info.methods),
+            "features": [feature.to_answer() for feature in schema.features],
+            "model_input": "frame" if info.feature_names is not None else "array",
+            "classes": list(info.classes),
+            "examples": [dict(example) for example in schema.examples],
+            "libraries": {info.library: info.library_version},
+            "model_modules": sorted(info.modules),
+            "code_modules": sorted(code_modules),
+        }
+    )
+
+
+def golden_answers(together: dict[str, Any], alone: dict[str, Any]) -> dict[str, Any]:
+    """The golden hook's predictions: the examples at once, and each alone."""
+    return json_native({"golden": together, "golden_alone": alone})
+
+
+def pinned_answers(
+    pins: PinnedRequirements, library: str, backend: Backend
+) -> dict[str, Any]:
+    """The requirements hook's pins, and what follows from them."""
+    return json_native(
+        {
+            "requirements": pins.versions,
+            "direct_requirements": list(pins.direct),
+            "requirement_markers": pins.markers,
+            "unused_dependencies": pins.unused,
+            "system_packages": system_packages_for(pins.versions),
+            "libraries": {
+                name: version
+                for name, version in pins.versions.items()
+                if name in MODEL_LIBRARIES | {library}
+            },
+            "dev_requirements": installed_versions(
+                DEV_TOOLS, backend.test_requirements
+            ),
+        }
+    )
 
 
 def recorded_answers(project: Path) -> dict[str, Any]:
@@ -88,12 +111,12 @@ def recorded_answers(project: Path) -> dict[str, Any]:
         answers = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
         raise MljetError(f"cannot read Copier's answers in {path}: {error}") from None
-    if not isinstance(answers, dict):
-        raise MljetError(f"{path} does not hold Copier's answers.")
+    if not isinstance(answers, dict) or "model_file" not in answers:
+        raise MljetError(f"{path} does not hold the answers of an MLJET template.")
     return answers
 
 
-def plain(answers: dict[str, Any]) -> dict[str, Any]:
+def json_native(answers: dict[str, Any]) -> dict[str, Any]:
     """The answers as plain JSON types, as Copier's YAML answers file needs.
 
     Models hand out numpy scalars (a class label may be a numpy.str_), which

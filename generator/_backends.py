@@ -1,28 +1,45 @@
-"""The web frameworks a service can be generated for.
+"""The web frameworks a service can be generated for: one entry each.
 
-A backend is one routing-glue file in the template (`app.py` rendered for
-that backend), its in-process test client (`tests/app_client.py`), and the
-distributions those need; the logic behind the routes is shared by all.
+A backend is this entry plus its glue in the template: `app.py` (routes
+mapped onto the shared service core, and the production server's start)
+and `tests/app_client.py` (the in-process test client), both rendered
+only for that backend. Everything else the generator, the template, the
+docs and the tests need to know about a backend is declared here and
+reaches the template as the `backend_facts` answer.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 from dataclasses import dataclass
+from typing import Any
 
 from ._errors import MljetError
 
 
 @dataclass(frozen=True)
 class Backend:
+    """One web framework and the production server that runs it."""
+
     name: str
     label: str
+    framework: str
+    # The server `python -m PACKAGE` starts; "gunicorn" also renders the
+    # shared `gunicorn_server.py` into the service.
+    server: str
+    server_label: str
+    # What one of the WORKERS is, as the service's README says it.
+    workers: str
+    # The server's own command line, for the README; {package} is filled in.
+    command: str
     # Distributions the service runs on. They must be installed beside the
     # model, because the service pins the versions found there.
     runtime_requirements: tuple[str, ...]
     # Test-only distributions (the in-process test client); each entry lists
     # alternatives, the first installed one wins.
     test_requirements: tuple[tuple[str, ...], ...] = ()
+    # Modules the backend's glue imports that ship no type information.
+    untyped_modules: tuple[str, ...] = ()
 
     def check_installed(self) -> None:
         missing = [name for name in self.runtime_requirements if not _installed(name)]
@@ -33,23 +50,72 @@ class Backend:
                 f"tested with. Install them with: pip install 'mljet[{self.name}]'"
             )
 
+    def facts(self, package: str) -> dict[str, Any]:
+        """What the template says about this backend: the `backend_facts` answer."""
+        return {
+            "label": self.label,
+            "framework": self.framework,
+            "server": self.server,
+            "server_label": self.server_label,
+            "workers": self.workers,
+            "command": self.command.format(package=package),
+        }
+
 
 BACKENDS: dict[str, Backend] = {
-    # Recent Starlette test clients want httpx2, older ones httpx.
-    "fastapi": Backend(
-        "fastapi",
-        "FastAPI on uvicorn",
-        ("fastapi", "uvicorn"),
-        (("httpx2", "httpx"),),
-    ),
-    "flask": Backend("flask", "Flask on gunicorn", ("flask", "gunicorn")),
-    "sanic": Backend(
-        "sanic", "Sanic on its own server", ("sanic",), (("sanic-testing",), ("httpx",))
-    ),
-    "aiohttp": Backend(
-        "aiohttp", "aiohttp on gunicorn's aiohttp worker", ("aiohttp", "gunicorn")
-    ),
+    backend.name: backend
+    for backend in (
+        Backend(
+            name="fastapi",
+            label="FastAPI on uvicorn",
+            framework="FastAPI",
+            server="uvicorn",
+            server_label="uvicorn",
+            workers="uvicorn worker processes",
+            command="uvicorn {package}.app:app --host 0.0.0.0 --port 8000 --workers 2",
+            runtime_requirements=("fastapi", "uvicorn"),
+            # Recent Starlette test clients want httpx2, older ones httpx.
+            test_requirements=(("httpx2", "httpx"),),
+        ),
+        Backend(
+            name="flask",
+            label="Flask on gunicorn",
+            framework="Flask",
+            server="gunicorn",
+            server_label="gunicorn",
+            workers="gunicorn worker processes (4 threads each)",
+            command="gunicorn --worker-class gthread --threads 4 --workers 2 "
+            "--bind 0.0.0.0:8000 '{package}.app:create_app()'",
+            runtime_requirements=("flask", "gunicorn"),
+            untyped_modules=("gunicorn.*",),
+        ),
+        Backend(
+            name="sanic",
+            label="Sanic on its own server",
+            framework="Sanic",
+            server="sanic",
+            server_label="Sanic's own server",
+            workers="Sanic worker processes (one: no process manager)",
+            command="sanic {package}.app:create_app --factory --host 0.0.0.0 "
+            "--port 8000 --workers 2",
+            runtime_requirements=("sanic",),
+            test_requirements=(("sanic-testing",), ("httpx",)),
+        ),
+        Backend(
+            name="aiohttp",
+            label="aiohttp on gunicorn's aiohttp worker",
+            framework="aiohttp",
+            server="gunicorn",
+            server_label="gunicorn with aiohttp's worker",
+            workers="gunicorn worker processes",
+            command="gunicorn --worker-class aiohttp.GunicornWebWorker --workers 2 "
+            "--bind 0.0.0.0:8000 '{package}.app:create_app()'",
+            runtime_requirements=("aiohttp", "gunicorn"),
+            untyped_modules=("gunicorn.*",),
+        ),
+    )
 }
+DEFAULT_BACKEND = "fastapi"
 
 # Tools the generated project's README tells developers to run.
 DEV_TOOLS: tuple[str, ...] = ("pytest", "black", "isort", "ruff", "mypy")

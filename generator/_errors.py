@@ -1,4 +1,4 @@
-"""The one exception type the generator raises for a user's mistake."""
+"""The exceptions the generator raises for problems a user can fix."""
 
 from __future__ import annotations
 
@@ -9,6 +9,26 @@ class MljetError(Exception):
     The CLI prints the message and exits non-zero; the Python API lets it
     propagate. Anything else escaping the generator is a bug in MLJET.
     """
+
+
+class OptionError(MljetError):
+    """An option has a value MLJET cannot use; raised before any work is done.
+
+    `option` is the option's name as `cook()` takes it; each entry point
+    names it in its own words (the CLI as `--max-instances`).
+    """
+
+    def __init__(self, option: str, reason: str) -> None:
+        super().__init__(option, reason)
+        self.option = option
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.option}: {self.reason}"
+
+
+class RequirementsError(MljetError):
+    """The service's requirements cannot be pinned from this environment."""
 
 
 class HookError(MljetError):

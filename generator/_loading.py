@@ -14,7 +14,7 @@ from pathlib import Path
 from ._errors import MljetError
 from ._families import ModelFamily, family_for_file
 from ._pickle_scan import PickleScan, scan_model_file
-from ._user_code import CodeModule, check_shipped, main_as
+from ._user_code import CodeModule, check_shipped, shipped_code_in_main
 
 # The pip package for modules whose name differs from it.
 PIP_NAMES = {"sklearn": "scikit-learn", "yaml": "PyYAML", "PIL": "Pillow"}
@@ -53,7 +53,7 @@ def load_model_file(
     import joblib
 
     try:
-        with main_as(code):
+        with shipped_code_in_main(code):
             model = joblib.load(path)
     except ModuleNotFoundError as error:
         raise _missing_module(path, (error.name or "").split(".")[0]) from None

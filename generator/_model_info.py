@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 Task = Literal["binary", "multiclass", "regression"]
 PREDICTION_METHODS: tuple[str, ...] = ("predict", "predict_proba", "decision_function")
+# How a model file is kept in the service: the library's own format, skops'
+# format, or a pickle, the last resort.
+Storage = Literal["native", "skops", "pickle"]
 
 
 @dataclass(frozen=True)
@@ -36,24 +39,23 @@ class ModelInfo:
     modules: frozenset[str]
     categorical_features: tuple[str, ...] = ()
 
-    @property
-    def is_classifier(self) -> bool:
-        return self.task != "regression"
-
 
 @dataclass(frozen=True)
 class StoredModel:
     """The model file a family wrote into the service, and how it is read.
 
+    `format_name` is how the service's README names a `native` file's format.
     `trusted_types` are the types skops does not trust by default that the
     family reviewed and the service passes to `skops.io.load`;
-    `pickle_reason` is set when the last resort, a pickle, was needed.
+    `pickle_reason` says why the last resort, a pickle, was needed.
     """
 
     filename: str
+    storage: Storage
+    format_name: str
     trusted_types: tuple[str, ...] = ()
     pickle_reason: str = ""
 
     @property
     def is_pickle(self) -> bool:
-        return bool(self.pickle_reason)
+        return self.storage == "pickle"

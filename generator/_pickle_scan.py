@@ -67,11 +67,6 @@ class PickleScan:
             if _is_dangerous(module, name)
         )
 
-    @property
-    def from_main(self) -> list[str]:
-        """Names defined in the training script (`__main__`)."""
-        return sorted(name for module, name in self.globals if module == "__main__")
-
 
 def scan_model_file(path: Path) -> PickleScan:
     """Scan a pickle or joblib file; MljetError saying why it cannot be read."""

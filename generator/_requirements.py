@@ -12,23 +12,22 @@ import ast
 import email.parser
 import importlib.metadata
 import sys
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from ._errors import MljetError
-from ._serving_dependencies import prefer_cpu_builds, used_by_serving
+from ._errors import RequirementsError
+from ._families import DistributionFacts, distribution_facts
 
 # Packaging tools sit in every environment but are never runtime dependencies;
 # pinning them would fight whatever pip the service's image ships with.
 _TOOLING = frozenset({"pip", "setuptools"})
-
-
-class RequirementsError(MljetError):
-    """The service's requirements cannot be pinned from this environment."""
+# Single quotes, so that a marker sits inside a TOML string as it is.
+ON_LINUX = "sys_platform == 'linux'"
+NOT_ON_LINUX = "sys_platform != 'linux'"
 
 
 def imported_modules(files: Iterable[Path], *, local: Collection[str] = ()) -> set[str]:
@@ -112,25 +111,21 @@ class PinnedRequirements:
     unused: dict[str, list[str]] = field(default_factory=dict)
 
 
-def pin(
-    modules: Iterable[str],
-    *,
-    extra: Iterable[str] = (),
-    exclude: Iterable[str] = (),
-) -> dict[str, str]:
-    """Exact versions of the distributions behind `modules` and `extra`, closed
-    over their dependencies but those serving never uses, keyed by canonical
-    name and sorted."""
-    return pin_requirements(modules, extra=extra, exclude=exclude).versions
-
-
 def pin_requirements(
     modules: Iterable[str],
     *,
     extra: Iterable[str] = (),
     exclude: Iterable[str] = (),
+    facts: DistributionFacts | None = None,
 ) -> PinnedRequirements:
-    """Like `pin`, also telling the directly required distributions apart."""
+    """Exact versions of the distributions behind `modules` and `extra`.
+
+    The closure over their dependencies is followed, but for the edges the
+    model families mark as unused by serving (`facts`, every family's by
+    default); CPU builds stand in on Linux where a family names one.
+    Versions are keyed by canonical name and sorted.
+    """
+    facts = facts or distribution_facts()
     dropped = {canonicalize_name(name) for name in exclude}
     direct: set[NormalizedName] = set()
     # Each entry is (distribution, extras requested, who asked for it).
@@ -197,7 +192,7 @@ def pin_requirements(
                 req.marker.evaluate({"extra": e}) for e in new
             ):
                 continue
-            if not used_by_serving(name, canonicalize_name(req.name)):
+            if canonicalize_name(req.name) in facts.unused_dependencies.get(name, ()):
                 unused.setdefault(name, set()).add(canonicalize_name(req.name))
                 continue
             wanted.append((req, dist.name))
@@ -210,12 +205,57 @@ def pin_requirements(
             )
 
     _check_consistent(wanted, versions)
-    chosen = prefer_cpu_builds(versions, direct)
+    chosen = _prefer_cpu_builds(versions, direct, facts.cpu_builds)
     return PinnedRequirements(
         versions=chosen.versions,
         direct=tuple(sorted(name for name in chosen.direct if name in chosen.versions)),
         markers=chosen.markers,
         unused={name: sorted(unused[name]) for name in sorted(unused)},
+    )
+
+
+@dataclass(frozen=True)
+class _Substituted:
+    versions: dict[str, str]
+    direct: set[str]
+    markers: dict[str, str]
+
+
+def _prefer_cpu_builds(
+    versions: Mapping[str, str], direct: Set[str], cpu_builds: Mapping[str, str]
+) -> _Substituted:
+    """Pin each CPU build beside its library, each under its platform marker.
+
+    Images run Linux, so there the CPU build is pinned at the model's
+    version; elsewhere (a Mac running the project's tests) the usual
+    distribution is. The artifact's parity check shows the CPU build
+    answers as the model did.
+    """
+    kept = dict(versions)
+    wanted = set(direct)
+    markers: dict[str, str] = {}
+    for library, build in cpu_builds.items():
+        if library not in versions or build in versions:
+            continue
+        kept[build] = versions[library]
+        markers[library] = NOT_ON_LINUX
+        markers[build] = ON_LINUX
+        if library in direct:
+            wanted.add(build)
+    return _Substituted(
+        versions={name: kept[name] for name in sorted(kept)},
+        direct=wanted,
+        markers=markers,
+    )
+
+
+def system_packages_for(
+    distributions: Iterable[str], facts: DistributionFacts | None = None
+) -> list[str]:
+    """The Debian packages the given distributions' wheels load, sorted."""
+    needed = (facts or distribution_facts()).system_packages
+    return sorted(
+        {package for name in distributions for package in needed.get(name, ())}
     )
 
 

@@ -90,7 +90,7 @@ def check_shipped(scan: PickleScan, shipped: Iterable[CodeModule], where: str) -
     names = {module.name for module in shipped}
     for module, uses in user_modules(scan).items():
         if module == MAIN and names:
-            continue  # relocated to the shipped modules: see `main_as`
+            continue  # relocated to the shipped modules: see `shipped_code_in_main`
         if module in names:
             continue
         listed = ", ".join(uses)
@@ -112,7 +112,7 @@ def check_shipped(scan: PickleScan, shipped: Iterable[CodeModule], where: str) -
 
 
 @contextlib.contextmanager
-def main_as(shipped: Sequence[CodeModule]) -> Iterator[None]:
+def shipped_code_in_main(shipped: Sequence[CodeModule]) -> Iterator[None]:
     """Resolve `__main__.X` to the shipped module defining X, while unpickling.
 
     The shipped modules' names are bound in `__main__` for the duration, so
@@ -173,7 +173,7 @@ def settle_user_code(
     if MAIN in user_modules(scan):
         import joblib
 
-        with main_as(shipped):
+        with shipped_code_in_main(shipped):
             model = joblib.load(path)
         joblib.dump(model, path)
         scan = scan_model_file(path)

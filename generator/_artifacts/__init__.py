@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Protocol
 
 from .._errors import MljetError
+from .._reporting import Steps
 from ._docker import DockerImage
 from ._parity import check_parity, golden_of, wait_until_ready
-from ._running import Built, Running, Steps
+from ._running import Built, Running
 from ._wheel import Wheel
 
 READY_TIMEOUT = 120.0

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._errors import MljetError
-from ._running import Built, Running, Steps
+from .._reporting import Steps
+from ._running import Built, Running
 
 CONTAINER_PORT = 8000
 ENGINE_TIMEOUT = 30
@@ -52,7 +53,7 @@ class DockerImage:
         seconds = time.perf_counter() - started
         size = int(_docker("image", "inspect", "--format", "{{.Size}}", tag).stdout)
         report.step(f"built {tag}: {size / 1e6:.0f} MB in {seconds:.0f} s")
-        return Built(self.name, tag, seconds, size)
+        return Built(self.name, tag)
 
     def start(self, built: Built) -> Running:
         name = f"mljet-{built.reference.split(':')[0]}-{uuid.uuid4().hex[:8]}"

@@ -12,6 +12,7 @@ import http.client
 import json
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ def golden_of(project: Path) -> dict[str, Any]:
     return golden
 
 
-def wait_until_ready(url: str, timeout: float, still_running: Any = None) -> None:
+def wait_until_ready(
+    url: str, timeout: float, still_running: Callable[[], bool] | None = None
+) -> None:
     """Poll `url`/ready until it answers 200, the artifact stops, or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -42,35 +45,49 @@ def wait_until_ready(url: str, timeout: float, still_running: Any = None) -> Non
 
 
 def check_parity(url: str, golden: dict[str, Any]) -> int:
-    """Replay the golden rows at `url`; return how many predictions matched."""
-    body = json.dumps({"instances": golden["instances"]}).encode()
+    """Replay the golden rows at `url`; return how many predictions matched.
+
+    The rows go as one request, then each alone: the service answers every
+    request as the model answers that request alone.
+    """
+    instances = golden["instances"]
     compared = 0
     for method, expected in golden["predictions"].items():
-        status, answer = _call("POST", f"{url}/{method}", body)
-        if status != 200:
-            raise MljetError(
-                f"POST /{method} with the golden rows answered {status}: "
-                f"{answer[:300].decode(errors='replace')}"
-            )
-        predicted = json.loads(answer)["predictions"]
-        differences = [
-            f"row {row}: {got!r} instead of {want!r}"
-            for row, (got, want) in enumerate(zip(predicted, expected, strict=False))
-            if got != want
-        ]
-        if len(predicted) != len(expected):
-            differences.insert(
-                0, f"{len(predicted)} predictions for {len(expected)} rows"
-            )
-        if differences:
-            shown = "; ".join(differences[:SHOWN_DIFFERENCES])
-            more = len(differences) - SHOWN_DIFFERENCES
-            raise MljetError(
-                f"/{method} differs from the model in the generator's environment: "
-                f"{shown}{f' (and {more} more)' if more > 0 else ''}"
-            )
-        compared += len(expected)
+        _compare(method, _predict(url, method, instances), expected, "together")
+        alone = [_predict(url, method, [row])[0] for row in instances]
+        _compare(method, alone, golden["predictions_alone"][method], "one by one")
+        compared += 2 * len(expected)
     return compared
+
+
+def _predict(url: str, method: str, instances: list[Any]) -> list[Any]:
+    status, answer = _call(
+        "POST", f"{url}/{method}", json.dumps({"instances": instances}).encode()
+    )
+    if status != 200:
+        raise MljetError(
+            f"POST /{method} with the golden rows answered {status}: "
+            f"{answer[:300].decode(errors='replace')}"
+        )
+    predicted: list[Any] = json.loads(answer)["predictions"]
+    return predicted
+
+
+def _compare(method: str, predicted: list[Any], expected: list[Any], sent: str) -> None:
+    differences = [
+        f"row {row}: {got!r} instead of {want!r}"
+        for row, (got, want) in enumerate(zip(predicted, expected, strict=False))
+        if got != want
+    ]
+    if len(predicted) != len(expected):
+        differences.insert(0, f"{len(predicted)} predictions for {len(expected)} rows")
+    if differences:
+        shown = "; ".join(differences[:SHOWN_DIFFERENCES])
+        more = len(differences) - SHOWN_DIFFERENCES
+        raise MljetError(
+            f"/{method} differs from the model in the generator's environment "
+            f"(rows sent {sent}): {shown}{f' (and {more} more)' if more > 0 else ''}"
+        )
 
 
 def _call(method: str, url: str, body: bytes | None = None) -> tuple[int, bytes]:

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
-
-
-class Steps(Protocol):
-    def step(self, message: str) -> None: ...
 
 
 @dataclass(frozen=True)
 class Built:
-    """A built artifact: its kind, what names it (a tag, a path), the cost."""
+    """A built artifact: its kind, and what names it (a tag, a path)."""
 
     kind: str
     reference: str
-    seconds: float
-    size_bytes: int
 
 
 @dataclass(frozen=True)

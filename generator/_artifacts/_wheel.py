@@ -9,11 +9,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from .._errors import MljetError
-from ._running import Built, Running, Steps
+from .._reporting import Steps
+from ._running import Built, Running
 
 INSTALL_TIMEOUT = 900
 
@@ -30,13 +30,11 @@ class Wheel:
     def build(self, project: Path, package: str, report: Steps) -> Built:
         report.step("building the wheel")
         dist = project / "dist"
-        started = time.perf_counter()
         _run(
             [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
              "--wheel-dir", str(dist), str(project)],
             "building the wheel",
         )  # fmt: skip
-        seconds = time.perf_counter() - started
         prefix = package + "-"
         wheels = sorted(dist.glob(f"{prefix}*.whl"))
         if not wheels:
@@ -44,7 +42,7 @@ class Wheel:
         wheel = wheels[-1]
         size = wheel.stat().st_size
         report.step(f"built {wheel.relative_to(project)}: {size / 1e3:.0f} kB")
-        return Built(self.name, str(wheel), seconds, size)
+        return Built(self.name, str(wheel))
 
     def start(self, built: Built) -> Running:
         wheel = Path(built.reference)

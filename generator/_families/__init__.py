@@ -1,51 +1,35 @@
 """Model families: one module per library, all behind `ModelFamily`.
 
-Adding a library means writing one module with a `FAMILY` object that
-satisfies the protocol below and listing it in `FAMILIES`.
+A family declares everything the generator, the template and the hooks
+need to know about its library; the service reads its model through the
+family's serving adapter, the template file rendered as `model_adapter.py`
+for that family only (`ADAPTER` below, NAME being the family's name).
+Adding a library means one module here with a `FAMILY` object satisfying
+the protocol in `_family.py`, its serving adapter, and an entry in `FAMILIES`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 from .._errors import MljetError
-from .._model_info import ModelInfo, StoredModel
 from . import catboost, lightgbm, sklearn, xgboost
+from ._family import DistributionFacts, ModelFamily
 
+__all__ = [
+    "FAMILIES",
+    "DistributionFacts",
+    "ModelFamily",
+    "distribution_facts",
+    "family_for_file",
+    "family_named",
+    "family_of",
+]
 
-class ModelFamily(Protocol):
-    """How the generator recognises, describes and stores one library's models."""
-
-    name: str
-    supported: str
-    # Suffixes of the library's own model files, which `load_file` reads.
-    file_suffixes: tuple[str, ...]
-
-    def supports(self, model: object) -> bool:
-        """Whether the object comes from this family's library."""
-
-    def introspect(self, model: object) -> ModelInfo:
-        """Describe a fitted model; raise MljetError for one it cannot serve."""
-
-    def load_file(self, path: Path) -> object:
-        """Read one of the library's own model files; MljetError if it cannot."""
-
-    def servable(self, model: object) -> object:
-        """The model as the service runs it.
-
-        A native booster becomes the library's scikit-learn-style estimator
-        where the service loads it into one, so that the sample is checked
-        against what will really serve.
-        """
-
-    def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
-        """Store the model in `directory` in the safest format that fits.
-
-        `source` is the file the user gave, if any; a family may keep it
-        byte for byte rather than write the model again.
-        """
-
+ADAPTER = (
+    "template/src/{{package_name}}/"
+    "{% if model_family == 'NAME' %}model_adapter.py{% endif %}.jinja"
+)
 
 FAMILIES: tuple[ModelFamily, ...] = (
     sklearn.FAMILY,
@@ -68,7 +52,34 @@ def family_of(model: object) -> ModelFamily:
     )
 
 
+def family_named(name: str) -> ModelFamily:
+    for family in FAMILIES:
+        if family.name == name:
+            return family
+    raise MljetError(
+        f"Unknown model family '{name}'. Known: "
+        f"{', '.join(f.name for f in FAMILIES)}."
+    )
+
+
 def family_for_file(path: Path) -> ModelFamily | None:
     """The family whose library writes files like `path`, if any does."""
     suffix = path.suffix.lower()
     return next((f for f in FAMILIES if suffix in f.file_suffixes), None)
+
+
+def distribution_facts() -> DistributionFacts:
+    """Every family's distribution facts, as one."""
+    return DistributionFacts(
+        system_packages={
+            k: v for f in FAMILIES for k, v in f.distributions.system_packages.items()
+        },
+        unused_dependencies={
+            k: v
+            for f in FAMILIES
+            for k, v in f.distributions.unused_dependencies.items()
+        },
+        cpu_builds={
+            k: v for f in FAMILIES for k, v in f.distributions.cpu_builds.items()
+        },
+    )

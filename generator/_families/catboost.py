@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from .._model_info import ModelInfo, StoredModel, Task
-from ._wrappers import (
+from ._boosting import (
     not_fitted,
     read_native_file,
     task_of,
     task_of_classes,
     unsupported_objective,
 )
+from ._family import DistributionFacts
 
 BASE_MODULES = frozenset({"catboost", "numpy"})
 ESTIMATORS = ("CatBoostClassifier", "CatBoostRegressor", "CatBoost")
@@ -24,11 +25,20 @@ RANKING_MARKS = ("Rank", "Pair", "Query")
 
 class CatBoostFamily:
     name = "catboost"
+    library = "catboost"
     supported = (
         "CatBoost's CatBoostClassifier, CatBoostRegressor and CatBoost (losses "
         f"{', '.join(CLASSIFIER_LOSSES)} and regression losses)"
     )
     file_suffixes: tuple[str, ...] = (".cbm",)
+    untyped_modules: tuple[str, ...] = ("catboost.*",)
+    distributions = DistributionFacts(
+        # For plotting (about 150 MB with their own dependencies); `import
+        # catboost` imports none of them.
+        unused_dependencies={
+            "catboost": frozenset({"graphviz", "matplotlib", "plotly"})
+        },
+    )
 
     def supports(self, model: object) -> bool:
         kind = type(model)
@@ -58,7 +68,7 @@ class CatBoostFamily:
         unnamed = names == [str(i) for i in range(len(names))]
         return ModelInfo(
             family=self.name,
-            library="catboost",
+            library=self.library,
             library_version=catboost.__version__,
             model_class=f"catboost.{name}",
             estimator=name,
@@ -96,7 +106,7 @@ class CatBoostFamily:
         filename = "model.cbm"
         fitted: Any = model
         fitted.save_model(str(directory / filename))
-        return StoredModel(filename)
+        return StoredModel(filename, "native", "CatBoost's own binary format (.cbm)")
 
 
 def _task_of_model(model: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:

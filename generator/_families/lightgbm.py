@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from .._model_info import ModelInfo, StoredModel, Task
-from ._wrappers import (
+from ._boosting import (
     not_fitted,
     read_native_file,
     task_of,
     task_of_classes,
     unsupported_objective,
 )
+from ._family import DistributionFacts
 
 BASE_MODULES = frozenset({"lightgbm", "numpy", "scipy"})
 ESTIMATORS = ("LGBMClassifier", "LGBMRegressor", "Booster")
@@ -25,11 +26,16 @@ REGRESSION_OBJECTIVES = (
 
 class LightGBMFamily:
     name = "lightgbm"
+    library = "lightgbm"
     supported = (
         "LightGBM's LGBMClassifier, LGBMRegressor and Booster (objectives "
         f"{', '.join(CLASSIFIER_OBJECTIVES + REGRESSION_OBJECTIVES)})"
     )
     file_suffixes: tuple[str, ...] = (".txt",)
+    # LightGBM is typed; its scikit-learn estimators reach scikit-learn.
+    untyped_modules: tuple[str, ...] = ("sklearn.*",)
+    # The Linux wheel does not bundle GNU OpenMP, which slim images lack.
+    distributions = DistributionFacts(system_packages={"lightgbm": ("libgomp1",)})
 
     def supports(self, model: object) -> bool:
         kind = type(model)
@@ -65,7 +71,7 @@ class LightGBMFamily:
             names = getattr(fitted, "feature_names_in_", None)
         return ModelInfo(
             family=self.name,
-            library="lightgbm",
+            library=self.library,
             library_version=lightgbm.__version__,
             model_class=f"lightgbm.{name}",
             estimator=name,
@@ -88,7 +94,7 @@ class LightGBMFamily:
         fitted: Any = model
         booster = fitted if type(model).__name__ == "Booster" else fitted.booster_
         booster.save_model(str(directory / filename))
-        return StoredModel(filename)
+        return StoredModel(filename, "native", "LightGBM's own text format")
 
 
 def _categorical(booster: Any) -> tuple[str, ...]:

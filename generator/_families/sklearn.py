@@ -8,6 +8,7 @@ from typing import Any
 
 from .._errors import MljetError
 from .._model_info import PREDICTION_METHODS, ModelInfo, StoredModel, Task
+from ._family import DistributionFacts
 from ._skops import dump_with_skops
 
 # What every scikit-learn model needs at load time, beyond its own classes.
@@ -16,12 +17,16 @@ BASE_MODULES = frozenset({"sklearn", "numpy", "scipy", "joblib"})
 
 class SklearnFamily:
     name = "sklearn"
+    library = "scikit-learn"
     supported = (
         "scikit-learn classifiers and regressors, alone or as the last step of a "
         "Pipeline"
     )
     # Pickles are read by `_loading`, after their scan, for every family.
     file_suffixes: tuple[str, ...] = ()
+    # The adapter reads the model with skops or, for a pickle, joblib.
+    untyped_modules: tuple[str, ...] = ("sklearn.*", "skops.*", "joblib.*")
+    distributions = DistributionFacts()
 
     def supports(self, model: object) -> bool:
         if not type(model).__module__.startswith("sklearn."):
@@ -74,7 +79,7 @@ class SklearnFamily:
         kind = type(model)
         return ModelInfo(
             family=self.name,
-            library="scikit-learn",
+            library=self.library,
             library_version=sklearn.__version__,
             model_class=f"{kind.__module__}.{kind.__qualname__}",
             estimator=name,
@@ -97,7 +102,12 @@ class SklearnFamily:
         dump = dump_with_skops(model)
         if dump.data is not None:
             (directory / "model.skops").write_bytes(dump.data)
-            return StoredModel("model.skops", trusted_types=dump.trusted_types)
+            return StoredModel(
+                "model.skops",
+                "skops",
+                "skops' format",
+                trusted_types=dump.trusted_types,
+            )
         if source is not None:
             # The user's own pickle, byte for byte: the one that was scanned.
             suffix = ".joblib" if source.suffix.lower() == ".joblib" else ".pkl"
@@ -108,7 +118,7 @@ class SklearnFamily:
 
             filename = "model.joblib"
             joblib.dump(model, directory / filename)
-        return StoredModel(filename, pickle_reason=dump.refusal)
+        return StoredModel(filename, "pickle", "a pickle", pickle_reason=dump.refusal)
 
 
 def _estimator_name(model: object) -> str:

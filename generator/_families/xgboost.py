@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from .._model_info import ModelInfo, StoredModel, Task
-from ._wrappers import (
+from ._boosting import (
     not_fitted,
     read_native_file,
     task_of,
     task_of_classes,
     unsupported_objective,
 )
+from ._family import DistributionFacts
 
 # What loading the stored model needs: XGBoost itself (which uses scipy) and,
 # since the service loads it into XGBoost's scikit-learn estimators,
@@ -26,11 +27,24 @@ REGRESSION_PREFIXES = ("reg:", "count:")
 
 class XGBoostFamily:
     name = "xgboost"
+    library = "xgboost"
     supported = (
         "XGBoost's XGBClassifier, XGBRegressor and Booster (objectives "
         f"{', '.join(CLASSIFIER_OBJECTIVES)}, reg:* and count:poisson)"
     )
     file_suffixes: tuple[str, ...] = (".json", ".ubj")
+    # XGBoost is typed; its scikit-learn estimators, which the adapter
+    # loads the model into, reach scikit-learn, which is not.
+    untyped_modules: tuple[str, ...] = ("sklearn.*",)
+    distributions = DistributionFacts(
+        # NVIDIA's NCCL (469 MB installed) serves multi-GPU training only.
+        unused_dependencies={
+            "xgboost": frozenset({"nvidia-nccl-cu12", "nvidia-nccl-cu13"})
+        },
+        # The Linux wheel bundles CUDA kernels (228 MB installed); each
+        # release is also published built without them (19 MB).
+        cpu_builds={"xgboost": "xgboost-cpu"},
+    )
 
     def supports(self, model: object) -> bool:
         kind = type(model)
@@ -64,7 +78,7 @@ class XGBoostFamily:
         known = names or [f"f{i}" for i in range(n_features)]
         return ModelInfo(
             family=self.name,
-            library="xgboost",
+            library=self.library,
             library_version=xgboost.__version__,
             model_class=f"xgboost.{name}",
             estimator=name,
@@ -98,7 +112,7 @@ class XGBoostFamily:
         filename = "model.json"
         fitted: Any = model
         fitted.save_model(str(directory / filename))
-        return StoredModel(filename)
+        return StoredModel(filename, "native", "XGBoost's own JSON format")
 
 
 def _written_by(path: Path) -> str | None:

@@ -1,16 +1,18 @@
 """Everything a request can get from the service, with no web framework.
 
-Each backend's routes call one method here and send back the `Reply` it
-returns, so status codes, bodies and error messages are the same whichever
-framework serves them.
+A backend's glue registers `PredictionService.routes` and answers each
+request through `answer` (or `answer_async` on an event loop), so status
+codes, bodies and error messages are the same whichever framework serves
+them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -18,23 +20,14 @@ import orjson
 from .docs import docs_asset, docs_page
 from .errors import ClientError
 from .openapi import build_openapi
+from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
 from .runtime import ModelRuntime
 from .settings import Settings
 from .spec import ServiceSpec
 from .validation import parse_batch
 
-JSON = "application/json"
 HTML = "text/html; charset=utf-8"
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A response as bytes: status, body and content type."""
-
-    status: int
-    body: bytes
-    content_type: str = JSON
 
 
 def json_reply(status: int, payload: Any) -> Reply:
@@ -54,6 +47,7 @@ class PredictionService:
         self._runtime: ModelRuntime | None = None
         self._openapi = orjson.dumps(build_openapi(spec, settings))
         self._metadata = orjson.dumps(_metadata(spec, settings))
+        self.body_limit = BodyLimit(settings.max_body_bytes)
 
     @classmethod
     def from_env(cls) -> PredictionService:
@@ -65,16 +59,70 @@ class PredictionService:
         self._runtime = ModelRuntime.load(self.spec)
         logger.info("model %s loaded", self.spec.model_file)
 
+    async def load_async(self) -> None:
+        """`load` from an event loop, which keeps serving meanwhile."""
+        if not self.is_loaded:
+            await asyncio.to_thread(self.load)
+
     @property
-    def fixed_routes(self) -> dict[str, Callable[[], Reply]]:
-        """The GET routes whose answer needs nothing from the request."""
-        return {
+    def routes(self) -> list[Route]:
+        """Every route of the API, for a backend to register."""
+        fixed: dict[str, Callable[[], Reply]] = {
             "/health": self.health,
             "/ready": self.ready,
             "/metadata": self.metadata,
             "/openapi.json": self.openapi,
             "/docs": self.docs,
         }
+        found = [
+            Route(GET, path, _ignoring_request(reply)) for path, reply in fixed.items()
+        ]
+        found.append(
+            Route(
+                GET, "/docs/{name}", lambda asked: self.docs_asset(asked.params["name"])
+            )
+        )
+        found.extend(
+            Route(POST, f"/{method}", functools.partial(self._predict, method), True)
+            for method in self.methods
+        )
+        return found
+
+    async def answer_async(
+        self,
+        route: Route,
+        incoming: Incoming,
+        body: bytes | AsyncIterable[bytes] = b"",
+        declared: int | str | None = None,
+    ) -> Reply:
+        """Answer on an event loop; the model runs in a worker thread.
+
+        `body` is what the framework offers (its bytes, or a stream of
+        chunks) and `declared` its Content-Length; both only for POST.
+        """
+        if route.reads_body:
+            read = await self.body_limit.read(body, declared)
+            if read is None:
+                return self.too_large()
+            incoming = replace(incoming, body=read)
+        if route.blocking:
+            return await asyncio.to_thread(route.answer, incoming)
+        return route.answer(incoming)
+
+    def answer(
+        self,
+        route: Route,
+        incoming: Incoming,
+        read: Callable[[int], bytes] | None = None,
+        declared: int | str | None = None,
+    ) -> Reply:
+        """Answer on a server's own thread, reading the body with `read`."""
+        if route.reads_body and read is not None:
+            body = self.body_limit.read_blocking(read, declared)
+            if body is None:
+                return self.too_large()
+            incoming = replace(incoming, body=body)
+        return route.answer(incoming)
 
     @property
     def is_loaded(self) -> bool:
@@ -110,8 +158,8 @@ class PredictionService:
             return self.not_found("GET", f"/docs/{name}")
         return Reply(200, asset[0], asset[1])
 
-    def exceeds_body_limit(self, size: int) -> bool:
-        return size > self.settings.max_body_bytes
+    def _predict(self, method: str, incoming: Incoming) -> Reply:
+        return self.predict(method, incoming.body, incoming.content_type)
 
     def predict(self, method: str, body: bytes, content_type: str | None) -> Reply:
         """Answer a POST to `/<method>`; never raises for a client's mistake."""
@@ -200,6 +248,10 @@ def _check_content_type(content_type: str | None) -> None:
             "unsupported_media_type",
             f"Content-Type must be {JSON}, got {media_type!r}",
         )
+
+
+def _ignoring_request(reply: Callable[[], Reply]) -> Callable[[Incoming], Reply]:
+    return lambda _: reply()
 
 
 @functools.cache

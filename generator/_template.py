@@ -1,13 +1,18 @@
-"""Rendering through Copier's public API, and placing the result atomically."""
+"""The Copier template: where it comes from, and rendering it through Copier.
+
+Only Copier's public API is used: `run_copy` renders a new project (or a
+staged one again), `run_update` applies changed answers to an existing
+project at the template version it was made from, merging the owner's
+edits the way `copier update` does.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,12 @@ class TemplateSource:
     # The directory's files are exactly what `vcs_ref` holds, so a draft can
     # be rendered from them without Copier cloning the repository.
     working_tree: bool = False
+
+    @property
+    def template_dir(self) -> Path | None:
+        """The template's files on this machine, when the source is local."""
+        local = Path(self.path) / "template"
+        return local if local.is_dir() else None
 
 
 def template_source() -> TemplateSource:
@@ -96,57 +107,62 @@ def _run_copy(
         raise MljetError(f"Copier could not render the template: {error}") from error
 
 
-@contextmanager
-def staging_directory(output: Path) -> Iterator[Path]:
-    """A fresh directory beside `output`, removed unless it was placed."""
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        prefix = f".{output.name}.mljet-"
-        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=output.parent))
-    except OSError as error:
-        raise MljetError(f"Cannot write the project beside {output}: {error}") from None
-    try:
-        yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def update_answers(project: Path, changed: dict[str, Any]) -> None:
+    """Record `changed` answers in an existing project and re-render it.
 
-
-def check_output(output: Path, force: bool) -> None:
-    """Refuse to write into a non-empty directory unless forced."""
-    if output.exists() and not output.is_dir():
-        raise MljetError(
-            f"{output} exists and is not a directory; choose another --output."
-        )
-    if output.is_dir() and any(output.iterdir()) and not force:
-        raise MljetError(
-            f"{output} is not empty; MLJET will not write into it. Choose another "
-            "--output, or pass --force to overwrite the files the template renders "
-            "there (other files are left alone). To bring an existing service up to "
-            "date, run `copier update --trust` inside it instead."
-        )
-
-
-def place(staging: Path, output: Path, replaces: tuple[str, ...] = ()) -> None:
-    """Move the rendered project to `output` in one step where possible.
-
-    An absent or empty `output` is replaced by a rename. A non-empty one
-    (only with --force) gets each rendered file copied over it, so files the
-    template does not render, such as `.git`, survive; `replaces` are paths
-    of files the generator itself wrote there before (an older model file),
-    removed when the new project does not have them.
+    Copier replays the template version the project was made from with the
+    old answers, renders it again with the new ones, and applies the
+    owner's edits on top, as `copier update --vcs-ref=:current:` does. The
+    project must be a clean git work tree (Copier's own condition); a file
+    where an edit and the change collide is named, never left silently.
     """
-    if not output.exists() or (output.is_dir() and not any(output.iterdir())):
-        if output.exists():
-            output.rmdir()
-        staging.rename(output)
-        return
-    for relative in replaces:
-        if not (staging / relative).exists():
-            (output / relative).unlink(missing_ok=True)
-    for source in sorted(staging.rglob("*")):
-        target = output / source.relative_to(staging)
-        if source.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+    from copier import run_update
+
+    _check_clean(project)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_update(
+                project,
+                data=changed,
+                vcs_ref=":current:",
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                skip_tasks=True,
+                unsafe=True,
+            )
+    except Exception as error:
+        raise MljetError(f"Copier could not update {project}: {error}") from error
+    conflicted = _git(project, "diff", "--name-only", "--diff-filter=U").split()
+    if conflicted:
+        raise MljetError(
+            f"Your edits and the new answers collide in {', '.join(conflicted)}: "
+            "resolve the conflict markers there, then commit."
+        )
+
+
+def _check_clean(project: Path) -> None:
+    if not (project / ".copier-answers.yml").is_file():
+        raise MljetError(f"{project} is not a project MLJET generated (no answers).")
+    try:
+        status = _git(project, "status", "--porcelain")
+    except MljetError:
+        raise MljetError(
+            f"{project} is not a git work tree: commit the project to git first, "
+            "so that your edits can be merged with the change."
+        ) from None
+    if status.strip():
+        raise MljetError(
+            f"{project} has uncommitted changes: commit them first, so that "
+            "they can be merged with the change."
+        )
+
+
+def _git(project: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(project), *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise MljetError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout

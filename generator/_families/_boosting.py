@@ -1,4 +1,4 @@
-"""What the boosting libraries' families have in common."""
+"""What the boosting libraries' families share: tasks, errors, reading files."""
 
 from __future__ import annotations
 

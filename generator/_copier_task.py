@@ -1,9 +1,10 @@
-"""Finishing a project that plain `copier copy` started.
+"""Finishing a project that plain `copier copy` started (the Copier task).
 
 Copier asked for the model file and the backend and rendered a skeleton;
 its task then runs this, in the model's Python, to introspect the model and
-render the full project over the skeleton through the same `cook` as the
-generator, from the same template at the same commit.
+render the full project over the skeleton through the same pipeline as the
+generator, from the same template at the same commit. Every option Copier
+recorded is read back through `Options.from_answers`.
 """
 
 from __future__ import annotations
@@ -11,33 +12,28 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from ._answers import recorded_answers
-from ._cook import cook
+from ._cook import generate
 from ._errors import MljetError
-from ._render import TemplateSource
+from ._options import Options
+from ._template import TemplateSource
 
 
-def complete(
+def finish_copier_copy(
     destination: Path, destination_argument: str, template_commit: str
 ) -> Path:
-    answers = _answers(destination)
+    answers = recorded_answers(destination)
     origins = _origins(destination, destination_argument)
-    model_file = _locate(answers["model_file"], origins, "model file")
-    sample = answers.get("sample_file") or None
-    return cook(
-        model_file,
-        sample=None if sample is None else _locate(sample, origins, "sample file"),
-        backend=answers.get("backend", "fastapi"),
-        name=answers.get("package_name"),
-        base_image=answers.get("base_image") or "",
-        artifact=(
-            None if answers.get("artifact", "none") == "none" else answers["artifact"]
-        ),
-        output=destination,
-        force=True,
+    recorded = Options.from_answers(answers)
+    sample = recorded.sample and _locate(str(recorded.sample), origins, "sample file")
+    # Over the skeleton Copier rendered: the same files, now complete.
+    options = replace(recorded, sample=sample, output=destination, force=True)
+    return generate(
+        _locate(answers["model_file"], origins, "model file"),
+        options,
         template=_template(str(answers["_src_path"]), template_commit),
     )
 
@@ -57,16 +53,6 @@ def _template(source: str, commit: str) -> TemplateSource:
         if known.returncode != 0:
             return TemplateSource(source, "HEAD")
     return TemplateSource(source, commit or None)
-
-
-def _answers(destination: Path) -> dict[str, Any]:
-    answers = recorded_answers(destination)
-    if "model_file" not in answers:
-        raise MljetError(
-            f"{destination / '.copier-answers.yml'} does not hold the answers of "
-            "an MLJET template."
-        )
-    return answers
 
 
 def _origins(destination: Path, destination_argument: str) -> list[Path]:

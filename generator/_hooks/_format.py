@@ -1,11 +1,11 @@
-"""The formatting hook: isort then black over a project's Python files."""
+"""The format hook: isort then black over a project's Python files."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from ._errors import HookError
+from .._errors import HookError
 
 
 def verbatim_digests(template: Path) -> frozenset[str]:
@@ -21,8 +21,14 @@ def verbatim_digests(template: Path) -> frozenset[str]:
     )
 
 
-def format_project(project: Path, verbatim: frozenset[str] = frozenset()) -> int:
-    """Format the project's Python files in place; return how many changed."""
+def format_project(
+    project: Path, verbatim: frozenset[str] = frozenset(), skip: tuple[str, ...] = ()
+) -> int:
+    """Format the project's Python files in place; return how many changed.
+
+    `skip` are directories under `src/` (the user's own shipped modules)
+    that stay exactly as the user wrote them.
+    """
     import black
     import isort
 
@@ -30,7 +36,15 @@ def format_project(project: Path, verbatim: frozenset[str] = frozenset()) -> int
     # The project's own pyproject.toml says which packages are first-party.
     config = isort.Config(settings_path=str(project))
     changed = 0
-    for path in sorted(project.rglob("*.py")):
+    skipped = tuple(project / "src" / name for name in skip)
+    # The template renders Python into these two alone; a virtualenv the
+    # owner keeps inside the project is none of the hook's business.
+    sources = [
+        path for part in ("src", "tests") for path in (project / part).rglob("*.py")
+    ]
+    for path in sorted(sources):
+        if any(path.is_relative_to(folder) for folder in skipped):
+            continue
         content = path.read_bytes()
         if hashlib.sha256(content).hexdigest() in verbatim:
             continue

@@ -1,4 +1,4 @@
-"""Who runs Copier and black: this process, or a worker process.
+"""Who runs Copier and black: this process, or a warmed-up worker process.
 
 The command line starts a worker first thing, so that importing Copier,
 black and isort (over half a second) overlaps with loading the model in
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ._errors import MljetError
-from ._render import TemplateSource
+from ._template import TemplateSource
 
 
 class Renderer(Protocol):
@@ -25,7 +25,9 @@ class Renderer(Protocol):
     ) -> None:
         """Render the template into `destination` with every answer given."""
 
-    def format(self, project: Path, verbatim: frozenset[str]) -> int:
+    def format(
+        self, project: Path, verbatim: frozenset[str], skip: tuple[str, ...] = ()
+    ) -> int:
         """Format the project's Python files; return how many changed."""
 
 
@@ -37,14 +39,16 @@ class InProcessRenderer:
         source: TemplateSource,
         draft: bool = False,
     ) -> None:
-        from ._render import render
+        from ._template import render
 
         render(destination, answers, source, draft)
 
-    def format(self, project: Path, verbatim: frozenset[str]) -> int:
-        from ._formatting import format_project
+    def format(
+        self, project: Path, verbatim: frozenset[str], skip: tuple[str, ...] = ()
+    ) -> int:
+        from ._hooks._format import format_project
 
-        return format_project(project, verbatim)
+        return format_project(project, verbatim, skip)
 
 
 class WorkerRenderer:
@@ -64,8 +68,10 @@ class WorkerRenderer:
     ) -> None:
         self._call(self._local.render, destination, answers, source, draft)
 
-    def format(self, project: Path, verbatim: frozenset[str]) -> int:
-        changed: int = self._call(self._local.format, project, verbatim)
+    def format(
+        self, project: Path, verbatim: frozenset[str], skip: tuple[str, ...] = ()
+    ) -> int:
+        changed: int = self._call(self._local.format, project, verbatim, skip)
         return changed
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""The type-check hook: mypy, strict as the project configures it, on src/.
+"""The typecheck hook: mypy, strict as the project configures it, on src/.
 
 The project's tests are left to its own tooling (they import pytest, which
 the model's environment need not have). mypy's cache is kept per user, so
@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ._bundled import cache_root
-from ._errors import HookError
+from .._bundled import cache_root
+from .._errors import HookError
 
 SHOWN_ERRORS = 10
 
@@ -32,7 +32,7 @@ def typecheck_project(project: Path) -> None:
     shown = "\n".join(errors[:SHOWN_ERRORS])
     more = len(errors) - SHOWN_ERRORS
     raise HookError(
-        "mypy",
+        "typecheck",
         f"the generated code does not type-check:\n{shown}"
         + (f"\n(and {more} more)" if more > 0 else ""),
     )

@@ -1,0 +1,68 @@
+"""What a model family is: the protocol every library's module satisfies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from .._model_info import ModelInfo, StoredModel
+
+
+@dataclass(frozen=True)
+class DistributionFacts:
+    """What a service needs of a library's distributions beyond their metadata.
+
+    Keyed by canonical distribution name. They hold wherever the
+    distribution is pinned, also under another family's model (an XGBoost
+    step inside a scikit-learn pipeline):
+    - `system_packages`: Debian packages its wheel loads from the system;
+    - `unused_dependencies`: declared dependencies serving never imports,
+      left out of the pins (the image installs with `--no-deps`);
+    - `cpu_builds`: a CPU-only distribution of the same release, pinned on
+      Linux (where images run) instead of a wheel that bundles GPU support.
+    """
+
+    system_packages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    unused_dependencies: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    cpu_builds: Mapping[str, str] = field(default_factory=dict)
+
+
+class ModelFamily(Protocol):
+    """How the generator recognises, describes and stores one library's models."""
+
+    name: str
+    # The library's distribution, as /metadata reports its version.
+    library: str
+    supported: str
+    # Suffixes of the library's own model files, which `load_file` reads.
+    file_suffixes: tuple[str, ...]
+    # Modules the service's adapter reaches that ship no type information:
+    # the generated project's mypy configuration ignores their imports.
+    untyped_modules: tuple[str, ...]
+    distributions: DistributionFacts
+
+    def supports(self, model: object) -> bool:
+        """Whether the object comes from this family's library."""
+
+    def introspect(self, model: object) -> ModelInfo:
+        """Describe a fitted model; raise MljetError for one it cannot serve."""
+
+    def load_file(self, path: Path) -> object:
+        """Read one of the library's own model files; MljetError if it cannot."""
+
+    def servable(self, model: object) -> object:
+        """The model as the service runs it.
+
+        A native booster becomes the library's scikit-learn-style estimator
+        where the service loads it into one, so that the sample is checked
+        against what will really serve.
+        """
+
+    def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
+        """Store the model in `directory` in the safest format that fits.
+
+        `source` is the file the user gave, if any; a family may keep it
+        byte for byte rather than write the model again.
+        """

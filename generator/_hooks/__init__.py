@@ -1,0 +1,133 @@
+"""The post-generation hooks: named steps, run in order on a rendered project.
+
+They run in the model's Python (the process that loaded the model): golden
+values come from the model, pins from the versions installed beside it.
+What they compute becomes answers (`Project.record`), so the project is
+rendered again with them before it is formatted and type-checked.
+
+Each hook reads what it needs from the project's answers, so each also
+runs on its own on an existing project (`hooks/` at the template's root
+holds one entry per hook). A failing hook is a HookError named after its
+entry in `HOOKS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .._answers import golden_answers, pinned_answers
+from .._backends import backend_named
+from .._errors import HookError, MljetError
+from .._families import family_named
+from .._reporting import Steps
+from .._requirements import pin_requirements, project_modules, python_version
+from ._format import verbatim_digests
+from ._golden import record_golden
+from ._project import Project
+from ._typecheck import typecheck_project
+
+__all__ = ["HOOKS", "Hook", "Project", "hooks_named", "run_hooks"]
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One named step; `run` returns a line for the progress report."""
+
+    name: str
+    does: str
+    run: Callable[[Project], str | None]
+
+
+def _golden(project: Project) -> str:
+    answers = project.answers
+    golden = record_golden(
+        project.path, project.package, tuple(answers["methods"]), answers["examples"]
+    )
+    project.record(golden_answers(golden.together, golden.alone))
+    return f"golden: {len(answers['examples'])} examples predicted"
+
+
+def _requirements(project: Project) -> str:
+    answers = project.answers
+    modules = project_modules(project.path) | set(answers["model_modules"])
+    pins = pin_requirements(modules, exclude=("pip", "setuptools"))
+    library = family_named(answers["model_family"]).library
+    project.record(pinned_answers(pins, library, backend_named(answers["backend"])))
+    return f"requirements: {len(pins.versions)} pinned for Python {python_version()}"
+
+
+def _render(project: Project) -> None:
+    project.render()
+
+
+def _format(project: Project) -> str:
+    template = project.template_dir
+    verbatim = verbatim_digests(template) if template else frozenset()
+    skip = tuple(project.answers.get("code_modules", ()))
+    changed = project.renderer.format(project.path, verbatim, skip)
+    return f"formatted with isort and black ({changed} files changed)"
+
+
+def _typecheck(project: Project) -> str:
+    typecheck_project(project.path)
+    return "type-checked with mypy --strict"
+
+
+HOOKS: tuple[Hook, ...] = (
+    Hook(
+        "golden",
+        "the rendered service's own code predicts the example rows, together "
+        "and one by one; the values become the answers its tests replay",
+        _golden,
+    ),
+    Hook(
+        "requirements",
+        "imports in the AST of src/ plus the model's modules, mapped to "
+        "distributions and pinned with their closure to the versions installed "
+        "beside the model",
+        _requirements,
+    ),
+    Hook(
+        "render",
+        "renders the project again with the answers the hooks recorded (on an "
+        "existing project through Copier's update, keeping the owner's edits)",
+        _render,
+    ),
+    Hook(
+        "format",
+        "isort and black over the rendered Python files",
+        _format,
+    ),
+    Hook(
+        "typecheck",
+        "mypy --strict on src/, as the project configures it",
+        _typecheck,
+    ),
+)
+
+
+def hooks_named(*names: str) -> tuple[Hook, ...]:
+    known = {hook.name: hook for hook in HOOKS}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise MljetError(
+            f"Unknown hook {', '.join(unknown)}; hooks: {', '.join(known)}."
+        )
+    return tuple(known[name] for name in names)
+
+
+def run_hooks(project: Project, report: Steps, hooks: Sequence[Hook] = HOOKS) -> None:
+    """Run `hooks` in order; the first failure is a HookError naming its hook."""
+    for hook in hooks:
+        try:
+            line = hook.run(project)
+        except HookError as error:
+            raise HookError(hook.name, error.reason) from None
+        except MljetError as error:
+            raise HookError(hook.name, str(error)) from None
+        except Exception as error:
+            # The model's own code runs in the golden hook: anything may escape.
+            raise HookError(hook.name, f"{type(error).__name__}: {error}") from None
+        if line:
+            report.step(line)

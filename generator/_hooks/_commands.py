@@ -1,0 +1,123 @@
+"""The hooks as commands on an existing project: what `hooks/*.py` run.
+
+Each command takes the project's directory (the current one by default),
+runs its hooks from `HOOKS` on the project as its answers describe it, and
+reports like the generator: `mljet: ...` lines, `mljet: error: ...` and a
+non-zero exit for a failure (3 for a failing hook, 1 for anything else).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .._errors import HookError, MljetError
+from .._reporting import Reporter
+from . import Project, hooks_named, run_hooks
+
+Command = Callable[[Sequence[str]], int]
+
+
+def _hooks_command(prog: str, description: str, *names: str) -> Command:
+    def command(argv: Sequence[str]) -> int:
+        args = _parser(prog, description).parse_args(argv)
+        report = Reporter(args.quiet)
+        return _reported(
+            lambda: run_hooks(
+                Project.existing(args.project), report, hooks_named(*names)
+            )
+        )
+
+    return command
+
+
+def build_artifact(argv: Sequence[str]) -> int:
+    from .._artifacts import ARTIFACTS, artifact_named, make_artifact
+
+    cli = _parser("build_artifact", "Build the project and verify its answers.")
+    cli.add_argument("--artifact", choices=list(ARTIFACTS), default="docker")
+    cli.add_argument("--run", action="store_true")
+    cli.add_argument("--offline", action="store_true")
+    args = cli.parse_args(argv)
+    report = Reporter(args.quiet)
+
+    def build() -> None:
+        project = Project.existing(args.project)
+        artifact = artifact_named(args.artifact, args.offline)
+        artifact.check_available()
+        _, running = make_artifact(
+            artifact, project.path, project.package, report, args.run
+        )
+        if running is not None:
+            print(f"serving at {running.url}; stop it with: {running.how_to_stop}")
+
+    return _reported(build)
+
+
+def finish_copier_copy(argv: Sequence[str]) -> int:
+    from .._copier_task import finish_copier_copy as finish
+
+    cli = argparse.ArgumentParser(prog="finish_copier_copy")
+    cli.add_argument("--destination-argument", default="")
+    cli.add_argument("--template-commit", default="")
+    args = cli.parse_args(argv)
+    try:
+        finish(Path.cwd(), args.destination_argument, args.template_commit)
+    except HookError as error:
+        # The project is rendered: keep it (a failing task makes Copier delete it).
+        print(f"mljet: warning: {error}", file=sys.stderr)
+    except MljetError as error:
+        print(f"mljet: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(prog=prog, description=description)
+    cli.add_argument(
+        "project",
+        nargs="?",
+        type=Path,
+        default=Path(),
+        help="the generated project's directory (default: the current one)",
+    )
+    cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    return cli
+
+
+def _reported(action: Callable[[], None]) -> int:
+    try:
+        action()
+    except HookError as error:
+        print(f"mljet: error: {error}", file=sys.stderr)
+        return 3
+    except MljetError as error:
+        print(f"mljet: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "pin_requirements": _hooks_command(
+        "pin_requirements",
+        "Pin the project's requirements again, from its imports and its model's "
+        "modules, to the versions installed in this environment; the new pins "
+        "are recorded in its answers and rendered through Copier's update, "
+        "which keeps your edits. The project must be a clean git work tree.",
+        "requirements",
+        "render",
+    ),
+    "format": _hooks_command(
+        "format",
+        "Format the project's Python files with isort and black (your own "
+        "shipped modules are left as they are).",
+        "format",
+    ),
+    "typecheck": _hooks_command(
+        "typecheck", "Type-check the project's src/ with mypy --strict.", "typecheck"
+    ),
+    "build_artifact": build_artifact,
+    "finish_copier_copy": finish_copier_copy,
+}

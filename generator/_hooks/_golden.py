@@ -1,0 +1,97 @@
+"""The golden hook: predictions recorded by the generated service's own code.
+
+The rendered package is imported from the project under a private name and
+asked to predict the example rows exactly as it will when serving, so the
+recorded values are what the service must reproduce. The service promises
+to answer each request as the model answers that request alone, so two
+sets are recorded per method: the examples sent as one request, and each
+example sent alone. (A linear model may give a row alone other last bits
+than the same row in a batch: BLAS sums them in another order.)
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+
+from .._errors import MljetError
+
+Predictions = dict[str, list[Any]]
+
+
+@dataclass(frozen=True)
+class Golden:
+    """Per method: the answer to all examples at once, and to each alone."""
+
+    together: Predictions
+    alone: Predictions
+
+
+def record_golden(
+    project: Path, package: str, methods: tuple[str, ...], examples: list[Any]
+) -> Golden:
+    with imported_package(project, package) as module:
+        name = module.__name__
+        spec = importlib.import_module(f"{name}.spec").ServiceSpec.load()
+        runtime = importlib.import_module(f"{name}.runtime").ModelRuntime.load(spec)
+        parse_batch = importlib.import_module(f"{name}.validation").parse_batch
+        errors = importlib.import_module(f"{name}.errors")
+
+        def answer(method: str, instances: list[Any]) -> list[Any]:
+            body = orjson.dumps({"instances": instances})
+            try:
+                batch = parse_batch(body, spec, max(len(instances), 1))
+            except errors.ClientError as error:
+                raise MljetError(
+                    "The example rows do not pass the service's own validation: "
+                    f"{orjson.dumps(error.to_json()).decode()}"
+                ) from None
+            # Through JSON: the golden values are what a client reads.
+            predictions: list[Any] = orjson.loads(
+                orjson.dumps(runtime.run(method, batch))
+            )
+            return predictions
+
+        return Golden(
+            together={method: answer(method, examples) for method in methods},
+            alone={
+                method: [answer(method, [example])[0] for example in examples]
+                for method in methods
+            },
+        )
+
+
+@contextmanager
+def imported_package(project: Path, package: str) -> Iterator[ModuleType]:
+    """The project's package, imported under a private name for the duration.
+
+    A private name, so that a package of the same name imported earlier in
+    this process (another project's) is neither used nor disturbed.
+    """
+    alias = f"_mljet_staged_{uuid.uuid4().hex}"
+    package_dir = project / "src" / package
+    spec = importlib.util.spec_from_file_location(
+        alias,
+        package_dir / "__init__.py",
+        submodule_search_locations=[str(package_dir)],
+    )
+    if spec is None or spec.loader is None:
+        raise MljetError(f"cannot import the rendered package from {package_dir}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        for name in [n for n in sys.modules if n == alias or n.startswith(alias + ".")]:
+            del sys.modules[name]

@@ -1,0 +1,43 @@
+"""What every hook entry shares: the right Python, and the generator beside it.
+
+Each `hooks/*.py` is a thin call into the generator package of this very
+template checkout, so the code matches the template version. It runs with
+the `python3` it is started with (for the Copier task, the first on PATH:
+the active environment, which should hold the model's libraries) or, when
+set, `MLJET_PYTHON`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_entry(script: str, argv: Sequence[str], command: str) -> int:
+    """Run the generator's hook `command` with `argv`; its exit status."""
+    chosen = os.environ.get("MLJET_PYTHON")
+    if chosen and Path(chosen).resolve() != Path(sys.executable).resolve():
+        os.execv(chosen, [chosen, script, *argv])
+    sys.path.insert(0, str(TEMPLATE_ROOT))
+    try:
+        found = _command(command)
+    except ImportError as error:
+        print(
+            f"mljet: error: {sys.executable} cannot run the MLJET generator "
+            f"({error}). Run it from the environment that holds your model's "
+            "libraries, with MLJET installed there (pip install <this template's "
+            "checkout or URL>), or set MLJET_PYTHON to that environment's python.",
+            file=sys.stderr,
+        )
+        return 1
+    return found(argv)
+
+
+def _command(name: str) -> Callable[[Sequence[str]], int]:
+    from generator._hooks._commands import COMMANDS
+
+    return COMMANDS[name]

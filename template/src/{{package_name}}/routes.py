@@ -1,0 +1,100 @@
+"""What the service core and a backend's glue exchange, framework-free.
+
+The core lists its `Route`s; the glue registers each with one endpoint
+function of its framework, hands the core an `Incoming` request and sends
+back the `Reply`. `BodyLimit` reads a body, from whatever the framework
+offers, no further than the limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Callable, Mapping
+from dataclasses import dataclass, field
+
+GET = ("GET", "HEAD")
+POST = ("POST",)
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A response as bytes: status, body and content type."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the core needs of a request, whichever framework received it."""
+
+    method: str
+    path: str
+    content_type: str | None = None
+    body: bytes = b""
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path, the methods it answers, and its answer.
+
+    Path parameters are written `{name}`. A `blocking` route runs the
+    model: the core answers it in a worker thread.
+    """
+
+    methods: tuple[str, ...]
+    path: str
+    answer: Callable[[Incoming], Reply]
+    blocking: bool = False
+
+    @property
+    def reads_body(self) -> bool:
+        return "POST" in self.methods
+
+    def path_as(self, opening: str, closing: str) -> str:
+        """The path with its parameters in a framework's own syntax."""
+        return self.path.replace("{", opening).replace("}", closing)
+
+
+class BodyLimit:
+    """The largest body a request may have, refused as early as possible."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def exceeded_by(self, size: int) -> bool:
+        return size > self.max_bytes
+
+    def refuses(self, declared: int | str | None) -> bool:
+        """Whether a declared Content-Length is already too large."""
+        if isinstance(declared, str):
+            declared = int(declared) if declared.isdigit() else None
+        return declared is not None and self.exceeded_by(declared)
+
+    async def read(
+        self, body: bytes | AsyncIterable[bytes], declared: int | str | None
+    ) -> bytes | None:
+        """The whole body, or None as soon as it is known to exceed the limit."""
+        if self.refuses(declared):
+            return None
+        if isinstance(body, bytes):
+            return None if self.exceeded_by(len(body)) else body
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in body:
+            size += len(chunk)
+            if self.exceeded_by(size):
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def read_blocking(
+        self, read: Callable[[int], bytes], declared: int | str | None
+    ) -> bytes | None:
+        """The same from a blocking stream's `read(size)`."""
+        if self.refuses(declared):
+            return None
+        body = read(self.max_bytes + 1)
+        return None if self.exceeded_by(len(body)) else body
