@@ -28,6 +28,7 @@ def finish_copier_copy(
     answers = recorded_answers(destination)
     origins = _origins(destination, destination_argument)
     recorded = Options.from_answers(answers)
+    recorded.check()  # before looking for files: a bad answer is the first news
     sample = recorded.sample and _locate(str(recorded.sample), origins, "sample file")
     # Over the skeleton Copier rendered: the same files, now complete.
     options = replace(recorded, sample=sample, output=destination, force=True)

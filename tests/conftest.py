@@ -1,8 +1,12 @@
-"""Shared fixtures: fitted models, and the services generated from them."""
+"""Shared fixtures: fitted models, the services generated from them, and the
+test matrix, derived from the registries (backends, families) and the
+catalog of model cases in `models.py`."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +14,8 @@ import joblib
 import pytest
 
 import models
-from generator._backends import BACKENDS
+from generator._backends import BACKENDS, DEFAULT_BACKEND
+from generator._families import FAMILIES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,6 +40,48 @@ def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cache
 
 
+def paired_family(backend: str) -> str:
+    """The family whose representative case a backend is proved with.
+
+    Each backend meets another family (in registry order), so that the
+    backends' images also prove every family's requirements.
+    """
+    return FAMILIES[list(BACKENDS).index(backend) % len(FAMILIES)].name
+
+
+# Every model case through the default backend; every other backend with the
+# sample-typed pipeline (categories, nulls, ints, bools) and its paired
+# family's case: the backends differ only in their glue, the cases only in
+# what the shared core is given.
+SERVED: list[tuple[str, str]] = [(DEFAULT_BACKEND, case) for case in models.cases()] + [
+    (backend, case)
+    for backend in BACKENDS
+    if backend != DEFAULT_BACKEND
+    for case in dict.fromkeys(
+        [
+            models.representative("sklearn"),
+            models.representative(paired_family(backend)),
+        ]
+    )
+]
+# Each backend's richest pairing, for the tests of HTTP glue.
+BACKEND_PAIRS: list[tuple[str, str]] = [
+    (backend, models.representative("sklearn")) for backend in BACKENDS
+]
+# The projects whose code is linted and type-checked: each family's
+# representative through the default backend, and each backend's pairing.
+CHECKED: list[tuple[str, str]] = list(
+    dict.fromkeys(
+        [(DEFAULT_BACKEND, models.representative(f.name)) for f in FAMILIES]
+        + BACKEND_PAIRS
+    )
+)
+
+
+def ids(pairs: list[tuple[str, str]]) -> list[str]:
+    return ["-".join(pair) for pair in pairs]
+
+
 @pytest.fixture(scope="session")
 def binary_case() -> models.Case:
     return models.case_named("binary_forest")
@@ -43,11 +90,6 @@ def binary_case() -> models.Case:
 @pytest.fixture(scope="session")
 def multiclass_case() -> models.Case:
     return models.case_named("multiclass_array")
-
-
-@pytest.fixture(scope="session")
-def mixed_case() -> models.Case:
-    return models.case_named("mixed_pipeline")
 
 
 @pytest.fixture(scope="session")
@@ -64,37 +106,7 @@ def binary_files(
     return model_path, sample_path
 
 
-CASES = ("binary_forest", "multiclass_array", "mixed_pipeline")
-# One case per family and task beyond scikit-learn's.
-FAMILY_CASES = (
-    "xgboost_multiclass",
-    "xgboost_binary",
-    "xgboost_regression",
-    "lightgbm_multiclass",
-    "lightgbm_binary",
-    "lightgbm_regression",
-    "catboost_multiclass",
-    "catboost_binary",
-    "catboost_regression",
-    # pandas category, bool and int columns beside floats.
-    "lightgbm_mixed_frame",
-    "xgboost_mixed_frame",
-)
-# Native boosters, each given to the generator as its library's own file.
-BOOSTER_CASES = tuple(
-    f"{family}_{task}"
-    for family in ("xgboost_booster", "lightgbm_booster", "catboost_model")
-    for task in ("binary", "multiclass", "regression")
-)
 Generate = Callable[[str, str], Path]
-# Every model case through FastAPI; every other backend through one case (the
-# backends differ only in their glue, the cases only in the shared core).
-PROJECTS = (
-    [("fastapi", case) for case in CASES]
-    + [(backend, "mixed_pipeline") for backend in BACKENDS if backend != "fastapi"]
-    + [("fastapi", case) for case in FAMILY_CASES if case.endswith("multiclass")]
-)
-PROJECT_IDS = ["-".join(project) for project in PROJECTS]
 
 
 @pytest.fixture(scope="session")
@@ -130,15 +142,7 @@ def generate(tmp_path_factory: pytest.TempPathFactory) -> Generate:
     return service
 
 
-@pytest.fixture(scope="session")
-def services(generate: Generate) -> dict[str, Path]:
-    """The FastAPI service of each model case."""
-    return {name: generate("fastapi", name) for name in CASES}
-
-
 def git(repository: Path, *args: str) -> str:
-    import subprocess
-
     identity = {
         "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@t",
@@ -159,8 +163,6 @@ def template_repo(tmp_path: Path) -> Path:
     Tests render from it rather than from the checkout, whose uncommitted
     changes Copier would turn into commits of its own.
     """
-    import shutil
-
     copy = tmp_path / "template-repo"
     listed = git(REPO, "ls-files", "--cached", "--others", "--exclude-standard")
     for relative in listed.splitlines():

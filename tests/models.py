@@ -18,6 +18,60 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 
 @dataclass(frozen=True)
+class Listed:
+    """A case in the catalog: what it is, before anything is fitted.
+
+    `family` is the model family that must serve it (a test checks that it
+    does); `native` cases are given to the generator as their library's own
+    file; `extra` cases are for particular tests, not the contract matrix.
+    """
+
+    name: str
+    family: str
+    task: str
+    native: bool = False
+    extra: bool = False
+    representative: bool = False
+
+
+CATALOG: dict[str, Listed] = {}
+_MAKERS: dict[str, Any] = {}
+
+
+def listed(family: str, task: str, **kind: bool):  # type: ignore[no-untyped-def]
+    """Add the decorated case maker to the catalog under its own name.
+
+    `representative=True` marks the family's most demanding case, the one
+    each backend and each image is proved with.
+    """
+
+    def register(maker: Any) -> Any:
+        CATALOG[maker.__name__] = Listed(maker.__name__, family, task, **kind)
+        _MAKERS[maker.__name__] = maker
+        return maker
+
+    return register
+
+
+def representative(family: str) -> str:
+    (found,) = [
+        c.name for c in CATALOG.values() if c.family == family and c.representative
+    ]
+    return found
+
+
+def cases(*, family: str | None = None, native: bool | None = None) -> list[str]:
+    """Names of the contract cases, optionally of one family or kind."""
+    return [
+        case.name
+        for case in CATALOG.values()
+        if not case.extra
+        and (family is None or case.family == family)
+        and (native is None or case.native == native)
+    ]
+
+
+@dataclass(frozen=True)
 class Case:
     """A fitted model, the sample it is served with, and its raw input rows."""
 
@@ -38,6 +92,7 @@ class Case:
         return self.model if self.reference is None else self.reference
 
 
+@listed("sklearn", "binary")
 def binary_forest() -> Case:
     """A forest fitted on a named DataFrame of floats; served with a sample."""
     x, y = make_classification(n_samples=300, n_features=6, random_state=0)
@@ -46,6 +101,7 @@ def binary_forest() -> Case:
     return Case("binary_forest", model, frame.head(60), frame.head(60))
 
 
+@listed("sklearn", "multiclass")
 def multiclass_array() -> Case:
     """A scaled logistic regression fitted on an unnamed array; no sample."""
     x, y = make_classification(
@@ -59,6 +115,7 @@ def multiclass_array() -> Case:
     return Case("multiclass_array", model, None, x[:40])
 
 
+@listed("sklearn", "regression", representative=True)
 def mixed_pipeline() -> Case:
     """Imputation and one-hot encoding over float, int, bool and text columns."""
     rng = np.random.default_rng(2)
@@ -92,6 +149,16 @@ def mixed_pipeline() -> Case:
     return Case("mixed_pipeline", model, frame.head(80), frame.head(80))
 
 
+@listed("sklearn", "regression")
+def linear_frame() -> Case:
+    """A scaled Ridge on a named frame: a row alone and the same row inside a
+    batch may differ in their last bits, as BLAS sums them in another order."""
+    x, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    frame = pd.DataFrame(x, columns=[f"v{i}" for i in range(5)])
+    model = make_pipeline(StandardScaler(), Ridge()).fit(frame, y)
+    return Case("linear_frame", model, frame.head(40), frame.head(40))
+
+
 def records(inputs: pd.DataFrame | np.ndarray, names: list[str]) -> list[Any]:
     """Rows as JSON-ready instances: objects for frames, arrays otherwise."""
     if isinstance(inputs, pd.DataFrame):
@@ -110,6 +177,7 @@ def fail_on_thirteen(x: np.ndarray) -> np.ndarray:
     return x
 
 
+@listed("sklearn", "regression", extra=True)
 def failing_regressor() -> Case:
     """A pipeline whose crash must become a 500 without a stack trace.
 
@@ -122,6 +190,7 @@ def failing_regressor() -> Case:
     return Case("failing_regressor", model, None, x[:5], uses_this_module=True)
 
 
+@listed("sklearn", "regression", extra=True)
 def shipped_code_booster() -> Case:
     """XGBoost behind this module's own transform: a pickle shipped with --code,
     whose requirements come from the pickle's imports."""
@@ -133,6 +202,7 @@ def shipped_code_booster() -> Case:
     return Case("shipped_code_booster", model, None, x[:20], uses_this_module=True)
 
 
+@listed("xgboost", "multiclass")
 def xgboost_multiclass() -> Case:
     """XGBoost's classifier on a named frame: stored as XGBoost JSON."""
     import xgboost
@@ -145,6 +215,7 @@ def xgboost_multiclass() -> Case:
     return Case("xgboost_multiclass", model, frame.head(60), frame.head(60))
 
 
+@listed("xgboost", "binary")
 def xgboost_binary() -> Case:
     """XGBoost's classifier on an unnamed array, served without a sample."""
     import xgboost
@@ -154,6 +225,7 @@ def xgboost_binary() -> Case:
     return Case("xgboost_binary", model, None, x[:40])
 
 
+@listed("xgboost", "regression")
 def xgboost_regression() -> Case:
     import xgboost
 
@@ -163,6 +235,7 @@ def xgboost_regression() -> Case:
     return Case("xgboost_regression", model, frame.head(60), frame.head(60))
 
 
+@listed("lightgbm", "multiclass")
 def lightgbm_multiclass() -> Case:
     """LightGBM's classifier with string labels on a named frame."""
     import lightgbm
@@ -176,6 +249,7 @@ def lightgbm_multiclass() -> Case:
     return Case("lightgbm_multiclass", model, frame.head(60), frame.head(60))
 
 
+@listed("lightgbm", "binary")
 def lightgbm_binary() -> Case:
     import lightgbm
 
@@ -184,6 +258,7 @@ def lightgbm_binary() -> Case:
     return Case("lightgbm_binary", model, None, x[:40])
 
 
+@listed("lightgbm", "regression")
 def lightgbm_regression() -> Case:
     import lightgbm
 
@@ -193,6 +268,7 @@ def lightgbm_regression() -> Case:
     return Case("lightgbm_regression", model, frame.head(60), frame.head(60))
 
 
+@listed("catboost", "multiclass", representative=True)
 def catboost_multiclass() -> Case:
     """CatBoost with a categorical feature given as strings, string labels."""
     import catboost
@@ -210,6 +286,7 @@ def catboost_multiclass() -> Case:
     return Case("catboost_multiclass", model, frame.head(60), frame.head(60))
 
 
+@listed("catboost", "binary")
 def catboost_binary() -> Case:
     import catboost
 
@@ -220,6 +297,7 @@ def catboost_binary() -> Case:
     return Case("catboost_binary", model, None, x[:40])
 
 
+@listed("catboost", "regression")
 def catboost_regression() -> Case:
     import catboost
 
@@ -247,6 +325,7 @@ def _mixed_frame(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, label
 
 
+@listed("lightgbm", "binary", representative=True)
 def lightgbm_mixed_frame() -> Case:
     """LightGBM on a frame with a pandas category column, as it is often fed."""
     import lightgbm
@@ -256,6 +335,7 @@ def lightgbm_mixed_frame() -> Case:
     return Case("lightgbm_mixed_frame", model, frame.head(60), frame.head(60))
 
 
+@listed("xgboost", "binary", representative=True)
 def xgboost_mixed_frame() -> Case:
     """XGBoost with its native categorical support on the same kind of frame."""
     import xgboost
@@ -319,11 +399,13 @@ def _xgboost_booster(name: str, objective: str, suffix: str, **extra: Any) -> Ca
     return Case(name, booster, sample, inputs, reference, suffix)
 
 
+@listed("xgboost", "binary", native=True)
 def xgboost_booster_binary() -> Case:
     """A native XGBoost Booster given as a JSON file, on named columns."""
     return _xgboost_booster("xgboost_booster_binary", "binary:logistic", ".json")
 
 
+@listed("xgboost", "multiclass", native=True)
 def xgboost_booster_multiclass() -> Case:
     """A native Booster given as UBJSON, fitted on an unnamed array."""
     return _xgboost_booster(
@@ -331,6 +413,7 @@ def xgboost_booster_multiclass() -> Case:
     )
 
 
+@listed("xgboost", "regression", native=True)
 def xgboost_booster_regression() -> Case:
     return _xgboost_booster("xgboost_booster_regression", "reg:squarederror", ".json")
 
@@ -360,15 +443,18 @@ def _lightgbm_booster(name: str, objective: str, **extra: Any) -> Case:
     return Case(name, booster, inputs if named else None, inputs, reference, ".txt")
 
 
+@listed("lightgbm", "binary", native=True)
 def lightgbm_booster_binary() -> Case:
     """A native LightGBM Booster given as a text file, on an unnamed array."""
     return _lightgbm_booster("lightgbm_booster_binary", "binary")
 
 
+@listed("lightgbm", "multiclass", native=True)
 def lightgbm_booster_multiclass() -> Case:
     return _lightgbm_booster("lightgbm_booster_multiclass", "multiclass", num_class=3)
 
 
+@listed("lightgbm", "regression", native=True)
 def lightgbm_booster_regression() -> Case:
     return _lightgbm_booster("lightgbm_booster_regression", "regression")
 
@@ -404,14 +490,17 @@ def _catboost_model(name: str, loss: str) -> Case:
     return Case(name, model, sample, sample, reference, ".cbm")
 
 
+@listed("catboost", "binary", native=True)
 def catboost_model_binary() -> Case:
     return _catboost_model("catboost_model_binary", "Logloss")
 
 
+@listed("catboost", "multiclass", native=True)
 def catboost_model_multiclass() -> Case:
     return _catboost_model("catboost_model_multiclass", "MultiClass")
 
 
+@listed("catboost", "regression", native=True)
 def catboost_model_regression() -> Case:
     return _catboost_model("catboost_model_regression", "RMSE")
 
@@ -419,34 +508,5 @@ def catboost_model_regression() -> Case:
 @functools.cache
 def case_named(name: str) -> Case:
     """Each case is fitted once per test session, whoever asks for it first."""
-    makers = {
-        maker.__name__: maker
-        for maker in (
-            binary_forest,
-            multiclass_array,
-            mixed_pipeline,
-            failing_regressor,
-            shipped_code_booster,
-            xgboost_multiclass,
-            xgboost_binary,
-            xgboost_regression,
-            lightgbm_multiclass,
-            lightgbm_binary,
-            lightgbm_regression,
-            catboost_multiclass,
-            catboost_binary,
-            catboost_regression,
-            lightgbm_mixed_frame,
-            xgboost_mixed_frame,
-            xgboost_booster_binary,
-            xgboost_booster_multiclass,
-            xgboost_booster_regression,
-            lightgbm_booster_binary,
-            lightgbm_booster_multiclass,
-            lightgbm_booster_regression,
-            catboost_model_binary,
-            catboost_model_multiclass,
-            catboost_model_regression,
-        )
-    }
-    return makers[name]()
+    made: Case = _MAKERS[name]()
+    return made

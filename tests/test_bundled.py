@@ -23,7 +23,7 @@ installed = pytest.mark.skipif(
 @installed
 def test_the_bundle_holds_the_whole_template() -> None:
     assert (BUNDLE / "copier.yml").is_file()
-    assert (BUNDLE / "hooks/complete.py").is_file()
+    assert (BUNDLE / "hooks/finish_copier_copy.py").is_file()
     assert (BUNDLE / "template/src/{{package_name}}/service.py").is_file()
 
 

@@ -146,7 +146,7 @@ def test_a_type_error_names_file_and_line_and_leaves_the_project(
     env = template_appending(tmp_path, "errors.py", ill_typed)
     result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
     assert result.returncode == 3
-    assert "post-generation hook 'mypy' failed" in result.stderr
+    assert "post-generation hook 'typecheck' failed" in result.stderr
     line = len((tmp_path / "svc/src/svc/errors.py").read_text().splitlines())
     assert f"src/svc/errors.py:{line}: error: Incompatible return value" in (
         result.stderr
@@ -196,7 +196,7 @@ def test_regenerating_with_force_replaces_the_model_file(
 @pytest.mark.parametrize(
     ("arguments", "status", "message"),
     [
-        (("--name", "My-Service"), 1, "not a valid package name"),
+        (("--name", "My-Service"), 2, "argument --name: 'My-Service' is not a valid"),
         (("--max-instances", "0"), 2, "--max-instances: must be at least 1, got 0"),
         (("--backend", "django"), 2, "invalid choice: 'django'"),
     ],

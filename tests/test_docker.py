@@ -20,6 +20,7 @@ import pytest
 
 import models
 from cli import run_generator
+from conftest import paired_family
 from generator import cook
 from generator._artifacts import make_artifact
 from generator._artifacts._docker import DockerImage
@@ -37,10 +38,13 @@ def _engine_ready() -> bool:
     return done.returncode == 0
 
 
-pytestmark = pytest.mark.skipif(
-    not _engine_ready(),
-    reason="no Docker engine with python:3.11-slim (run scripts/docker-engine)",
-)
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(
+        not _engine_ready(),
+        reason="no Docker engine with python:3.11-slim (run scripts/docker-engine)",
+    ),
+]
 
 
 class Quiet:
@@ -57,14 +61,12 @@ def docker(*arguments: str) -> str:
 
 Images = Callable[[str], tuple[str, Path, str]]
 
-# One model family per backend: every family's requirements are proved
-# complete in an image, for the price of the four builds the backends need.
-CASES = {
-    "fastapi": "mixed_pipeline",
-    "flask": "xgboost_mixed_frame",
-    "sanic": "lightgbm_mixed_frame",
-    "aiohttp": "catboost_multiclass",
-}
+
+def case_of(backend: str) -> str:
+    """One model family per backend (`paired_family`): every family's
+    requirements are proved complete in an image, for the price of the
+    builds the backends need."""
+    return models.representative(paired_family(backend))
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,7 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Images]:
 
     def image(backend: str) -> tuple[str, Path, str]:
         if backend not in made:
-            case = models.case_named(CASES[backend])
+            case = models.case_named(case_of(backend))
             output = tmp_path_factory.mktemp("docker") / backend
             cook(
                 case.model, sample=case.sample, name=f"img_{backend}",
@@ -111,7 +113,7 @@ def test_the_running_image_predicts_like_the_model(
     container: tuple[str, Path, str],
 ) -> None:
     name, _, backend = container
-    case = models.case_named(CASES[backend])
+    case = models.case_named(case_of(backend))
     server = Server(f"http://127.0.0.1:{_port(name)}", None)  # type: ignore[arg-type]
     instances = models.records(case.inputs, list(case.inputs.columns))
     answer = server.post("/predict", {"instances": instances})

@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DEFAULT_BACKEND, Generate
 from servers import serve
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.system
 @pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium")
 def test_swagger_ui_renders_every_route_offline(
-    services: dict[str, Path], tmp_path: Path
+    generate: Generate, tmp_path: Path
 ) -> None:
-    project = services["binary_forest"]
+    project = generate(DEFAULT_BACKEND, "binary_forest")
     with serve("binary_forest", pythonpath=project / "src") as server:
         assert BROWSER is not None
         dom = subprocess.run(

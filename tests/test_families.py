@@ -110,7 +110,7 @@ def test_an_in_memory_booster_is_served_as_its_librarys_estimator(
     spec = json.loads((project / "src" / "b" / "model" / "spec.json").read_text())
     assert spec["model_class"].endswith("." + type(case.model).__name__)
     assert spec["classes"] == [*getattr(case.expected, "classes_", [])]
-    reader = (project / "src" / "b" / "model_file.py").read_text()
+    reader = (project / "src" / "b" / "model_adapter.py").read_text()
     assert f".{served_as}(" in reader
 
 

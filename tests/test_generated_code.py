@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shlex
 import subprocess
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_IDS, PROJECTS, Generate
+import models
+from conftest import BACKEND_PAIRS, CHECKED, DEFAULT_BACKEND, Generate, ids
 from generator._backends import BACKENDS
 from servers import Server, free_port, stop, wait_until_ready
 
@@ -37,7 +39,7 @@ def run(
     )
 
 
-@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
+@pytest.mark.parametrize("project", CHECKED, ids=ids(CHECKED))
 @pytest.mark.parametrize("tool", TOOLS, ids=[tool[0] for tool in TOOLS])
 def test_generated_project_passes(
     project: tuple[str, str],
@@ -52,18 +54,23 @@ def test_generated_project_passes(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_generated_projects_own_tests_pass(backend: str, generate: Generate) -> None:
+OWN_TESTS = [*BACKEND_PAIRS, (DEFAULT_BACKEND, "linear_frame")]
+
+
+@pytest.mark.parametrize("project", OWN_TESTS, ids=ids(OWN_TESTS))
+def test_generated_projects_own_tests_pass(
+    project: tuple[str, str], generate: Generate
+) -> None:
     """In this environment, which has every backend; the end-to-end test runs
     them in a fresh one made from the project's own requirements."""
-    project = generate(backend, "mixed_pipeline")
-    src = {"PYTHONPATH": str(project / "src")}  # as `pip install -e .` would
-    result = run(project, "pytest", "-q", "-p", "no:cacheprovider", env=src)
+    project_dir = generate(*project)
+    src = {"PYTHONPATH": str(project_dir / "src")}  # as `pip install -e .` would
+    result = run(project_dir, "pytest", "-q", "-p", "no:cacheprovider", env=src)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert " passed" in result.stdout and " failed" not in result.stdout
 
 
-@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
+@pytest.mark.parametrize("project", CHECKED, ids=ids(CHECKED))
 def test_generated_code_never_imports_mljet_or_copier(
     project: tuple[str, str], generate: Generate
 ) -> None:
@@ -78,7 +85,7 @@ def test_generated_code_never_imports_mljet_or_copier(
                 assert name.split(".")[0] not in {"generator", "copier", "mljet"}, path
 
 
-@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
+@pytest.mark.parametrize("project", CHECKED, ids=ids(CHECKED))
 def test_no_template_leftovers(project: tuple[str, str], generate: Generate) -> None:
     for path in generate(*project).rglob("*"):
         assert not path.name.endswith(".jinja"), path
@@ -87,34 +94,53 @@ def test_no_template_leftovers(project: tuple[str, str], generate: Generate) -> 
             assert "{{" not in text and "{%" not in text, path
 
 
-def test_array_models_do_not_pull_in_pandas(services: dict[str, Path]) -> None:
-    requirements = (services["multiclass_array"] / "requirements.txt").read_text()
-    assert "scikit-learn==" in requirements
-    assert "\npandas==" not in requirements
-    assert "\npandas==" in (services["binary_forest"] / "requirements.txt").read_text()
+def test_array_models_do_not_pull_in_pandas(generate: Generate) -> None:
+    array = generate(DEFAULT_BACKEND, "multiclass_array") / "requirements.txt"
+    assert "scikit-learn==" in array.read_text()
+    assert "\npandas==" not in array.read_text()
+    frame = generate(DEFAULT_BACKEND, "binary_forest") / "requirements.txt"
+    assert "\npandas==" in frame.read_text()
+
+
+def test_a_row_alone_is_answered_as_the_model_answers_it_alone(
+    generate: Generate,
+) -> None:
+    """The linear case's rows differ alone and in a batch: the golden values
+    record both, and the project's own tests (run above) hold it to both."""
+    golden = json.loads(
+        (generate(DEFAULT_BACKEND, "linear_frame") / "tests/golden.json").read_text()
+    )
+    together, alone = (
+        golden["predictions"]["predict"],
+        golden["predictions_alone"]["predict"],
+    )
+    assert together != alone, "BLAS no longer sums a row alone differently here"
+    case = models.case_named("linear_frame")
+    assert case.sample is not None
+    rows = case.sample.head(len(alone))
+    assert alone == [case.model.predict(rows.iloc[[i]])[0] for i in range(len(rows))]
+    assert together == case.model.predict(rows).tolist()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_each_backend_pins_its_own_server_and_nothing_of_the_others(
     backend: str, generate: Generate
 ) -> None:
-    project = generate(backend, "mixed_pipeline")
+    project = generate(backend, models.representative("sklearn"))
     pinned = {
         line.split("==")[0]
         for line in (project / "requirements.txt").read_text().splitlines()
         if "==" in line
     }
-    servers = {
-        "fastapi": {"fastapi", "uvicorn"},
-        "flask": {"flask", "gunicorn"},
-        "sanic": {"sanic"},
-        "aiohttp": {"aiohttp", "gunicorn"},
-    }
-    assert servers[backend] <= pinned
-    others = set().union(*servers.values()) - servers[backend]
+    own = set(BACKENDS[backend].runtime_requirements)
+    assert own <= pinned
+    others = {name for b in BACKENDS.values() for name in b.runtime_requirements} - own
     assert not others & pinned, others & pinned
+    dev = (project / "requirements-dev.txt").read_text()
+    for alternatives in BACKENDS[backend].test_requirements:
+        assert any(f"\n{name}==" in dev for name in alternatives), alternatives
     modules = {p.stem for p in (project / "src" / "mixed_pipeline").glob("*.py")}
-    assert ("gunicorn_server" in modules) == ("gunicorn" in servers[backend])
+    assert ("gunicorn_server" in modules) == (BACKENDS[backend].server == "gunicorn")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

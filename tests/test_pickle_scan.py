@@ -13,9 +13,9 @@ import pytest
 
 import models
 from cli import run_generator
-from conftest import CASES
 from generator._errors import MljetError
 from generator._pickle_scan import scan_model_file
+from generator._user_code import user_modules
 
 FORMATS = {
     "joblib": lambda model, path: joblib.dump(model, path),
@@ -49,7 +49,7 @@ def imported_when_loaded(path: Path) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("form", FORMATS)
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", models.cases(family="sklearn"))
 def test_the_scan_names_exactly_what_unpickling_imports(
     case: str, form: str, tmp_path: Path
 ) -> None:
@@ -57,7 +57,8 @@ def test_the_scan_names_exactly_what_unpickling_imports(
     FORMATS[form](models.case_named(case).model, path)
     scan = scan_model_file(path)
     assert scan.globals == imported_when_loaded(path)
-    assert scan.dangerous == [] and scan.from_main == []
+    assert scan.dangerous == []
+    assert not [module for module, _ in scan.globals if module == "__main__"]
     assert {"sklearn", "numpy"} <= scan.modules
 
 
@@ -138,7 +139,7 @@ def test_trust_is_the_users_own_decision(tmp_path: Path) -> None:
 def test_classes_from_the_training_script_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "model.pkl"
     path.write_bytes(b"c__main__\nChurnModel\n)\x81.")
-    assert scan_model_file(path).from_main == ["ChurnModel"]
+    assert user_modules(scan_model_file(path)) == {"__main__": ["__main__.ChurnModel"]}
 
 
 def test_joblibs_oldest_compressed_format_says_how_to_convert(tmp_path: Path) -> None:

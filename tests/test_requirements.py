@@ -11,15 +11,15 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from generator._errors import RequirementsError
+from generator._families import distribution_facts
 from generator._requirements import (
-    RequirementsError,
+    _prefer_cpu_builds,
     imported_modules,
-    pin,
     pin_requirements,
     project_modules,
     python_version,
 )
-from generator._serving_dependencies import prefer_cpu_builds
 
 APP = """
 from __future__ import annotations
@@ -45,6 +45,7 @@ if typing.TYPE_CHECKING:
     from typeonly import X
 
 
+
 def handler(x):
     import fastapi
 
@@ -56,6 +57,11 @@ def handler(x):
         case 1:
             import joblib
 """
+
+
+def pin_versions(modules: object, **options: object) -> dict[str, str]:
+    """Just the pinned versions."""
+    return pin_requirements(modules, **options).versions  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -118,7 +124,7 @@ def test_unparsable_file_raises_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_pin_sklearn_closure_matches_installed_versions() -> None:
-    pins = pin({"sklearn"})
+    pins = pin_versions({"sklearn"})
     for dist in ("scikit-learn", "numpy", "scipy", "joblib", "threadpoolctl"):
         assert pins[dist] == importlib.metadata.version(dist)
     assert list(pins) == sorted(pins)
@@ -126,19 +132,19 @@ def test_pin_sklearn_closure_matches_installed_versions() -> None:
 
 
 def test_pin_accepts_dotted_and_stdlib_module_names() -> None:
-    assert pin({"sklearn.ensemble._forest", "collections", "os.path"}) == pin(
-        {"sklearn"}
-    )
+    assert pin_versions(
+        {"sklearn.ensemble._forest", "collections", "os.path"}
+    ) == pin_versions({"sklearn"})
 
 
 def test_pin_fastapi_includes_its_dependencies() -> None:
-    pins = pin({"fastapi"})
+    pins = pin_versions({"fastapi"})
     assert {"fastapi", "starlette", "pydantic", "pydantic-core"} <= pins.keys()
     assert pins["starlette"] == importlib.metadata.version("starlette")
 
 
 def test_pin_exclude_drops_canonical_names() -> None:
-    pins = pin({"sklearn"}, exclude=["SciPy"])
+    pins = pin_versions({"sklearn"}, exclude=["SciPy"])
     assert "scipy" not in pins
     assert "scikit-learn" in pins
 
@@ -176,13 +182,15 @@ def test_a_left_out_dependency_stays_when_another_library_needs_it() -> None:
 
 def test_a_model_environment_holding_the_cpu_build_pins_it_as_it_is() -> None:
     versions = {"xgboost-cpu": "3.0.0", "numpy": "2.0"}
-    chosen = prefer_cpu_builds(versions, {"xgboost-cpu"})
+    chosen = _prefer_cpu_builds(
+        versions, {"xgboost-cpu"}, distribution_facts().cpu_builds
+    )
     assert (chosen.versions, chosen.markers) == (versions, {})
 
 
 def test_pin_unknown_module_raises_naming_it() -> None:
     with pytest.raises(RequirementsError, match="no_such_module_xyz") as info:
-        pin({"no_such_module_xyz"})
+        pin_versions({"no_such_module_xyz"})
     assert sys.executable in str(info.value)
     assert "pip install" in str(info.value)
 
@@ -230,7 +238,7 @@ def fake_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_follows_markers_and_transitive_extras() -> None:
-    assert pin({"mljetfake_core"}) == {
+    assert pin_versions({"mljetfake_core"}) == {
         "mljetfake-core": "1.0",  # local label stripped
         "mljetfake-dep": "0.5",
         "mljetfake-leaf": "3.0",
@@ -240,7 +248,7 @@ def test_pin_follows_markers_and_transitive_extras() -> None:
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_requested_extra_adds_its_dependencies() -> None:
-    pins = pin((), extra=["mljetfake_core[FAST]"])
+    pins = pin_versions((), extra=["mljetfake_core[FAST]"])
     assert pins["mljetfake-speed"] == "2.0"
     assert "mljetfake-dep" in pins
 
@@ -256,49 +264,52 @@ def test_pin_requested_extra_adds_its_dependencies() -> None:
 def test_pin_extra_expanded_whichever_request_comes_first(extra: list[str]) -> None:
     # The same distribution reached first without, then with, the extra (or
     # the reverse) must still bring in the extra's dependencies.
-    assert "mljetfake-speed" in pin({"mljetfake_core"}, extra=extra)
+    assert "mljetfake-speed" in pin_versions({"mljetfake_core"}, extra=extra)
 
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_extra_with_missing_dependency_names_it_and_its_dependant() -> None:
     with pytest.raises(RequirementsError, match="mljetfake-absent") as info:
-        pin((), extra=["mljetfake-core[slow]"])
+        pin_versions((), extra=["mljetfake-core[slow]"])
     assert "mljetfake-core" in str(info.value)
 
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_misspelt_extra_raises() -> None:
     with pytest.raises(RequirementsError, match="fasst"):
-        pin((), extra=["mljetfake-core[fasst]"])
+        pin_versions((), extra=["mljetfake-core[fasst]"])
 
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_missing_base_dependency_raises() -> None:
     with pytest.raises(RequirementsError, match=r"mljetfake-absent.*mljetfake-broken"):
-        pin({"mljetfake_broken"})
+        pin_versions({"mljetfake_broken"})
 
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_excluding_a_missing_dependency_skips_it() -> None:
-    pins = pin({"mljetfake_broken"}, exclude=["mljetfake_absent"])
+    pins = pin_versions({"mljetfake_broken"}, exclude=["mljetfake_absent"])
     assert pins == {"mljetfake-broken": "1.0"}
 
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_namespace_module_includes_every_distribution() -> None:
-    assert pin({"mljetfake_ns"}) == {"mljetfake-ns-a": "1.1", "mljetfake-ns-b": "1.2"}
+    assert pin_versions({"mljetfake_ns"}) == {
+        "mljetfake-ns-a": "1.1",
+        "mljetfake-ns-b": "1.2",
+    }
 
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_inconsistent_environment_raises() -> None:
     with pytest.raises(RequirementsError, match=r"mljetfake-dep>=9.*pip check"):
-        pin({"mljetfake_needy"})
+        pin_versions({"mljetfake_needy"})
 
 
 @pytest.mark.usefixtures("fake_env")
 def test_pin_drops_packaging_tools_unless_requested() -> None:
-    assert pin({"mljetfake_tooling"}) == {"mljetfake-tooling": "1.0"}
-    pins = pin({"mljetfake_tooling"}, extra=["pip"])
+    assert pin_versions({"mljetfake_tooling"}) == {"mljetfake-tooling": "1.0"}
+    pins = pin_versions({"mljetfake_tooling"}, extra=["pip"])
     assert pins["pip"] == importlib.metadata.version("pip")
     assert "setuptools" not in pins
 
@@ -321,13 +332,13 @@ def test_pin_real_uvicorn_standard_extra() -> None:
             importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
             missing.add(name)
-    assert not names & pin({"uvicorn"}).keys()
+    assert not names & pin_versions({"uvicorn"}).keys()
     if missing:
         with pytest.raises(RequirementsError) as info:
-            pin((), extra=["uvicorn[standard]"])
+            pin_versions((), extra=["uvicorn[standard]"])
         assert any(f"'{name}'" in str(info.value) for name in missing)
     else:
-        assert names <= pin((), extra=["uvicorn[standard]"]).keys()
+        assert names <= pin_versions((), extra=["uvicorn[standard]"]).keys()
 
 
 def test_python_version_is_major_minor() -> None:

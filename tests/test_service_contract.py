@@ -17,30 +17,22 @@ import pytest
 from openapi_spec_validator import validate
 
 import models
-from conftest import BOOSTER_CASES, CASES, FAMILY_CASES, Generate
+from conftest import BACKEND_PAIRS, DEFAULT_BACKEND, SERVED, Generate, ids
 from generator._backends import BACKENDS
+from generator._families import family_named
 from servers import Server, serve
 
-# Every backend with every scikit-learn case and one model (the multiclass
-# one) of each other family; the other families' other tasks through FastAPI.
-PAIRS = (
-    [(backend, case) for backend in BACKENDS for case in CASES]
-    + [
-        (backend, case)
-        for backend in BACKENDS
-        for case in FAMILY_CASES
-        if case.endswith("multiclass")
-    ]
-    + [("fastapi", case) for case in FAMILY_CASES if not case.endswith("multiclass")]
-    + [("fastapi", case) for case in BOOSTER_CASES]
-)
 Running = tuple[Server, models.Case, Path]
 LIMITS = {"MAX_INSTANCES": "100", "MAX_BODY_BYTES": "200000"}
+# The tests of a backend's HTTP glue: each backend with its richest case.
+per_backend = pytest.mark.parametrize(
+    "running", BACKEND_PAIRS, ids=ids(BACKEND_PAIRS), indirect=True
+)
 
 
-@pytest.fixture(scope="module", params=PAIRS, ids=["-".join(p) for p in PAIRS])
+@pytest.fixture(scope="module", params=SERVED, ids=ids(SERVED))
 def running(request: pytest.FixtureRequest, generate: Generate) -> Iterator[Running]:
-    """Each backend's service for each model case, as a real server."""
+    """A backend's service for a model case, as a real server."""
     backend, case_name = request.param
     case = models.case_named(case_name)
     project = generate(backend, case_name)
@@ -98,8 +90,9 @@ def test_health_ready_metadata(running: Running) -> None:
         == hashlib.sha256(model_file.read_bytes()).hexdigest()
     )
     assert metadata["model"]["class"].endswith(type(case.model).__name__)
-    library = {"sklearn": "scikit-learn"}.get(metadata["model"]["family"])
-    assert metadata["libraries"][library or metadata["model"]["family"]]
+    family = models.CATALOG[case.name].family
+    assert metadata["model"]["family"] == family
+    assert metadata["libraries"][family_named(family).library]
     assert metadata["template_version"] not in ("", "unversioned")
     if case.sample is not None:
         assert feature_names(server) == list(case.sample.columns)
@@ -124,6 +117,7 @@ def test_openapi_is_valid_and_typed_per_feature(
     assert server.post("/predict", example).status == 200
 
 
+@per_backend
 def test_docs_render_from_the_service_itself(
     running: Running,
 ) -> None:
@@ -149,6 +143,7 @@ def details(answer: Any) -> list[tuple[int | None, str | None]]:
     ]
 
 
+@per_backend
 def test_every_client_mistake_is_a_4xx_and_the_server_keeps_serving(
     running: Running,
 ) -> None:
@@ -207,12 +202,7 @@ def test_field_problems_name_instance_and_field(
     assert server.post("/predict", {"instances": [as_object]}).status == 200
 
 
-@pytest.mark.parametrize(
-    "running",
-    [(backend, "mixed_pipeline") for backend in BACKENDS],
-    ids=list(BACKENDS),
-    indirect=True,
-)
+@per_backend
 def test_categories_and_nulls_follow_the_sample(running: Running) -> None:
     server, mixed_case, _ = running
     base = models.records(mixed_case.inputs[:1], feature_names(server))[0]
@@ -238,13 +228,14 @@ def test_categories_and_nulls_follow_the_sample(running: Running) -> None:
     assert ok.json()["predictions"] == expected.tolist()
 
 
+@per_backend
 def test_documents_are_the_shared_cores_byte_for_byte(
     running: Running, generate: Generate
 ) -> None:
     """/openapi.json is the bytes the FastAPI project's core makes, whichever
     backend serves it; /metadata says the same."""
     server, case, _ = running
-    reference = generate("fastapi", case.name)
+    reference = generate(DEFAULT_BACKEND, case.name)
     env = {**os.environ, **LIMITS, "PYTHONPATH": str(reference / "src")}
     made = subprocess.run(
         [sys.executable, "-c", CORE_DOCUMENTS, case.name],
@@ -270,6 +261,7 @@ print(json.dumps([core.openapi().body.decode(), core.metadata().body.decode()]))
 """
 
 
+@per_backend
 def test_http_semantics_are_the_same_on_every_backend(running: Running) -> None:
     server, case, _ = running
     head = server.call("HEAD", "/health")

@@ -44,7 +44,7 @@ def test_the_reviewed_types_are_recorded_in_the_answers(tmp_path: Path) -> None:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["model_filename"] == "model.skops"
     assert answers["trusted_types"] == ["numpy.dtype"]
-    reader = (project / "src" / "s" / "model_file.py").read_text()
+    reader = (project / "src" / "s" / "model_adapter.py").read_text()
     assert '"numpy.dtype",' in reader and "import joblib" not in reader
     assert "`numpy.dtype`" in (project / "README.md").read_text()
 

@@ -17,6 +17,8 @@ import models
 from generator import cook
 from servers import Server
 
+pytestmark = pytest.mark.system
+
 
 def test_the_installed_wheel_serves_the_model_with_its_own_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

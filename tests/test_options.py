@@ -1,0 +1,189 @@
+"""The options (`generator/_options.py`): defined once, checked in one place,
+and every one reaches the rendered service from each entry point."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cli import run_copier, run_generator
+from conftest import DEFAULT_BACKEND, Generate
+from generator import cook
+from generator._artifacts import ARTIFACTS
+from generator._backends import BACKENDS
+from generator._cli import parser
+from generator._errors import OptionError
+from generator._options import Options, default_of, option_specs
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTIONS: dict[str, Any] = yaml.safe_load((REPO / "copier.yml").read_text())
+RECORDED = [(name, spec) for name, spec in option_specs() if spec.answer]
+
+# A value other than the default for every recorded option but the artifact
+# (which builds; it has a test of its own below).
+CHOSEN: dict[str, Any] = {
+    "backend": list(BACKENDS)[-1],
+    "name": "chosen_name",
+    "max_instances": 77,
+    "max_body_bytes": 77_777,
+    "base_image": "python:3.11-slim-bookworm",
+}
+
+
+def test_every_recorded_option_has_a_chosen_value_here() -> None:
+    """So that a new option cannot escape the entry-point test below."""
+    assert set(CHOSEN) | {"sample", "artifact"} == {name for name, _ in RECORDED}
+    for name, value in CHOSEN.items():
+        assert value != default_of(name), name
+
+
+def _by_cli(model: Path, sample: Path, cwd: Path) -> Path:
+    flags = [str(part) for name, value in CHOSEN.items()
+             for part in (dict(option_specs())[name].flag, value)]  # fmt: skip
+    done = run_generator(model, "--sample", sample, *flags, "--output", "out", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return cwd / "out"
+
+
+def _by_cook(model: Path, sample: Path, cwd: Path) -> Path:
+    return cook(model, sample=sample, output=cwd / "out", quiet=True, **CHOSEN)
+
+
+def _by_copier(model: Path, sample: Path, cwd: Path) -> Path:
+    specs = dict(option_specs())
+    data = [f"{specs[n].answer}={specs[n].to_answer(v)}" for n, v in CHOSEN.items()]
+    done = run_copier(
+        "copy", "--trust", "--vcs-ref=HEAD", "--defaults",
+        "-d", f"model_file={model}", "-d", f"sample_file={sample}",
+        *[part for item in data for part in ("-d", item)], REPO, "out", cwd=cwd,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return cwd / "out"
+
+
+ENTRY_POINTS: dict[str, Callable[[Path, Path, Path], Path]] = {
+    "cli": _by_cli,
+    "cook": _by_cook,
+    "copier": _by_copier,
+}
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_every_option_reaches_the_service_from_every_entry_point(
+    entry: str, tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    model, sample = binary_files
+    project = ENTRY_POINTS[entry](model, sample, tmp_path)
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    specs = dict(option_specs())
+    for name, value in CHOSEN.items():
+        assert answers[specs[name].answer] == value, name
+    assert answers["sample_file"] == str(sample)
+    package = project / "src" / CHOSEN["name"]
+    spec = json.loads((package / "model/spec.json").read_text())
+    assert (spec["max_instances"], spec["max_body_bytes"]) == (77, 77_777)
+    assert f"ARG BASE_IMAGE={CHOSEN['base_image']}\n" in (
+        (project / "Dockerfile").read_text()
+    )
+    app = (package / "app.py").read_text()
+    assert f'"""{BACKENDS[CHOSEN["backend"]].framework} glue' in app
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_the_artifact_option_reaches_the_generator_from_every_entry_point(
+    entry: str,
+    tmp_path: Path,
+    binary_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An engine that is not there: the answer is acted on before anything is
+    # loaded or written.
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    monkeypatch.setitem(CHOSEN, "artifact", "docker")
+    with pytest.raises((AssertionError, Exception)) as failed:
+        ENTRY_POINTS[entry](*binary_files, tmp_path)
+    assert "No Docker engine is reachable" in str(failed.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_command_line_offers_every_option_as_cook_takes_it(tmp_path: Path) -> None:
+    argv = [
+        "model.pkl", "--sample", "s.csv", "--backend", "flask", "--name", "n",
+        "--output", "o", "--force", "--max-instances", "5", "--max-body-bytes", "6",
+        "--trust", "--code", "a.py", "--code", "b", "--base-image", "img",
+        "--artifact", "wheel", "--run", "--offline", "-q",
+    ]  # fmt: skip
+    parsed = vars(parser().parse_args(argv))
+    parsed.pop("model_file")
+    assert Options.from_keywords(parsed) == Options(
+        sample="s.csv", backend="flask", name="n", output="o", force=True,
+        max_instances=5, max_body_bytes=6, trust=True, code=("a.py", "b"),
+        base_image="img", artifact="wheel", run=True, offline=True, quiet=True,
+    )  # fmt: skip
+    assert set(parsed) == {name for name, _ in option_specs()}
+
+
+def test_copier_asks_exactly_the_recorded_options_with_their_defaults() -> None:
+    for name, spec in RECORDED:
+        question = QUESTIONS[spec.answer]
+        if name == "name":  # Copier's default comes from the folder's name
+            continue
+        assert question["default"] == spec.to_answer(default_of(name)), name
+        if spec.choices is not None:
+            offered = list(question["choices"].values())
+            assert offered == [*(["none"] if name == "artifact" else []),
+                               *spec.choices()], name  # fmt: skip
+    assert list(QUESTIONS["artifact"]["choices"].values()) == ["none", *ARTIFACTS]
+
+
+def test_every_question_is_an_option_or_an_answer_the_generator_records(
+    generate: Generate,
+) -> None:
+    project = generate(DEFAULT_BACKEND, "binary_forest")
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    questions = {key for key in QUESTIONS if not key.startswith("_")}
+    assert questions == {key for key in recorded if not key.startswith("_")}
+
+
+@pytest.mark.parametrize(
+    ("keywords", "option", "reason"),
+    [
+        ({"name": "My-Service"}, "name", "not a valid package name"),
+        ({"name": "numpy"}, "name", "would shadow a package"),
+        ({"max_instances": 0}, "max_instances", "at least 1, got 0"),
+        ({"max_body_bytes": True}, "max_body_bytes", "whole number"),
+        ({"base_image": "Python 3"}, "base_image", "not a Docker image reference"),
+        ({"backend": "django"}, "backend", "unknown choice 'django'"),
+        ({"artifact": "zip"}, "artifact", "unknown choice 'zip'"),
+        ({"run": True}, "run", "also choose an artifact"),
+    ],
+)
+def test_a_value_no_entry_point_may_pass_is_named(
+    keywords: dict[str, Any], option: str, reason: str
+) -> None:
+    with pytest.raises(OptionError) as refused:
+        Options.from_keywords(keywords).check()
+    assert refused.value.option == option
+    assert reason in refused.value.reason
+
+
+def test_an_unknown_keyword_of_cook_suggests_the_option() -> None:
+    with pytest.raises(
+        TypeError, match="unknown option 'sampel'. Did you mean 'sample'"
+    ):
+        cook(object(), sampel="x.csv")
+
+
+def test_answers_and_options_convert_both_ways() -> None:
+    options = Options(sample=Path("rows.csv"), name="svc", artifact=None)
+    answers = options.answers()
+    assert answers["sample_file"] == "rows.csv"
+    assert answers["artifact"] == "none"
+    back = Options.from_answers({**answers, "unrelated": 1})
+    assert (back.sample, back.artifact, back.name) == ("rows.csv", None, "svc")
+    assert Options(sample=object()).answers()["sample_file"] == ""
