@@ -116,7 +116,7 @@ def update_answers(project: Path, changed: dict[str, Any]) -> None:
     project must be a clean git work tree (Copier's own condition); a file
     where an edit and the change collide is named, never left silently.
     """
-    from copier import run_update
+    from copier import VcsRef, run_update
 
     _check_clean(project)
     try:
@@ -125,7 +125,7 @@ def update_answers(project: Path, changed: dict[str, Any]) -> None:
             run_update(
                 project,
                 data=changed,
-                vcs_ref=":current:",
+                vcs_ref=VcsRef.CURRENT,
                 defaults=True,
                 overwrite=True,
                 quiet=True,

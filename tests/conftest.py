@@ -4,11 +4,13 @@ catalog of model cases in `models.py`."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import joblib
 import pytest
@@ -140,6 +142,30 @@ def generate(tmp_path_factory: pytest.TempPathFactory) -> Generate:
         return made[backend, case_name]
 
     return service
+
+
+class Core:
+    """A generated service's core, imported in this process under its own name."""
+
+    def __init__(self, project: Path, package: str, alias: str) -> None:
+        self.project = project
+        self.package = package
+        self.alias = alias
+
+    def module(self, name: str) -> ModuleType:
+        return importlib.import_module(f"{self.alias}.{name}")
+
+
+@pytest.fixture(scope="session")
+def core(generate: Generate) -> Iterator[Core]:
+    """The service core of the sample-typed pipeline's project, in process:
+    float (nullable), int, bool and category features, a real model."""
+    from generator._hooks._golden import imported_package
+
+    package = models.representative("sklearn")
+    project = generate(DEFAULT_BACKEND, package)
+    with imported_package(project, package) as imported:
+        yield Core(project, package, imported.__name__)
 
 
 def git(repository: Path, *args: str) -> str:

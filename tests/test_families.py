@@ -14,7 +14,30 @@ import tomllib
 import models
 from generator import cook
 from generator._errors import MljetError
-from generator._families import family_of
+from generator._families import ADAPTER, FAMILIES, family_of
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "template" / "src" / "{{package_name}}"
+
+
+def test_each_family_has_its_serving_adapter_and_nothing_else_does() -> None:
+    adapters = sorted(p.name for p in PACKAGE.iterdir() if "model_adapter" in p.name)
+    expected = sorted(Path(ADAPTER.replace("NAME", f.name)).name for f in FAMILIES)
+    assert adapters == expected
+
+
+@pytest.mark.parametrize("family", [f.name for f in FAMILIES])
+def test_each_family_has_a_case_per_task_and_one_representative(family: str) -> None:
+    listed = [models.CATALOG[name] for name in models.cases(family=family)]
+    assert {case.task for case in listed} == {"binary", "multiclass", "regression"}
+    assert models.representative(family) in [case.name for case in listed]
+
+
+@pytest.mark.parametrize("case_name", models.cases())
+def test_each_case_is_served_by_the_family_it_is_listed_under(case_name: str) -> None:
+    assert family_of(models.case_named(case_name).model).name == (
+        models.CATALOG[case_name].family
+    )
 
 
 def test_an_xgboost_pickle_is_stored_in_xgboosts_own_format(tmp_path: Path) -> None:

@@ -174,7 +174,7 @@ def test_a_value_no_entry_point_may_pass_is_named(
 
 def test_an_unknown_keyword_of_cook_suggests_the_option() -> None:
     with pytest.raises(
-        TypeError, match="unknown option 'sampel'. Did you mean 'sample'"
+        TypeError, match=r"unknown option 'sampel'\. Did you mean 'sample'"
     ):
         cook(object(), sampel="x.csv")
 

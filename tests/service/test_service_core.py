@@ -1,0 +1,173 @@
+"""The framework-free service core (`src/PACKAGE/service.py`), in process: its
+routes, how it answers them on a thread or an event loop, and its replies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from conftest import Core
+
+GOOD = {"income": 50_000.5, "age": 40, "member": True, "plan": "gold"}
+BODY = json.dumps({"instances": [GOOD]}).encode()
+
+
+@pytest.fixture(scope="module")
+def service(core: Core) -> Any:
+    loaded = core.module("service").PredictionService.from_env()
+    loaded.load()
+    return loaded
+
+
+def route(service: Any, path: str) -> Any:
+    return next(r for r in service.routes if r.path == path)
+
+
+def incoming(core: Core, method: str, path: str, **extra: Any) -> Any:
+    return core.module("routes").Incoming(method, path, **extra)
+
+
+def decoded(reply: Any) -> tuple[int, Any]:
+    return reply.status, json.loads(reply.body)
+
+
+def test_the_routes_are_the_fixed_ones_and_one_per_prediction_method(
+    service: Any,
+) -> None:
+    listed = {(r.path, r.methods, r.blocking) for r in service.routes}
+    assert listed == {
+        *((p, ("GET", "HEAD"), False) for p in
+          ("/health", "/ready", "/metadata", "/openapi.json", "/docs", "/docs/{name}")),
+        ("/predict", ("POST",), True),
+    }  # fmt: skip
+
+
+def test_a_prediction_route_reads_the_body_and_answers_like_the_model(
+    core: Core, service: Any
+) -> None:
+    predict = route(service, "/predict")
+    asked = incoming(core, "POST", "/predict", content_type="application/json")
+    reply = service.answer(predict, asked, lambda size: BODY, len(BODY))
+    status, payload = decoded(reply)
+    assert status == 200
+    import pandas as pd
+
+    import models
+
+    model = models.case_named(core.package).model
+    assert payload["predictions"] == model.predict(pd.DataFrame([GOOD])).tolist()
+
+
+def test_on_an_event_loop_the_model_runs_in_a_worker_thread(
+    core: Core, service: Any
+) -> None:
+    routes = core.module("routes")
+    threads: list[str] = []
+
+    def answer(request: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return routes.Reply(200, request.body)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"{"
+        yield b"}"
+
+    async def both() -> tuple[Any, Any]:
+        loop_thread = threading.current_thread().name
+        blocking = routes.Route(routes.POST, "/x", answer, blocking=True)
+        quick = routes.Route(routes.POST, "/y", answer)
+        first = await service.answer_async(
+            blocking, incoming(core, "POST", "/x"), chunks()
+        )
+        second = await service.answer_async(quick, incoming(core, "POST", "/y"), b"{}")
+        threads.append(loop_thread)
+        return first, second
+
+    first, second = asyncio.run(both())
+    assert (first.body, second.body) == (b"{}", b"{}")
+    blocking_thread, quick_thread, loop_thread = threads
+    assert blocking_thread != loop_thread and quick_thread == loop_thread
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read(
+    core: Core, service: Any
+) -> None:
+    predict = route(service, "/predict")
+    limit = service.settings.max_body_bytes
+    never = lambda size: pytest.fail("read")  # noqa: E731
+    reply = service.answer(
+        predict, incoming(core, "POST", "/predict"), never, limit + 1
+    )
+    assert decoded(reply) == (413, {"error": {
+        "status": 413, "code": "body_too_large",
+        "message": f"the body exceeds {limit} bytes"}})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        (None, 200),
+        ("application/json", 200),
+        ("application/json; charset=utf-8", 200),
+        ("application/vnd.api+json", 200),
+        ("text/csv", 415),
+    ],
+)
+def test_only_json_bodies_are_accepted(
+    service: Any, content_type: str | None, status: int
+) -> None:
+    assert service.predict("predict", BODY, content_type).status == status
+
+
+def test_until_the_model_is_loaded_predictions_and_readiness_are_503(
+    core: Core,
+) -> None:
+    starting = core.module("service").PredictionService.from_env()
+    assert decoded(starting.ready())[0] == 503
+    status, payload = decoded(starting.predict("predict", BODY, None))
+    assert (status, payload["error"]["code"]) == (503, "not_ready")
+    assert decoded(starting.health()) == (200, {"status": "ok"})
+
+
+def test_input_the_model_refuses_is_422_naming_the_models_reason(
+    service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(method: str, batch: Any) -> Any:
+        raise ValueError("Input contains a value the model cannot take\nsecond line")
+
+    monkeypatch.setattr(service._runtime, "run", refuse)
+    status, payload = decoded(service.predict("predict", BODY, None))
+    assert (status, payload["error"]["code"]) == (422, "model_rejected_input")
+    assert payload["error"]["message"] == (
+        "the model refused: Input contains a value the model cannot take"
+    )
+
+
+def test_the_docs_assets_are_served_by_name_and_nothing_else(
+    core: Core, service: Any
+) -> None:
+    assets = route(service, "/docs/{name}")
+    found = service.answer(
+        assets, incoming(core, "GET", "/docs/x", params={"name": "swagger-ui.css"})
+    )
+    assert (found.status, found.content_type) == (200, "text/css; charset=utf-8")
+    missing = service.answer(
+        assets, incoming(core, "GET", "/docs/x", params={"name": "../spec.py"})
+    )
+    assert missing.status == 404
+
+
+def test_metadata_describes_the_model_and_the_limits(service: Any) -> None:
+    status, metadata = decoded(service.metadata())
+    assert status == 200
+    assert metadata["model"]["family"] == "sklearn"
+    assert [f["name"] for f in metadata["features"]] == list(GOOD)
+    assert metadata["limits"] == {
+        "max_instances": service.settings.max_instances,
+        "max_body_bytes": service.settings.max_body_bytes,
+    }
