@@ -23,6 +23,7 @@ from ._errors import MljetError
 from ._plan import Plan
 from ._reporting import Steps
 from ._requirements import imported_modules
+from ._template import render
 from ._user_code import CodeModule, settle_user_code, user_modules
 from ._worker import Renderer
 
@@ -84,7 +85,7 @@ def stage(
         code_modules=[module.name for module in needed],
     )
     report.step(f"rendering the {plan.backend.label} service '{plan.package}'")
-    renderer.render(staging, answers, plan.template, draft=True)
+    renderer.run(render, staging, answers, plan.template, True)
     return Staged(answers, needed)
 
 

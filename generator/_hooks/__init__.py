@@ -22,7 +22,7 @@ from .._errors import HookError, MljetError
 from .._families import family_named
 from .._reporting import Steps
 from .._requirements import pin_requirements, project_modules, python_version
-from ._format import verbatim_digests
+from ._format import format_project, verbatim_digests
 from ._golden import record_golden
 from ._project import Project
 from ._typecheck import typecheck_project
@@ -65,7 +65,7 @@ def _format(project: Project) -> str:
     template = project.template_dir
     verbatim = verbatim_digests(template) if template else frozenset()
     skip = tuple(project.answers.get("code_modules", ()))
-    changed = project.renderer.format(project.path, verbatim, skip)
+    changed = project.renderer.run(format_project, project.path, verbatim, skip)
     return f"formatted with isort and black ({changed} files changed)"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._answers import recorded_answers
-from .._template import TemplateSource, update_answers
+from .._template import TemplateSource, render, update_answers
 from .._worker import InProcessRenderer, Renderer
 
 
@@ -52,7 +52,7 @@ class Project:
     def render(self) -> None:
         """Render the project's files from its answers, as they now are."""
         if self.template is not None:
-            self.renderer.render(self.path, self.answers, self.template)
+            self.renderer.run(render, self.path, self.answers, self.template)
         elif self.pending:
             update_answers(self.path, self.pending)
         self.pending.clear()

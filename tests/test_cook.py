@@ -1,0 +1,87 @@
+"""`cook()` (`generator/_cook.py`): the steps in order, and where a failure
+leaves things: before staging, nothing; in a hook, the project, named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import models
+from generator import cook
+from generator._errors import HookError, MljetError
+from generator._template import TemplateSource
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def template_appending(tmp_path: Path, module: str, code: str) -> TemplateSource:
+    """A copy of the template with `code` appended to one package module."""
+    template = tmp_path / "altered-template"
+    template.mkdir()
+    for part in ("copier.yml", "template", "hooks"):
+        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copyfile
+        copy(REPO / part, template / part)
+    path = template / "template/src/{{package_name}}" / module
+    path.write_text(path.read_text() + code)
+    return TemplateSource(str(template), None, working_tree=True)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".mljet-" in p.name)
+
+
+def test_a_failure_before_staging_leaves_nothing(tmp_path: Path) -> None:
+    case = models.case_named("binary_forest")
+    assert case.sample is not None
+    with pytest.raises(MljetError):
+        cook(
+            case.model, sample=case.sample[["x1"]], output=tmp_path / "svc", quiet=True
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "code", "hook", "reason"),
+    [
+        ("validation.py", "\ndef broken(:\n", "golden", "SyntaxError"),
+        ("errors.py", '\n\ndef count() -> int:\n    return "1"\n', "typecheck",
+         "error: Incompatible return value"),
+    ],
+)  # fmt: skip
+def test_a_failing_hook_is_named_and_the_project_left_in_place(
+    tmp_path: Path, module: str, code: str, hook: str, reason: str
+) -> None:
+    case = models.case_named("multiclass_array")
+    template = template_appending(tmp_path, module, code)
+    with pytest.raises(HookError) as failed:
+        cook(
+            case.model,
+            name="svc",
+            output=tmp_path / "svc",
+            template=template,
+            quiet=True,
+        )
+    assert failed.value.hook == hook
+    assert reason in failed.value.reason
+    if hook == "typecheck":  # named file:line, the line being the last one
+        lines = (tmp_path / "svc/src/svc/errors.py").read_text().splitlines()
+        assert f"src/svc/errors.py:{len(lines)}: error" in failed.value.reason
+    assert f"left in {tmp_path / 'svc'}" in str(failed.value)
+    assert (tmp_path / "svc/src/svc/app.py").is_file()
+    assert leftovers(tmp_path) == []
+
+
+def test_steps_report_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = models.case_named("binary_forest")
+    cook(case.model, sample=case.sample, name="svc", output=tmp_path / "svc")
+    lines = [
+        line.split(":")[1].split()[0] for line in capsys.readouterr().err.splitlines()
+    ]
+    assert lines == [
+        "RandomForestClassifier", "sample", "rendering", "golden", "requirements",
+        "formatted", "type-checked", "done",
+    ]  # fmt: skip

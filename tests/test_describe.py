@@ -1,0 +1,75 @@
+"""The describe step (`generator/_describe.py`): the family that serves a model,
+what it is, and the schema of its inputs, checked against the model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import models
+from generator._describe import describe
+from generator._errors import MljetError
+
+
+class Lines:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def step(self, message: str) -> None:
+        self.lines.append(message)
+
+
+def test_a_model_with_a_sample_is_described_and_typed() -> None:
+    case = models.case_named(models.representative("sklearn"))
+    report = Lines()
+    described = describe(case.model, case.sample, report)
+    assert described.family.name == "sklearn"
+    assert described.info.task == "regression"
+    kinds = {f.name: f.kind for f in described.schema.features}
+    assert kinds == {
+        "income": "float",
+        "age": "int",
+        "member": "bool",
+        "plan": "category",
+    }
+    assert report.lines[0].startswith(
+        "Pipeline(ColumnTransformer, Ridge) from scikit-learn"
+    )
+    assert (
+        report.lines[1]
+        == "sample of 80 rows: features typed as bool, category, float, int"
+    )
+
+
+def test_a_native_booster_is_described_as_served() -> None:
+    case = models.case_named("catboost_model_binary")
+    described = describe(case.model, case.sample, Lines())
+    assert type(described.model).__name__ == "CatBoostClassifier"
+    assert described.info.model_class == "catboost.CatBoost"
+
+
+def test_a_sample_that_does_not_fit_the_model_names_the_columns() -> None:
+    case = models.case_named("binary_forest")
+    assert case.sample is not None
+    wrong = case.sample.rename(columns={"x0": "age"})
+    with pytest.raises(MljetError) as refused:
+        describe(case.model, wrong, Lines())
+    assert "missing columns: 'x0'" in str(refused.value)
+    assert "unexpected columns: 'age'" in str(refused.value)
+
+
+def test_a_sample_the_model_rejects_is_explained() -> None:
+    case = models.case_named("binary_forest")
+    assert case.sample is not None
+    text = case.sample.astype(object).assign(x0="lots")
+    with pytest.raises(MljetError, match="The model rejected the sample"):
+        describe(case.model, pd.DataFrame(text), Lines())
+
+
+@pytest.mark.parametrize("family", ["lightgbm", "xgboost", "catboost"])
+def test_categorical_features_need_a_sample(family: str) -> None:
+    case = models.case_named(models.representative(family))
+    with pytest.raises(MljetError) as refused:
+        describe(case.model, None, Lines())
+    assert "treats plan as categorical" in str(refused.value)
+    assert "--sample" in str(refused.value)
