@@ -56,6 +56,7 @@ def _argument(option: Option, default: Any) -> dict[str, Any]:
         spoken["choices"] = option.choices()
     if isinstance(default, int):
         spoken["type"] = int
+        spoken["help"] += " (default: %(default)s)"
     return spoken
 
 
