@@ -16,7 +16,7 @@ from typing import Any
 from . import __version__
 from ._errors import HookError, MljetError, OptionError
 from ._options import Option, Options, option_specs
-from ._worker import WorkerRenderer
+from ._worker import WorkerProcess
 
 SHORT_FLAGS = {"quiet": "-q"}
 
@@ -65,11 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = vars(cli.parse_args(argv))
     model_file = args.pop("model_file")
     options = Options.from_keywords(args)
-    renderer = WorkerRenderer()
+    worker = WorkerProcess()
     try:
         from ._cook import generate
 
-        generate(model_file, options, renderer=renderer)
+        generate(model_file, options, worker=worker)
     except OptionError as error:
         flag = dict(option_specs())[error.option].flag
         cli.error(f"argument {flag}: {error.reason}")
@@ -83,5 +83,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("mljet: interrupted", file=sys.stderr)
         return 130
     finally:
-        renderer.close()
+        worker.close()
     return 0

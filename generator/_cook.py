@@ -21,7 +21,7 @@ from ._plan import Plan, plan
 from ._reporting import Reporter
 from ._staging import place, stage, staging_directory
 from ._template import TemplateSource
-from ._worker import InProcessRenderer, Renderer
+from ._worker import InProcess, Worker
 
 # A fitted model object, or the path of a model file.
 ModelSource = Any
@@ -31,7 +31,7 @@ def cook(
     model: ModelSource,
     *,
     template: TemplateSource | None = None,
-    renderer: Renderer | None = None,
+    worker: Worker | None = None,
     **options: Any,
 ) -> Path:
     """Generate a web-service project for `model`; return its directory.
@@ -42,22 +42,22 @@ def cook(
     `sample`, `backend`, `name`, `output`, `force`, `max_instances`,
     `max_body_bytes`, `trust`, `code`, `base_image`, `artifact`, `run`,
     `offline` and `quiet`. `template` overrides where the Copier template is
-    read from, and `renderer` who runs Copier (this process by default).
+    read from, and `worker` who runs Copier (this process by default).
     Raises MljetError (OptionError for an option's value; HookError, after
     the project is placed) with a message for the user.
     """
-    return generate(model, Options.from_keywords(options), template, renderer)
+    return generate(model, Options.from_keywords(options), template, worker)
 
 
 def generate(
     model: ModelSource,
     options: Options,
     template: TemplateSource | None = None,
-    renderer: Renderer | None = None,
+    worker: Worker | None = None,
 ) -> Path:
     """`cook()` for options already gathered (by the CLI, or Copier's task)."""
     report = Reporter(options.quiet)
-    renderer = renderer or InProcessRenderer()
+    worker = worker or InProcess()
     planned = plan(model, options, template)
     if planned.model_path is not None:
         report.step(f"loading {planned.model_path}")
@@ -67,8 +67,8 @@ def generate(
     described = describe(model, options.sample, report)
     failure: HookError | None = None
     with staging_directory(planned.destination) as staging:
-        staged = stage(staging, planned, described, renderer, report)
-        project = Project(staging, staged.answers, planned.template, renderer)
+        staged = stage(staging, planned, described, worker, report)
+        project = Project(staging, staged.answers, planned.template, worker)
         try:
             run_hooks(project, report)
         except HookError as error:

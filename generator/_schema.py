@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FeatureKind = Literal["float", "int", "bool", "category", "string"]
-FEATURE_KINDS: tuple[FeatureKind, ...] = ("float", "int", "bool", "category", "string")
 
 
 @dataclass(frozen=True)

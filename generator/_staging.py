@@ -25,7 +25,7 @@ from ._reporting import Steps
 from ._requirements import imported_modules
 from ._template import render
 from ._user_code import CodeModule, settle_user_code, user_modules
-from ._worker import Renderer
+from ._worker import Worker
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def stage(
     staging: Path,
     plan: Plan,
     described: Description,
-    renderer: Renderer,
+    worker: Worker,
     report: Steps,
 ) -> Staged:
     """Store the model in `staging`, answer every question, render a draft."""
@@ -85,7 +85,7 @@ def stage(
         code_modules=[module.name for module in needed],
     )
     report.step(f"rendering the {plan.backend.label} service '{plan.package}'")
-    renderer.run(render, staging, answers, plan.template, True)
+    worker.run(render, staging, answers, plan.template, True)
     return Staged(answers, needed)
 
 

@@ -17,17 +17,17 @@ from ._errors import MljetError
 Result = TypeVar("Result")
 
 
-class Renderer(Protocol):
+class Worker(Protocol):
     def run(self, function: Callable[..., Result], *args: Any) -> Result:
         """Call `function(*args)` where Copier and black are at hand."""
 
 
-class InProcessRenderer:
+class InProcess:
     def run(self, function: Callable[..., Result], *args: Any) -> Result:
         return function(*args)
 
 
-class WorkerRenderer:
+class WorkerProcess:
     """Runs in one long-lived worker process, warmed up on creation."""
 
     def __init__(self) -> None:

@@ -7,9 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
+from packaging.requirements import Requirement
 
-from generator._backends import BACKENDS, backend_named
+from generator._backends import BACKENDS, DEFAULT_BACKEND, backend_named
 from generator._errors import MljetError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,3 +67,18 @@ def test_a_backend_whose_server_is_not_installed_says_what_to_install() -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_registered_backend_is_installed_here(backend: str) -> None:
     BACKENDS[backend].check_installed()
+
+
+def requirement_names(specs: list[str]) -> set[str]:
+    return {Requirement(spec).name for spec in specs}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_backend_is_an_extra_of_mljet_with_its_servers(backend: str) -> None:
+    """`pip install 'mljet[NAME]'`, as a missing server's message says."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    needed = set(BACKENDS[backend].runtime_requirements)
+    if backend == DEFAULT_BACKEND:
+        assert needed <= requirement_names(project["dependencies"])
+    else:
+        assert requirement_names(project["optional-dependencies"][backend]) == needed

@@ -10,11 +10,12 @@ from pathlib import Path
 import joblib
 import pytest
 import tomllib
+from packaging.requirements import Requirement
 
 import models
 from generator import cook
 from generator._errors import MljetError
-from generator._families import ADAPTER, FAMILIES, family_of
+from generator._families import ADAPTER, FAMILIES, ModelFamily, family_of
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "template" / "src" / "{{package_name}}"
@@ -24,6 +25,16 @@ def test_each_family_has_its_serving_adapter_and_nothing_else_does() -> None:
     adapters = sorted(p.name for p in PACKAGE.iterdir() if "model_adapter" in p.name)
     expected = sorted(Path(ADAPTER.replace("NAME", f.name)).name for f in FAMILIES)
     assert adapters == expected
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=[f.name for f in FAMILIES])
+def test_each_family_is_an_extra_of_mljet_with_its_library(
+    family: ModelFamily,
+) -> None:
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert family.library in {Requirement(spec).name for spec in extras[family.name]}
 
 
 @pytest.mark.parametrize("family", [f.name for f in FAMILIES])

@@ -4,6 +4,8 @@ asked for a project, and a forced regeneration keeps the user's other files."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import joblib
@@ -11,8 +13,12 @@ import pytest
 
 import models
 from generator import cook
+from generator._describe import describe
 from generator._errors import MljetError
-from generator._staging import earlier_model_file, move, staging_directory
+from generator._options import Options
+from generator._plan import plan
+from generator._staging import earlier_model_file, move, stage, staging_directory
+from generator._worker import InProcess
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -106,3 +112,26 @@ def test_regenerating_with_force_keeps_other_files_and_replaces_the_model_file(
     assert sorted(p.name for p in model_dir.iterdir()) == ["model.skops", "spec.json"]
     assert (again / "NOTES.md").read_text() == "ours"
     assert leftovers(tmp_path) == []
+
+
+class Quiet:
+    def step(self, message: str) -> None:
+        pass
+
+
+def test_stage_stores_the_model_answers_and_renders_a_draft(tmp_path: Path) -> None:
+    case = models.case_named("binary_forest")
+    planned = plan(case.model, Options(name="svc", output=tmp_path / "svc"))
+    described = describe(case.model, case.sample, Quiet())
+    with staging_directory(planned.destination) as staging:
+        staged = stage(staging, planned, described, InProcess(), Quiet())
+        stored = staging / "src/svc/model/model.skops"
+        digest = hashlib.sha256(stored.read_bytes()).hexdigest()
+        answers = staged.answers
+        assert (answers["model_storage"], answers["model_sha256"]) == ("skops", digest)
+        assert answers["package_name"] == "svc" and answers["backend"] == "fastapi"
+        assert "golden" not in answers and "requirements" not in answers  # the hooks'
+        spec = json.loads((staging / "src/svc/model/spec.json").read_text())
+        assert spec["model_sha256"] == digest
+        assert staged.code == ()
+    assert list(tmp_path.iterdir()) == []  # staged, never placed

@@ -65,7 +65,7 @@ def _format(project: Project) -> str:
     template = project.template_dir
     verbatim = verbatim_digests(template) if template else frozenset()
     skip = tuple(project.answers.get("code_modules", ()))
-    changed = project.renderer.run(format_project, project.path, verbatim, skip)
+    changed = project.worker.run(format_project, project.path, verbatim, skip)
     return f"formatted with isort and black ({changed} files changed)"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from .._answers import recorded_answers
 from .._template import TemplateSource, render, update_answers
-from .._worker import InProcessRenderer, Renderer
+from .._worker import InProcess, Worker
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Project:
     # Where the template comes from; None for an existing project, whose
     # answers file says it.
     template: TemplateSource | None = None
-    renderer: Renderer = field(default_factory=InProcessRenderer)
+    worker: Worker = field(default_factory=InProcess)
     # Answers recorded since the project's files were last rendered.
     pending: dict[str, Any] = field(default_factory=dict)
 
@@ -52,7 +52,7 @@ class Project:
     def render(self) -> None:
         """Render the project's files from its answers, as they now are."""
         if self.template is not None:
-            self.renderer.run(render, self.path, self.answers, self.template)
+            self.worker.run(render, self.path, self.answers, self.template)
         elif self.pending:
             update_answers(self.path, self.pending)
         self.pending.clear()
