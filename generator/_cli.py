@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from ._errors import HookError, MljetError, OptionError
+from ._errors import MljetError, OptionError
 from ._options import Option, Options, option_specs
+from ._reporting import exit_status
 from ._worker import WorkerProcess
 
 SHORT_FLAGS = {"quiet": "-q"}
@@ -73,12 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OptionError as error:
         flag = dict(option_specs())[error.option].flag
         cli.error(f"argument {flag}: {error.reason}")
-    except HookError as error:
-        print(f"mljet: error: {error}", file=sys.stderr)
-        return 3
     except MljetError as error:
-        print(f"mljet: error: {error}", file=sys.stderr)
-        return 1
+        return exit_status(error)
     except KeyboardInterrupt:
         print("mljet: interrupted", file=sys.stderr)
         return 130

@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Protocol
 
+from ._errors import HookError, MljetError
+
 
 class Steps(Protocol):
     """Whatever reports progress: the generator's reporter, or a quiet one."""
@@ -27,3 +29,12 @@ class Reporter:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
+
+
+def exit_status(error: MljetError) -> int:
+    """Print the error for the user; the status a command exits with.
+
+    3 when a hook failed (the project is there to inspect), 1 otherwise.
+    """
+    print(f"mljet: error: {error}", file=sys.stderr)
+    return 3 if isinstance(error, HookError) else 1

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,23 +90,38 @@ def _run_copy(
 ) -> None:
     from copier import run_copy
 
+    with _copier("render the template"):
+        run_copy(
+            str(source.path),
+            destination,
+            data=answers,
+            vcs_ref=source.vcs_ref,
+            **QUIET_AND_COMPLETE,
+        )
+
+
+# Every answer given, nothing asked, no task run: the generator's own way.
+QUIET_AND_COMPLETE: dict[str, Any] = {
+    "defaults": True,
+    "overwrite": True,
+    "quiet": True,
+    "skip_tasks": True,
+}
+
+
+@contextmanager
+def _copier(doing: str) -> Iterator[None]:
+    """Copier's failures as MljetError; its warnings silenced.
+
+    A dirty checkout is normal while developing the template, and Copier
+    reports invalid answers (validators) as exceptions too.
+    """
     try:
         with warnings.catch_warnings():
-            # A dirty checkout is normal while developing the template.
             warnings.simplefilter("ignore")
-            run_copy(
-                str(source.path),
-                destination,
-                data=answers,
-                vcs_ref=source.vcs_ref,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                skip_tasks=True,
-            )
+            yield
     except Exception as error:
-        # Copier reports invalid answers (validators) as exceptions too.
-        raise MljetError(f"Copier could not render the template: {error}") from error
+        raise MljetError(f"Copier could not {doing}: {error}") from error
 
 
 def update_answers(project: Path, changed: dict[str, Any]) -> None:
@@ -119,21 +136,15 @@ def update_answers(project: Path, changed: dict[str, Any]) -> None:
     from copier import VcsRef, run_update
 
     _check_clean(project)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_update(
-                project,
-                data=changed,
-                vcs_ref=VcsRef.CURRENT,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                skip_tasks=True,
-                unsafe=True,
-            )
-    except Exception as error:
-        raise MljetError(f"Copier could not update {project}: {error}") from error
+    with _copier(f"update {project}"):
+        run_update(
+            project,
+            data=changed,
+            vcs_ref=VcsRef.CURRENT,
+            # The template's own task is not run; Copier counts it all the same.
+            unsafe=True,
+            **QUIET_AND_COMPLETE,
+        )
     conflicted = _git(project, "diff", "--name-only", "--diff-filter=U").split()
     if conflicted:
         raise MljetError(

@@ -5,13 +5,13 @@ statuses, and its flags; the pipeline behind it is tested in process
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from cli import run_generator
+from templates import template_appending
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,22 +58,11 @@ def test_a_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def template_appending(tmp_path: Path, module: str, code: str) -> dict[str, str]:
-    """An environment whose template has `code` appended to one package module."""
-    template = tmp_path / "altered-template"
-    template.mkdir()
-    for part in ("copier.yml", "template", "hooks"):
-        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copyfile
-        copy(REPO / part, template / part)
-    path = template / "template/src/{{package_name}}" / module
-    path.write_text(path.read_text() + code)
-    return {**os.environ, "MLJET_TEMPLATE": str(template)}
-
-
 def test_a_failing_hook_says_which_and_leaves_the_project(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
-    env = template_appending(tmp_path, "validation.py", "\ndef broken(:\n")
+    template = template_appending(tmp_path, "validation.py", "\ndef broken(:\n")
+    env = {**os.environ, "MLJET_TEMPLATE": str(template)}
     result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
     assert result.returncode == 3
     assert "post-generation hook 'golden' failed" in result.stderr

@@ -3,7 +3,6 @@ leaves things: before staging, nothing; in a hook, the project, named."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,9 @@ import models
 from generator import cook
 from generator._errors import HookError, MljetError
 from generator._template import TemplateSource
+from templates import template_appending
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def template_appending(tmp_path: Path, module: str, code: str) -> TemplateSource:
-    """A copy of the template with `code` appended to one package module."""
-    template = tmp_path / "altered-template"
-    template.mkdir()
-    for part in ("copier.yml", "template", "hooks"):
-        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copyfile
-        copy(REPO / part, template / part)
-    path = template / "template/src/{{package_name}}" / module
-    path.write_text(path.read_text() + code)
-    return TemplateSource(str(template), None, working_tree=True)
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -54,7 +42,9 @@ def test_a_failing_hook_is_named_and_the_project_left_in_place(
     tmp_path: Path, module: str, code: str, hook: str, reason: str
 ) -> None:
     case = models.case_named("multiclass_array")
-    template = template_appending(tmp_path, module, code)
+    template = TemplateSource(
+        str(template_appending(tmp_path, module, code)), None, working_tree=True
+    )
     with pytest.raises(HookError) as failed:
         cook(
             case.model,

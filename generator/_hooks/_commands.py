@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .._errors import HookError, MljetError
-from .._reporting import Reporter
+from .._reporting import Reporter, exit_status
 from . import Project, hooks_named, run_hooks
 
 Command = Callable[[Sequence[str]], int]
@@ -69,8 +69,7 @@ def finish_copier_copy(argv: Sequence[str]) -> int:
         # The project is rendered: keep it (a failing task makes Copier delete it).
         print(f"mljet: warning: {error}", file=sys.stderr)
     except MljetError as error:
-        print(f"mljet: error: {error}", file=sys.stderr)
-        return 1
+        return exit_status(error)
     return 0
 
 
@@ -90,12 +89,8 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
 def _reported(action: Callable[[], None]) -> int:
     try:
         action()
-    except HookError as error:
-        print(f"mljet: error: {error}", file=sys.stderr)
-        return 3
     except MljetError as error:
-        print(f"mljet: error: {error}", file=sys.stderr)
-        return 1
+        return exit_status(error)
     return 0
 
 
