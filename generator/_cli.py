@@ -9,17 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from ._errors import MljetError, OptionError
-from ._options import Option, Options, option_specs
+from ._options import Option, Options, default_of, option_specs
 from ._reporting import exit_status
 from ._worker import WorkerProcess
 
 SHORT_FLAGS = {"quiet": "-q"}
+# Stands for "the option's own default" in `add_option`.
+DEFAULT: Any = object()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,14 +34,18 @@ def parser() -> argparse.ArgumentParser:
         help="the model: a joblib or pickle file, or an XGBoost .json/.ubj, "
         "LightGBM .txt or CatBoost .cbm model file",
     )
-    defaults = {spec.name: spec.default for spec in fields(Options)}
-    for name, option in option_specs():
-        flags = (
-            [SHORT_FLAGS[name], option.flag] if name in SHORT_FLAGS else [option.flag]
-        )
-        cli.add_argument(*flags, dest=name, **_argument(option, defaults[name]))
+    for name, _ in option_specs():
+        add_option(cli, name)
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli
+
+
+def add_option(cli: argparse.ArgumentParser, name: str, default: Any = DEFAULT) -> None:
+    """Offer option `name` on `cli`, as its `Option` says; `default` overrides."""
+    option = dict(option_specs())[name]
+    flags = [SHORT_FLAGS[name], option.flag] if name in SHORT_FLAGS else [option.flag]
+    chosen = default_of(name) if default is DEFAULT else default
+    cli.add_argument(*flags, dest=name, **_argument(option, chosen))
 
 
 def _argument(option: Option, default: Any) -> dict[str, Any]:

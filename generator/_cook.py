@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._artifacts import make_artifact
+from ._artifacts import make_artifact, serving
 from ._describe import describe
 from ._errors import HookError, MljetError
 from ._hooks import Project, run_hooks
@@ -100,8 +100,4 @@ def _artifact(planned: Plan, report: Reporter) -> None:
             planned.artifact.name, str(error), planned.destination
         ) from None
     if running is not None:
-        print(
-            f"{planned.package} is serving at {running.url} (docs: "
-            f"{running.url}/docs); stop it with: {running.how_to_stop}",
-            flush=True,
-        )
+        print(serving(planned.package, running), flush=True)

@@ -235,8 +235,11 @@ class Options:
                     f"{', '.join(known)}."
                 )
         values = dict(keywords)
-        if "code" in values:
-            values["code"] = tuple(values["code"])
+        code = values.get("code", ())
+        # One path, or several: never the characters of one.
+        values["code"] = (
+            (code,) if isinstance(code, (str, os.PathLike)) else tuple(code)
+        )
         return cls(**values)
 
     @classmethod

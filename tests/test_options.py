@@ -179,6 +179,11 @@ def test_an_unknown_keyword_of_cook_suggests_the_option() -> None:
         cook(object(), sampel="x.csv")
 
 
+def test_code_is_one_path_or_several() -> None:
+    assert Options.from_keywords({"code": "step.py"}).code == ("step.py",)
+    assert Options.from_keywords({"code": ["a.py", "b"]}).code == ("a.py", "b")
+
+
 def test_answers_and_options_convert_both_ways() -> None:
     options = Options(sample=Path("rows.csv"), name="svc", artifact=None)
     answers = options.answers()

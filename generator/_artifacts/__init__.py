@@ -77,3 +77,11 @@ def make_artifact(
         return built, running
     running.stop()
     return built, None
+
+
+def serving(package: str, running: Running) -> str:
+    """The line that tells the user where a kept artifact serves."""
+    return (
+        f"{package} is serving at {running.url} (docs: {running.url}/docs); "
+        f"stop it with: {running.how_to_stop}"
+    )

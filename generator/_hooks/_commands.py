@@ -34,12 +34,17 @@ def _hooks_command(prog: str, description: str, *names: str) -> Command:
 
 
 def build_artifact(argv: Sequence[str]) -> int:
-    from .._artifacts import ARTIFACTS, artifact_named, make_artifact
+    from .._artifacts import artifact_named, make_artifact, serving
+    from .._cli import add_option
 
-    cli = _parser("build_artifact", "Build the project and verify its answers.")
-    cli.add_argument("--artifact", choices=list(ARTIFACTS), default="docker")
-    cli.add_argument("--run", action="store_true")
-    cli.add_argument("--offline", action="store_true")
+    cli = _parser(
+        "build_artifact",
+        "Build the project into an artifact, start it, and verify that it "
+        "answers the golden rows exactly.",
+    )
+    add_option(cli, "artifact", default="docker")
+    add_option(cli, "run")
+    add_option(cli, "offline")
     args = cli.parse_args(argv)
     report = Reporter(args.quiet)
 
@@ -51,7 +56,7 @@ def build_artifact(argv: Sequence[str]) -> int:
             artifact, project.path, project.package, report, args.run
         )
         if running is not None:
-            print(f"serving at {running.url}; stop it with: {running.how_to_stop}")
+            print(serving(project.package, running), flush=True)
 
     return _reported(build)
 

@@ -40,10 +40,6 @@ class Project:
     def package(self) -> str:
         return str(self.answers["package_name"])
 
-    @property
-    def is_staged(self) -> bool:
-        return self.template is not None
-
     def record(self, answers: dict[str, Any]) -> None:
         """Keep new answers; `render` writes them into the files."""
         self.answers.update(answers)
