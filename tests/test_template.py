@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from conftest import CHECKED, Generate, ids
+from generator._errors import MljetError
+from generator._template import TemplateSource, template_source, update_answers
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,3 +37,20 @@ def test_the_raw_render_is_already_formatted(
         text = path.read_text()
         assert black.format_str(text, mode=black.Mode()) == text, path
         assert isort.code(text, config=isort_config) == text, path
+
+
+def test_the_template_comes_from_the_environment_when_it_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MLJET_TEMPLATE", "https://example.org/t.git")
+    monkeypatch.setenv("MLJET_TEMPLATE_REF", "v9")
+    assert template_source() == TemplateSource("https://example.org/t.git", "v9")
+    assert template_source().template_dir is None
+
+
+def test_changed_answers_need_a_clean_git_work_tree(tmp_path: Path) -> None:
+    (tmp_path / ".copier-answers.yml").write_text("model_file: m.pkl\n")
+    with pytest.raises(MljetError, match="not a git work tree"):
+        update_answers(tmp_path, {"max_instances": 3})
+    with pytest.raises(MljetError, match="not a project MLJET generated"):
+        update_answers(tmp_path / "absent", {})
