@@ -69,6 +69,13 @@ def test_every_registered_backend_is_installed_here(backend: str) -> None:
     BACKENDS[backend].check_installed()
 
 
+def test_the_design_describes_exactly_the_registered_backends() -> None:
+    design = (REPO / "docs/design.md").read_text()
+    table = design.split("| backend | server started")[1].split("\n\n")[0]
+    described = [row.split("|")[1].strip() for row in table.splitlines()[2:]]
+    assert described == [backend.framework for backend in BACKENDS.values()]
+
+
 def requirement_names(specs: list[str]) -> set[str]:
     return {Requirement(spec).name for spec in specs}
 

@@ -4,6 +4,7 @@ and every one reaches the rendered service from each entry point."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,11 @@ def test_answers_and_options_convert_both_ways() -> None:
     back = Options.from_answers({**answers, "unrelated": 1})
     assert (back.sample, back.artifact, back.name) == ("rows.csv", None, "svc")
     assert Options(sample=object()).answers()["sample_file"] == ""
+
+
+def test_the_readme_documents_every_option_once() -> None:
+    readme = (REPO / "README.md").read_text()
+    rows = [line.split("|")[1] for line in readme.splitlines()
+            if line.startswith("| `--")]  # fmt: skip
+    documented = [flag for row in rows for flag in re.findall(r"`(--[a-z-]+)", row)]
+    assert sorted(documented) == sorted(spec.flag for _, spec in option_specs())
