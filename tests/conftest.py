@@ -36,8 +36,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 @pytest.fixture(scope="session", autouse=True)
 def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Keep the installed generator's template repository out of ~/.cache."""
-    cache = tmp_path_factory.mktemp("mljet-cache")
+    """Keep MLJET's cache (the installed generator's template repository,
+    mypy's cache) out of ~/.cache: one for the run, shared by its workers,
+    so that only the first type check analyses numpy and pandas."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's directory, above each worker's own
+    cache = base / "mljet-cache"
+    cache.mkdir(exist_ok=True)
     os.environ["MLJET_CACHE_DIR"] = str(cache)
     return cache
 
