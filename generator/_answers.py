@@ -44,22 +44,14 @@ def generation_answers(
     code_modules: Iterable[str],
 ) -> dict[str, Any]:
     """What generation knows before the hooks run: options and the model."""
-    package = str(options.name)
     return json_native(
         {
             **options.answers(),
             "model_file": str(model_file) if model_file else IN_MEMORY,
             "python_version": python_version(),
-            "backend_facts": backend.facts(package),
-            "untyped_modules": sorted(
-                {*family.untyped_modules, *backend.untyped_modules}
-            ),
-            "model_filename": stored.filename,
-            "model_storage": stored.storage,
-            "model_format": stored.format_name,
+            **serving_answers(backend, family, str(options.name)),
+            **storage_answers(stored),
             "model_sha256": model_sha256,
-            "trusted_types": list(stored.trusted_types),
-            "pickle_reason": stored.pickle_reason,
             "model_family": info.family,
             "model_class": info.model_class,
             "estimator": info.estimator,
@@ -74,6 +66,27 @@ def generation_answers(
             "code_modules": sorted(code_modules),
         }
     )
+
+
+def serving_answers(
+    backend: Backend, family: ModelFamily, package: str
+) -> dict[str, Any]:
+    """What the template says of the backend, and what mypy may not check."""
+    return {
+        "backend_facts": backend.facts(package),
+        "untyped_modules": sorted({*family.untyped_modules, *backend.untyped_modules}),
+    }
+
+
+def storage_answers(stored: StoredModel) -> dict[str, Any]:
+    """How the model file is kept, and how the service reads it."""
+    return {
+        "model_filename": stored.filename,
+        "model_storage": stored.storage,
+        "model_format": stored.format_name,
+        "trusted_types": list(stored.trusted_types),
+        "pickle_reason": stored.pickle_reason,
+    }
 
 
 def golden_answers(together: dict[str, Any], alone: dict[str, Any]) -> dict[str, Any]:
@@ -114,6 +127,14 @@ def recorded_answers(project: Path) -> dict[str, Any]:
     if not isinstance(answers, dict) or "model_file" not in answers:
         raise MljetError(f"{path} does not hold the answers of an MLJET template.")
     return answers
+
+
+def write_answers(project: Path, answers: dict[str, Any]) -> None:
+    """Record `answers` in the project's answers file, beside Copier's own."""
+    path = project / ".copier-answers.yml"
+    header = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
+    recorded = {**recorded_answers(project), **json_native(answers)}
+    path.write_text(header + yaml.safe_dump(recorded, sort_keys=False, width=88))
 
 
 def json_native(answers: dict[str, Any]) -> dict[str, Any]:

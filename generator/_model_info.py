@@ -8,8 +8,10 @@ from typing import Any, Literal
 Task = Literal["binary", "multiclass", "regression"]
 PREDICTION_METHODS: tuple[str, ...] = ("predict", "predict_proba", "decision_function")
 # How a model file is kept in the service: the library's own format, skops'
-# format, or a pickle, the last resort.
+# format, or a pickle, the last resort; and how the README names the latter two.
 Storage = Literal["native", "skops", "pickle"]
+SKOPS_FORMAT = "skops' format"
+PICKLE_FORMAT = "a pickle"
 
 
 @dataclass(frozen=True)

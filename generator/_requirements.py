@@ -377,6 +377,18 @@ def _check_consistent(
             )
 
 
+def modules_of_distributions(names: Iterable[str]) -> set[str]:
+    """The top-level modules the installed distributions `names` provide."""
+    wanted = {canonicalize_name(name) for name in names}
+    return {
+        module
+        for entry in _installed().values()
+        if canonicalize_name(entry.name) in wanted
+        for module in _top_level_names(entry.dist)
+        if module.isidentifier()
+    }
+
+
 def python_version() -> str:
     """The running interpreter's "major.minor", which the service will target."""
     return f"{sys.version_info.major}.{sys.version_info.minor}"

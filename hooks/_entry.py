@@ -10,6 +10,7 @@ set, `MLJET_PYTHON`.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,3 +42,16 @@ def _command(name: str) -> Callable[[Sequence[str]], int]:
     from generator._hooks._commands import COMMANDS
 
     return COMMANDS[name]
+
+
+def top_level_keys(path: Path) -> set[str]:
+    """The top-level keys of a YAML file such as copier.yml, without a parser.
+
+    Enough to compare the questions with the answers before deciding to
+    start the generator, which the Python running a hook may not have.
+    """
+    try:
+        text = path.read_text()
+    except OSError:
+        return set()
+    return set(re.findall(r"^([A-Za-z_][\w-]*):", text, flags=re.MULTILINE))

@@ -244,3 +244,40 @@ def test_an_edit_that_collides_with_the_new_pins_is_named(owned: Path) -> None:
     assert done.returncode == 3
     assert "collide in requirements.txt" in done.stderr
     assert "<<<<<<<" in requirements.read_text()
+
+
+ADDED_BY_THIS_TEMPLATE = (
+    "backend_facts", "untyped_modules", "model_storage", "model_format",
+    "model_modules", "golden_alone",
+)  # fmt: skip
+
+
+def test_answers_an_earlier_template_lacked_are_derived_as_generation_did(
+    generate: Generate, tmp_path: Path
+) -> None:
+    """What Copier runs before an update of a project made before these
+    answers existed (verified by hand from commit 466d589's template)."""
+    path = copy_of(generate, "linear_frame", tmp_path)
+    answers_file = path / ".copier-answers.yml"
+    recorded = yaml.safe_load(answers_file.read_text())
+    earlier = {k: v for k, v in recorded.items() if k not in ADDED_BY_THIS_TEMPLATE}
+    answers_file.write_text(yaml.safe_dump(earlier))
+    done = run_hook("complete_answers", cwd=path)
+    assert done.returncode == 0, done.stderr
+    completed = yaml.safe_load(answers_file.read_text())
+    for key in set(ADDED_BY_THIS_TEMPLATE) - {"model_modules"}:
+        assert completed[key] == recorded[key], key
+    # A superset: every module behind a pinned distribution, the model's too.
+    assert set(recorded["model_modules"]) <= set(completed["model_modules"])
+    assert {k: completed[k] for k in earlier} == earlier
+
+
+def test_with_every_answer_recorded_the_generator_is_not_even_started(
+    generate: Generate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = copy_of(generate, "binary_forest", tmp_path)
+    before = (path / ".copier-answers.yml").read_text()
+    monkeypatch.setenv("MLJET_PYTHON", str(tmp_path / "no-such-python"))
+    done = run_hook("complete_answers", path, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (path / ".copier-answers.yml").read_text() == before

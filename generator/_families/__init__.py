@@ -10,9 +10,12 @@ the protocol in `_family.py`, its serving adapter, and an entry in `FAMILIES`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .._errors import MljetError
+from .._model_info import PICKLE_FORMAT, SKOPS_FORMAT, Storage, StoredModel
 from . import catboost, lightgbm, sklearn, xgboost
 from ._family import DistributionFacts, ModelFamily
 
@@ -24,8 +27,11 @@ __all__ = [
     "family_for_file",
     "family_named",
     "family_of",
+    "stored_model_of",
 ]
 
+# What the generator keeps a pickle as, whatever the family.
+PICKLE_SUFFIXES = (".joblib", ".pkl")
 ADAPTER = (
     "template/src/{{package_name}}/"
     "{% if model_family == 'NAME' %}model_adapter.py{% endif %}.jinja"
@@ -66,6 +72,29 @@ def family_for_file(path: Path) -> ModelFamily | None:
     """The family whose library writes files like `path`, if any does."""
     suffix = path.suffix.lower()
     return next((f for f in FAMILIES if suffix in f.file_suffixes), None)
+
+
+def stored_model_of(family: ModelFamily, answers: Mapping[str, Any]) -> StoredModel:
+    """The stored model a project's answers describe: its file tells how.
+
+    For answers files older than `model_storage`, whose service was made
+    before the storage was recorded.
+    """
+    filename = str(answers["model_filename"])
+    if filename.endswith(".skops"):
+        storage: Storage = "skops"
+    elif family.native_format and not filename.endswith(PICKLE_SUFFIXES):
+        storage = "native"
+    else:
+        storage = "pickle"
+    formats = {"skops": SKOPS_FORMAT, "pickle": PICKLE_FORMAT}
+    return StoredModel(
+        filename,
+        storage,
+        formats.get(storage, family.native_format),
+        trusted_types=tuple(answers.get("trusted_types", ())),
+        pickle_reason=str(answers.get("pickle_reason", "")),
+    )
 
 
 def distribution_facts() -> DistributionFacts:

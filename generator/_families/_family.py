@@ -36,8 +36,10 @@ class ModelFamily(Protocol):
     # The library's distribution, as /metadata reports its version.
     library: str
     supported: str
-    # Suffixes of the library's own model files, which `load_file` reads.
+    # Suffixes of the library's own model files, which `load_file` reads, and
+    # how the service's README names the format `save` writes ("" for none).
     file_suffixes: tuple[str, ...]
+    native_format: str
     # Modules the service's adapter reaches that ship no type information:
     # the generated project's mypy configuration ignores their imports.
     untyped_modules: tuple[str, ...]

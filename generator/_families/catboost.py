@@ -31,6 +31,7 @@ class CatBoostFamily:
         f"{', '.join(CLASSIFIER_LOSSES)} and regression losses)"
     )
     file_suffixes: tuple[str, ...] = (".cbm",)
+    native_format = "CatBoost's own binary format (.cbm)"
     untyped_modules: tuple[str, ...] = ("catboost.*",)
     distributions = DistributionFacts(
         # For plotting (about 150 MB with their own dependencies); `import
@@ -106,7 +107,7 @@ class CatBoostFamily:
         filename = "model.cbm"
         fitted: Any = model
         fitted.save_model(str(directory / filename))
-        return StoredModel(filename, "native", "CatBoost's own binary format (.cbm)")
+        return StoredModel(filename, "native", self.native_format)
 
 
 def _task_of_model(model: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:

@@ -32,6 +32,7 @@ class LightGBMFamily:
         f"{', '.join(CLASSIFIER_OBJECTIVES + REGRESSION_OBJECTIVES)})"
     )
     file_suffixes: tuple[str, ...] = (".txt",)
+    native_format = "LightGBM's own text format"
     # LightGBM is typed; its scikit-learn estimators reach scikit-learn.
     untyped_modules: tuple[str, ...] = ("sklearn.*",)
     # The Linux wheel does not bundle GNU OpenMP, which slim images lack.
@@ -94,7 +95,7 @@ class LightGBMFamily:
         fitted: Any = model
         booster = fitted if type(model).__name__ == "Booster" else fitted.booster_
         booster.save_model(str(directory / filename))
-        return StoredModel(filename, "native", "LightGBM's own text format")
+        return StoredModel(filename, "native", self.native_format)
 
 
 def _categorical(booster: Any) -> tuple[str, ...]:

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import MljetError
-from .._model_info import PREDICTION_METHODS, ModelInfo, StoredModel, Task
+from .._model_info import (
+    PICKLE_FORMAT,
+    PREDICTION_METHODS,
+    SKOPS_FORMAT,
+    ModelInfo,
+    StoredModel,
+    Task,
+)
 from ._family import DistributionFacts
 from ._skops import dump_with_skops
 
@@ -24,6 +31,7 @@ class SklearnFamily:
     )
     # Pickles are read by `_loading`, after their scan, for every family.
     file_suffixes: tuple[str, ...] = ()
+    native_format = ""
     # The adapter reads the model with skops or, for a pickle, joblib.
     untyped_modules: tuple[str, ...] = ("sklearn.*", "skops.*", "joblib.*")
     distributions = DistributionFacts()
@@ -103,10 +111,7 @@ class SklearnFamily:
         if dump.data is not None:
             (directory / "model.skops").write_bytes(dump.data)
             return StoredModel(
-                "model.skops",
-                "skops",
-                "skops' format",
-                trusted_types=dump.trusted_types,
+                "model.skops", "skops", SKOPS_FORMAT, trusted_types=dump.trusted_types
             )
         if source is not None:
             # The user's own pickle, byte for byte: the one that was scanned.
@@ -118,7 +123,9 @@ class SklearnFamily:
 
             filename = "model.joblib"
             joblib.dump(model, directory / filename)
-        return StoredModel(filename, "pickle", "a pickle", pickle_reason=dump.refusal)
+        return StoredModel(
+            filename, "pickle", PICKLE_FORMAT, pickle_reason=dump.refusal
+        )
 
 
 def _estimator_name(model: object) -> str:

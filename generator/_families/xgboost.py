@@ -33,6 +33,7 @@ class XGBoostFamily:
         f"{', '.join(CLASSIFIER_OBJECTIVES)}, reg:* and count:poisson)"
     )
     file_suffixes: tuple[str, ...] = (".json", ".ubj")
+    native_format = "XGBoost's own JSON format"
     # XGBoost is typed; its scikit-learn estimators, which the adapter
     # loads the model into, reach scikit-learn, which is not.
     untyped_modules: tuple[str, ...] = ("sklearn.*",)
@@ -112,7 +113,7 @@ class XGBoostFamily:
         filename = "model.json"
         fitted: Any = model
         fitted.save_model(str(directory / filename))
-        return StoredModel(filename, "native", "XGBoost's own JSON format")
+        return StoredModel(filename, "native", self.native_format)
 
 
 def _written_by(path: Path) -> str | None:

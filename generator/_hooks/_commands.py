@@ -61,6 +61,29 @@ def build_artifact(argv: Sequence[str]) -> int:
     return _reported(build)
 
 
+def complete_answers(argv: Sequence[str]) -> int:
+    from .._answers import write_answers
+    from ._upgrade import missing_answers
+
+    args = _parser(
+        "complete_answers",
+        "Record in the project's answers file the answers this template needs "
+        "that it lacks (Copier runs it before an update).",
+    ).parse_args(argv)
+    report = Reporter(args.quiet)
+
+    def complete() -> None:
+        project = Project.existing(args.project)
+        missing = missing_answers(project)
+        if missing:
+            write_answers(project.path, missing)
+            report.step(
+                f"recorded the answers this template needs: {', '.join(missing)}"
+            )
+
+    return _reported(complete)
+
+
 def finish_copier_copy(argv: Sequence[str]) -> int:
     from .._copier_task import finish_copier_copy as finish
 
@@ -119,5 +142,6 @@ COMMANDS: dict[str, Command] = {
         "typecheck", "Type-check the project's src/ with mypy --strict.", "typecheck"
     ),
     "build_artifact": build_artifact,
+    "complete_answers": complete_answers,
     "finish_copier_copy": finish_copier_copy,
 }
