@@ -16,6 +16,7 @@ import joblib
 import pytest
 
 import models
+import user_steps
 from generator._backends import BACKENDS, DEFAULT_BACKEND
 from generator._families import FAMILIES
 
@@ -141,7 +142,7 @@ def generate(tmp_path_factory: pytest.TempPathFactory) -> Generate:
                 sample=case.sample,
                 name=case.name,
                 backend=backend,
-                code=[models.__file__] if case.uses_this_module else [],
+                code=[user_steps.__file__] if case.uses_user_steps else [],
                 output=root / backend / case.name,
                 quiet=True,
             )

@@ -16,6 +16,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from user_steps import fail_on_thirteen
+
 
 @dataclass(frozen=True)
 class Listed:
@@ -84,8 +86,9 @@ class Case:
     reference: Any = None
     # Set for a model the generator is given as its library's own file.
     native_suffix: str | None = None
-    # Whether the model calls this module's functions: shipped with --code.
-    uses_this_module: bool = False
+    # Whether the model calls `user_steps`, the user's own module: shipped
+    # with --code.
+    uses_user_steps: bool = False
 
     @property
     def expected(self) -> Any:
@@ -170,24 +173,17 @@ def records(inputs: pd.DataFrame | np.ndarray, names: list[str]) -> list[Any]:
     return [[float(v) for v in row] for row in inputs]
 
 
-def fail_on_thirteen(x: np.ndarray) -> np.ndarray:
-    """A transform with a bug: it crashes on one input, as real code can."""
-    if np.any(np.asarray(x, dtype=float)[:, 0] == 13):
-        raise RuntimeError("a bug in the model's own code")
-    return x
-
-
 @listed("sklearn", "regression", extra=True)
 def failing_regressor() -> Case:
     """A pipeline whose crash must become a 500 without a stack trace.
 
-    Its transform is this module's function, so the service ships this file.
+    Its transform is a function of `user_steps`, which the service ships.
     """
     x, y = make_classification(n_samples=100, n_features=4, random_state=3)
     model = make_pipeline(FunctionTransformer(fail_on_thirteen), Ridge()).fit(
         x, y.astype(float)
     )
-    return Case("failing_regressor", model, None, x[:5], uses_this_module=True)
+    return Case("failing_regressor", model, None, x[:5], uses_user_steps=True)
 
 
 @listed("sklearn", "regression", extra=True)
@@ -199,7 +195,7 @@ def shipped_code_booster() -> Case:
     x, y = make_regression(n_samples=200, n_features=4, random_state=8)
     booster = xgboost.XGBRegressor(n_estimators=20, max_depth=3)
     model = make_pipeline(FunctionTransformer(fail_on_thirteen), booster).fit(x, y)
-    return Case("shipped_code_booster", model, None, x[:20], uses_this_module=True)
+    return Case("shipped_code_booster", model, None, x[:20], uses_user_steps=True)
 
 
 @listed("xgboost", "multiclass")

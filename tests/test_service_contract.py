@@ -284,10 +284,10 @@ def test_http_semantics_are_the_same_on_every_backend(running: Running) -> None:
 def test_a_crash_in_the_model_is_a_500_without_a_trace(
     backend: str, generate: Generate
 ) -> None:
-    # The model calls a function of the tests' `models` module, which the
+    # The model calls a function of the tests' `user_steps` module, which the
     # service ships: nothing else is on its path.
     project = generate(backend, "failing_regressor")
-    assert (project / "src" / "models" / "__init__.py").is_file()
+    assert (project / "src" / "user_steps" / "__init__.py").is_file()
     with serve("failing_regressor", pythonpath=project / "src") as server:
         crash = server.post("/predict", {"instances": [[13, 1, 1, 1]]})
         assert crash.status == 500

@@ -109,8 +109,8 @@ def test_a_function_from_a_users_module_needs_that_module(tmp_path: Path) -> Non
     with pytest.raises(MljetError) as refused:
         cook(case.model, output=tmp_path / "svc", quiet=True)
     message = str(refused.value)
-    assert "models.fail_on_thirteen from your own module 'models'" in message
-    assert "--code path/to/models.py" in message
+    assert "user_steps.fail_on_thirteen from your own module 'user_steps'" in message
+    assert "--code path/to/user_steps.py" in message
     assert "pip install" not in message
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import models
+import user_steps
 from generator import cook
 from servers import Server
 
@@ -27,7 +28,7 @@ def test_the_installed_wheel_serves_the_model_with_its_own_code(
     # XGBoost, installed as its CPU build.
     case = models.case_named("shipped_code_booster")
     project = cook(
-        case.model, name="wheeled", output=tmp_path / "svc", code=[models.__file__],
+        case.model, name="wheeled", output=tmp_path / "svc", code=[user_steps.__file__],
         artifact="wheel", run=True, quiet=True,
     )  # fmt: skip
     printed = capsys.readouterr().out
@@ -38,7 +39,7 @@ def test_the_installed_wheel_serves_the_model_with_its_own_code(
         (wheel,) = (project / "dist").glob("wheeled-*.whl")
         names = zipfile.ZipFile(wheel).namelist()
         assert "wheeled/model/model.joblib" in names
-        assert "models/__init__.py" in names
+        assert "user_steps/__init__.py" in names
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         assert (
             "wheeled = wheeled.__main__:main"
