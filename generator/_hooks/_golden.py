@@ -47,25 +47,28 @@ def record_golden(
         parse_batch = importlib.import_module(f"{name}.validation").parse_batch
         errors = importlib.import_module(f"{name}.errors")
 
-        def answer(method: str, instances: list[Any]) -> list[Any]:
+        def parsed(instances: list[Any]) -> Any:
             body = orjson.dumps({"instances": instances})
             try:
-                batch = parse_batch(body, spec, max(len(instances), 1))
+                return parse_batch(body, spec, max(len(instances), 1))
             except errors.ClientError as error:
                 raise MljetError(
                     "The example rows do not pass the service's own validation: "
                     f"{orjson.dumps(error.to_json()).decode()}"
                 ) from None
-            # Through JSON: the golden values are what a client reads.
-            predictions: list[Any] = orjson.loads(
-                orjson.dumps(runtime.run(method, batch))
-            )
-            return predictions
 
+        def predicted(method: str, batch: Any) -> list[Any]:
+            # Through JSON: the golden values are what a client reads.
+            answer: list[Any] = orjson.loads(orjson.dumps(runtime.run(method, batch)))
+            return answer
+
+        # Each request parsed once, then asked of every method.
+        together = parsed(examples)
+        each = [parsed([example]) for example in examples]
         return Golden(
-            together={method: answer(method, examples) for method in methods},
+            together={method: predicted(method, together) for method in methods},
             alone={
-                method: [answer(method, [example])[0] for example in examples]
+                method: [predicted(method, batch)[0] for batch in each]
                 for method in methods
             },
         )

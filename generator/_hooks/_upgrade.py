@@ -12,7 +12,6 @@ the examples as it did.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from .._answers import json_native, serving_answers, storage_answers
@@ -29,28 +28,23 @@ def missing_answers(project: Project) -> dict[str, Any]:
     backend = backend_named(answers["backend"])
     family = family_named(answers["model_family"])
 
-    def serving() -> dict[str, Any]:
-        return serving_answers(backend, family, project.package)
-
-    def storage() -> dict[str, Any]:
-        return storage_answers(stored_model_of(family, answers))
-
-    def golden_alone() -> dict[str, Any]:
-        methods, examples = tuple(answers["methods"]), answers["examples"]
-        return record_golden(project.path, project.package, methods, examples).alone
-
-    derived: dict[str, Callable[[], Any]] = {
-        "backend_facts": lambda: serving()["backend_facts"],
-        "untyped_modules": lambda: serving()["untyped_modules"],
-        "model_storage": lambda: storage()["model_storage"],
-        "model_format": lambda: storage()["model_format"],
+    # From the registries and the answers alone: cheap, so derived at once.
+    known = {
+        **serving_answers(backend, family, project.package),
+        **storage_answers(stored_model_of(family, answers)),
+    }
+    found = {
+        key: known[key]
+        for key in ("backend_facts", "untyped_modules", "model_storage", "model_format")
+        if key not in answers
+    }
+    if "model_modules" not in answers:
         # The model's modules were pinned with the code's: the modules of the
         # distributions pinned directly hold them, and pinning is unchanged.
-        "model_modules": lambda: sorted(
-            modules_of_distributions(answers.get("direct_requirements", ()))
-        ),
-        "golden_alone": golden_alone,
-    }
-    return json_native(
-        {key: make() for key, make in derived.items() if key not in answers}
-    )
+        direct = answers.get("direct_requirements", ())
+        found["model_modules"] = sorted(modules_of_distributions(direct))
+    if "golden_alone" not in answers:
+        methods, examples = tuple(answers["methods"]), answers["examples"]
+        golden = record_golden(project.path, project.package, methods, examples)
+        found["golden_alone"] = golden.alone
+    return json_native(found)
