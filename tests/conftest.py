@@ -49,6 +49,16 @@ def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cache
 
 
+class Lines:
+    """A progress report kept for a test to read, instead of printed."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def step(self, message: str) -> None:
+        self.lines.append(message)
+
+
 def paired_family(backend: str) -> str:
     """The family whose representative case a backend is proved with.
 

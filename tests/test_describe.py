@@ -7,16 +7,9 @@ import pandas as pd
 import pytest
 
 import models
+from conftest import Lines
 from generator._describe import describe
 from generator._errors import MljetError
-
-
-class Lines:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def step(self, message: str) -> None:
-        self.lines.append(message)
 
 
 def test_a_model_with_a_sample_is_described_and_typed() -> None:

@@ -26,6 +26,7 @@ from generator._artifacts import make_artifact
 from generator._artifacts._docker import DockerImage
 from generator._backends import BACKENDS
 from generator._errors import HookError, MljetError
+from generator._reporting import Reporter
 from servers import Server
 
 
@@ -45,11 +46,6 @@ pytestmark = [
         reason="no Docker engine with python:3.11-slim (run scripts/docker-engine)",
     ),
 ]
-
-
-class Quiet:
-    def step(self, message: str) -> None:
-        pass
 
 
 def docker(*arguments: str) -> str:
@@ -205,7 +201,7 @@ def verification_failure(project: Path, backend: str, path: Path, data: bytes) -
     try:
         with pytest.raises(MljetError) as failed:
             make_artifact(DockerImage(offline=True), project, f"img_{backend}",
-                          Quiet(), keep_running=False)  # fmt: skip
+                          Reporter(quiet=True), keep_running=False)  # fmt: skip
     finally:
         path.write_bytes(original)
     return str(failed.value)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import models
-from conftest import DEFAULT_BACKEND, Generate, git
+from conftest import DEFAULT_BACKEND, Generate, Lines, git
 from generator import cook
 from generator._answers import recorded_answers
 from generator._errors import HookError
@@ -22,14 +22,6 @@ from generator._hooks import HOOKS, Hook, Project, hooks_named, run_hooks
 from generator._template import TemplateSource
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-class Lines:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def step(self, message: str) -> None:
-        self.lines.append(message)
 
 
 def copy_of(generate: Generate, case: str, tmp_path: Path) -> Path:

@@ -17,6 +17,7 @@ from generator._describe import describe
 from generator._errors import MljetError
 from generator._options import Options
 from generator._plan import plan
+from generator._reporting import Reporter
 from generator._staging import earlier_model_file, move, stage, staging_directory
 from generator._worker import InProcess
 
@@ -114,17 +115,12 @@ def test_regenerating_with_force_keeps_other_files_and_replaces_the_model_file(
     assert leftovers(tmp_path) == []
 
 
-class Quiet:
-    def step(self, message: str) -> None:
-        pass
-
-
 def test_stage_stores_the_model_answers_and_renders_a_draft(tmp_path: Path) -> None:
     case = models.case_named("binary_forest")
     planned = plan(case.model, Options(name="svc", output=tmp_path / "svc"))
-    described = describe(case.model, case.sample, Quiet())
+    described = describe(case.model, case.sample, Reporter(quiet=True))
     with staging_directory(planned.destination) as staging:
-        staged = stage(staging, planned, described, InProcess(), Quiet())
+        staged = stage(staging, planned, described, InProcess(), Reporter(quiet=True))
         stored = staging / "src/svc/model/model.skops"
         digest = hashlib.sha256(stored.read_bytes()).hexdigest()
         answers = staged.answers
