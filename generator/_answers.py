@@ -89,9 +89,14 @@ def storage_answers(stored: StoredModel) -> dict[str, Any]:
     }
 
 
-def golden_answers(together: dict[str, Any], alone: dict[str, Any]) -> dict[str, Any]:
-    """The golden hook's predictions: the examples at once, and each alone."""
-    return json_native({"golden": together, "golden_alone": alone})
+def golden_answers(
+    together: dict[str, Any], alone: dict[str, Any], batching: dict[str, Any]
+) -> dict[str, Any]:
+    """The golden hook's predictions (the examples at once, and each alone),
+    and whether the model answers a row in a batch as alone."""
+    return json_native(
+        {"golden": together, "golden_alone": alone, "batching": batching}
+    )
 
 
 def pinned_answers(

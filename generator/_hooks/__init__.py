@@ -14,7 +14,7 @@ entry in `HOOKS`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .._answers import golden_answers, pinned_answers
 from .._backends import backend_named
@@ -42,18 +42,29 @@ class Hook:
 def _golden(project: Project) -> str:
     answers = project.answers
     golden = record_golden(
-        project.path, project.package, tuple(answers["methods"]), answers["examples"]
+        project.path,
+        project.package,
+        tuple(answers["methods"]),
+        answers["examples"],
+        answers["features"],
     )
-    project.record(golden_answers(golden.together, golden.alone))
-    return f"golden: {len(answers['examples'])} examples predicted"
+    project.record(
+        golden_answers(golden.together, golden.alone, golden.batching.to_answer())
+    )
+    batched = "batched" if golden.batching.exact else "not batched by default"
+    return f"golden: {len(answers['examples'])} examples predicted; {batched}"
 
 
 def _requirements(project: Project) -> str:
     answers = project.answers
     modules = project_modules(project.path) | set(answers["model_modules"])
-    pins = pin_requirements(modules, exclude=("pip", "setuptools"))
+    backend = backend_named(answers["backend"])
+    speedups = backend.installed_speedups()
+    pins = pin_requirements(modules, extra=speedups, exclude=("pip", "setuptools"))
+    markers = {name: marker for name, marker in speedups.items() if marker}
+    pins = replace(pins, markers={**pins.markers, **markers})
     library = family_named(answers["model_family"]).library
-    project.record(pinned_answers(pins, library, backend_named(answers["backend"])))
+    project.record(pinned_answers(pins, library, backend))
     return f"requirements: {len(pins.versions)} pinned for Python {python_version()}"
 
 
@@ -78,7 +89,9 @@ HOOKS: tuple[Hook, ...] = (
     Hook(
         "golden",
         "the rendered service's own code predicts the example rows, together "
-        "and one by one; the values become the answers its tests replay",
+        "and one by one; the values become the answers its tests replay. "
+        "Probe rows alone and inside batches show whether requests may share "
+        "a model call",
         _golden,
     ),
     Hook(

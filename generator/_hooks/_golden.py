@@ -6,13 +6,16 @@ recorded values are what the service must reproduce. The service promises
 to answer each request as the model answers that request alone, so two
 sets are recorded per method: the examples sent as one request, and each
 example sent alone. (A linear model may give a row alone other last bits
-than the same row in a batch: BLAS sums them in another order.)
+than the same row in a batch: BLAS sums them in another order.) The same
+code then finds out whether the service may merge concurrent requests into
+one model call without changing any answer (`_batch_check`).
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -25,20 +28,27 @@ from typing import Any
 import orjson
 
 from .._errors import MljetError
+from ._batch_check import BatchSafety, check_batching, probe_rows
 
 Predictions = dict[str, list[Any]]
 
 
 @dataclass(frozen=True)
 class Golden:
-    """Per method: the answer to all examples at once, and to each alone."""
+    """Per method: the answer to all examples at once, and to each alone;
+    and whether requests may share a model call."""
 
     together: Predictions
     alone: Predictions
+    batching: BatchSafety
 
 
 def record_golden(
-    project: Path, package: str, methods: tuple[str, ...], examples: list[Any]
+    project: Path,
+    package: str,
+    methods: tuple[str, ...],
+    examples: list[Any],
+    features: list[dict[str, Any]],
 ) -> Golden:
     with imported_package(project, package) as module:
         name = module.__name__
@@ -62,15 +72,26 @@ def record_golden(
             answer: list[Any] = orjson.loads(orjson.dumps(runtime.run(method, batch)))
             return answer
 
-        # Each request parsed once, then asked of every method.
+        def asked(method: str, instances: list[Any]) -> list[Any]:
+            return predicted(method, parsed(instances))
+
+        def each_alone(rows: list[Any]) -> Predictions:
+            # Each request parsed once, then asked of every method.
+            each = [parsed([row]) for row in rows]
+            return {m: [predicted(m, batch)[0] for batch in each] for m in methods}
+
         together = parsed(examples)
-        each = [parsed([example]) for example in examples]
+        rows = probe_rows(examples, features)
+        try:
+            alone = each_alone(rows)
+        except Exception:
+            # The model refuses the inexact copies: probe with the examples.
+            rows = list(examples)
+            alone = each_alone(rows)
         return Golden(
             together={method: predicted(method, together) for method in methods},
-            alone={
-                method: [predicted(method, batch)[0] for batch in each]
-                for method in methods
-            },
+            alone={m: answers[: len(examples)] for m, answers in alone.items()},
+            batching=check_batching(asked, methods, rows, alone),
         )
 
 
@@ -92,9 +113,19 @@ def imported_package(project: Path, package: str) -> Iterator[ModuleType]:
         raise MljetError(f"cannot import the rendered package from {package_dir}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[alias] = module
+    # The package sets thread variables for its own process when imported;
+    # this process (a user's notebook) keeps its own.
+    environment = dict(os.environ)
     try:
         spec.loader.exec_module(module)
         yield module
     finally:
+        for name in os.environ.keys() - environment.keys():
+            del os.environ[name]
+        os.environ.update(
+            (name, value)
+            for name, value in environment.items()
+            if os.environ.get(name) != value
+        )
         for name in [n for n in sys.modules if n == alias or n.startswith(alias + ".")]:
             del sys.modules[name]

@@ -43,8 +43,17 @@ def missing_answers(project: Project) -> dict[str, Any]:
         # distributions pinned directly hold them, and pinning is unchanged.
         direct = answers.get("direct_requirements", ())
         found["model_modules"] = sorted(modules_of_distributions(direct))
-    if "golden_alone" not in answers:
-        methods, examples = tuple(answers["methods"]), answers["examples"]
-        golden = record_golden(project.path, project.package, methods, examples)
-        found["golden_alone"] = golden.alone
+    if "golden_alone" not in answers or "batching" not in answers:
+        golden = record_golden(
+            project.path,
+            project.package,
+            tuple(answers["methods"]),
+            answers["examples"],
+            answers["features"],
+        )
+        derived = {
+            "golden_alone": golden.alone,
+            "batching": golden.batching.to_answer(),
+        }
+        found.update({k: v for k, v in derived.items() if k not in answers})
     return json_native(found)

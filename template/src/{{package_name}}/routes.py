@@ -40,14 +40,15 @@ class Incoming:
 class Route:
     """A path, the methods it answers, and its answer.
 
-    Path parameters are written `{name}`. A `blocking` route runs the
-    model: the core answers it in a worker thread.
+    Path parameters are written `{name}`. A route that `predicts` calls that
+    method of the model: on an event loop the core answers it without
+    blocking the loop, through `answer`'s asynchronous twin.
     """
 
     methods: tuple[str, ...]
     path: str
     answer: Callable[[Incoming], Reply]
-    blocking: bool = False
+    predicts: str | None = None
 
     @property
     def reads_body(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 from collections.abc import AsyncIterable, Callable
 from dataclasses import replace
@@ -17,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import docs_asset, docs_page
 from .errors import ClientError
 from .openapi import build_openapi
@@ -24,9 +26,13 @@ from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
 from .runtime import ModelRuntime
 from .settings import Settings
 from .spec import ServiceSpec
-from .validation import parse_batch
+from .validation import Batch, parse_batch
 
 HTML = "text/html; charset=utf-8"
+# Errors a model raises for input that fits the schema yet it refuses.
+MODEL_REFUSALS = (ValueError, TypeError, OverflowError)
+# A body this large is validated off the event loop, which keeps serving.
+PARSE_ON_LOOP_BYTES = 64 * 1024
 logger = logging.getLogger(__name__)
 
 
@@ -44,7 +50,7 @@ class PredictionService:
     def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
         self.spec = spec
         self.settings = settings
-        self._runtime: ModelRuntime | None = None
+        self._calls: ModelCalls | None = None
         self._openapi = orjson.dumps(build_openapi(spec, settings))
         self._metadata = orjson.dumps(_metadata(spec, settings))
         self.body_limit = BodyLimit(settings.max_body_bytes)
@@ -56,13 +62,32 @@ class PredictionService:
 
     def load(self) -> None:
         """Load the model; until then `/ready` answers 503."""
-        self._runtime = ModelRuntime.load(self.spec)
-        logger.info("model %s loaded", self.spec.model_file)
+        runtime = ModelRuntime.load(self.spec)
+        # The model's objects live as long as the process: kept out of the
+        # garbage collector's full passes, which otherwise walk all of them
+        # (a forest has hundreds of thousands) and stall requests for tens
+        # of milliseconds.
+        gc.collect()
+        gc.freeze()
+        batching = self.settings.batching
+        if batching.enabled:
+            self._calls = Batcher(runtime.run, batching.max_rows, batching.max_wait)
+        else:
+            self._calls = DirectCalls(runtime.run)
+        logger.info("model %s loaded; %s", self.spec.model_file, batching.summary)
 
     async def load_async(self) -> None:
         """`load` from an event loop, which keeps serving meanwhile."""
         if not self.is_loaded:
             await asyncio.to_thread(self.load)
+
+    def close(self) -> None:
+        """Answer the requests still waiting for the model (at shutdown)."""
+        if self._calls is not None:
+            self._calls.close()
+
+    async def close_async(self) -> None:
+        await asyncio.to_thread(self.close)
 
     @property
     def routes(self) -> list[Route]:
@@ -83,8 +108,8 @@ class PredictionService:
             )
         )
         found.extend(
-            Route(POST, f"/{method}", functools.partial(self._predict, method), True)
-            for method in self.methods
+            Route(POST, f"/{m}", functools.partial(self._predict, m), predicts=m)
+            for m in self.methods
         )
         return found
 
@@ -95,7 +120,7 @@ class PredictionService:
         body: bytes | AsyncIterable[bytes] = b"",
         declared: int | str | None = None,
     ) -> Reply:
-        """Answer on an event loop; the model runs in a worker thread.
+        """Answer on an event loop; the model runs on another thread.
 
         `body` is what the framework offers (its bytes, or a stream of
         chunks) and `declared` its Content-Length; both only for POST.
@@ -105,8 +130,8 @@ class PredictionService:
             if read is None:
                 return self.too_large()
             incoming = replace(incoming, body=read)
-        if route.blocking:
-            return await asyncio.to_thread(route.answer, incoming)
+        if route.predicts is not None:
+            return await self._predict_async(route.predicts, incoming)
         return route.answer(incoming)
 
     def answer(
@@ -126,7 +151,7 @@ class PredictionService:
 
     @property
     def is_loaded(self) -> bool:
-        return self._runtime is not None
+        return self._calls is not None
 
     @property
     def methods(self) -> tuple[str, ...]:
@@ -136,7 +161,7 @@ class PredictionService:
         return json_reply(200, {"status": "ok"})
 
     def ready(self) -> Reply:
-        if self._runtime is None:
+        if self._calls is None:
             return self.not_ready()
         return json_reply(200, {"status": "ready"})
 
@@ -158,29 +183,44 @@ class PredictionService:
             return self.not_found("GET", f"/docs/{name}")
         return Reply(200, asset[0], asset[1])
 
-    def _predict(self, method: str, incoming: Incoming) -> Reply:
-        return self.predict(method, incoming.body, incoming.content_type)
-
     def predict(self, method: str, body: bytes, content_type: str | None) -> Reply:
         """Answer a POST to `/<method>`; never raises for a client's mistake."""
-        if self._runtime is None:
-            return self.ready()
+        return self._predict(method, Incoming("POST", f"/{method}", content_type, body))
+
+    def _predict(self, method: str, incoming: Incoming) -> Reply:
+        calls = self._calls
+        if calls is None:
+            return self.not_ready()
+        parsed = self._parse(incoming)
+        if isinstance(parsed, Reply):
+            return parsed
         try:
-            _check_content_type(content_type)
-            batch = parse_batch(body, self.spec, self.settings.max_instances)
+            return _predictions(calls.call(method, parsed))
+        except MODEL_REFUSALS as error:
+            return _refused(error)
+
+    async def _predict_async(self, method: str, incoming: Incoming) -> Reply:
+        calls = self._calls
+        if calls is None:
+            return self.not_ready()
+        if len(incoming.body) > PARSE_ON_LOOP_BYTES:
+            parsed = await asyncio.to_thread(self._parse, incoming)
+        else:
+            parsed = self._parse(incoming)
+        if isinstance(parsed, Reply):
+            return parsed
+        try:
+            return _predictions(await calls.call_async(method, parsed))
+        except MODEL_REFUSALS as error:
+            return _refused(error)
+
+    def _parse(self, incoming: Incoming) -> Batch | Reply:
+        """The validated rows of a prediction request, or the reply refusing it."""
+        try:
+            _check_content_type(incoming.content_type)
+            return parse_batch(incoming.body, self.spec, self.settings.max_instances)
         except ClientError as error:
             return error_reply(error)
-        try:
-            predictions = self._runtime.run(method, batch)
-        except (ValueError, TypeError, OverflowError) as error:
-            # Input that fits the schema may still be refused by the model.
-            message = str(error).splitlines()[0][:300] if str(error) else repr(error)
-            return error_reply(
-                ClientError(
-                    422, "model_rejected_input", f"the model refused: {message}"
-                )
-            )
-        return json_reply(200, {"predictions": predictions})
 
     def too_large(self) -> Reply:
         return error_reply(
@@ -238,6 +278,18 @@ class PredictionService:
         )
 
 
+def _predictions(outputs: list[Any]) -> Reply:
+    return json_reply(200, {"predictions": outputs})
+
+
+def _refused(error: Exception) -> Reply:
+    """The model refused input that fits the schema: a 422 naming its reason."""
+    message = str(error).splitlines()[0][:300] if str(error) else repr(error)
+    return error_reply(
+        ClientError(422, "model_rejected_input", f"the model refused: {message}")
+    )
+
+
 def _check_content_type(content_type: str | None) -> None:
     if not content_type:
         return
@@ -289,4 +341,6 @@ def _metadata(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
             "max_instances": settings.max_instances,
             "max_body_bytes": settings.max_body_bytes,
         },
+        "batching": settings.batching.to_json(),
+        "model_threads": settings.model_threads,
     }

@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .spec import ServiceSpec
+
+SWITCHES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+DEFAULT_MAX_BATCH_ROWS = 1024
+# Longer than any sensible wait: a batch held open this long is a mistake.
+MAX_BATCH_WAIT_LIMIT_MS = 1000.0
 
 
 class SettingsError(ValueError):
@@ -14,8 +20,39 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Batching:
+    """Whether and how concurrent requests share a model call (`batching.py`).
+
+    `exact` and `evidence` are what the generator found: whether the model
+    answers every row inside a batch exactly as alone.
+    """
+
+    enabled: bool
+    max_rows: int
+    max_wait: float
+    exact: bool
+    evidence: str
+
+    @property
+    def summary(self) -> str:
+        if not self.enabled:
+            return "no batching"
+        wait = f", held open up to {self.max_wait * 1000:g} ms" if self.max_wait else ""
+        return f"batching up to {self.max_rows} rows per model call{wait}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "max_rows": self.max_rows,
+            "max_wait_ms": self.max_wait * 1000,
+            "exact": self.exact,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Where to listen, how many workers, and the request limits."""
+    """Where to listen, how many workers, the request limits and batching."""
 
     host: str
     port: int
@@ -23,6 +60,8 @@ class Settings:
     max_instances: int
     max_body_bytes: int
     log_level: str
+    batching: Batching
+    model_threads: int
 
     @classmethod
     def from_env(
@@ -35,6 +74,16 @@ class Settings:
             max_instances=_positive_int(env, "MAX_INSTANCES", spec.max_instances),
             max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", spec.max_body_bytes),
             log_level=_log_level(env.get("LOG_LEVEL", "info")),
+            batching=Batching(
+                # Only a model that answers a row alike in any batch is
+                # batched unless asked: then batching changes no answer.
+                enabled=_switch(env, "BATCHING", spec.batching.exact),
+                max_rows=_positive_int(env, "MAX_BATCH_ROWS", DEFAULT_MAX_BATCH_ROWS),
+                max_wait=_milliseconds(env, "MAX_BATCH_WAIT_MS") / 1000,
+                exact=spec.batching.exact,
+                evidence=spec.batching.evidence,
+            ),
+            model_threads=_positive_int(env, "MODEL_THREADS", 1),
         )
 
 
@@ -51,6 +100,30 @@ def _positive_int(
     if value < 1 or (maximum is not None and value > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise SettingsError(f"{name} must be at least 1{upper}, got {value}")
+    return value
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in SWITCHES:
+        raise SettingsError(f"{name} must be on or off, got {env[name]!r}")
+    return SWITCHES[raw]
+
+
+def _milliseconds(env: Mapping[str, str], name: str) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of milliseconds, got {raw!r}") from None
+    if not 0 <= value <= MAX_BATCH_WAIT_LIMIT_MS:
+        raise SettingsError(
+            f"{name} must be between 0 and {MAX_BATCH_WAIT_LIMIT_MS:g}, got {raw!r}"
+        )
     return value
 
 

@@ -28,6 +28,18 @@ class FeatureSpec:
 
 
 @dataclass(frozen=True)
+class BatchSafety:
+    """Whether the model answers each row inside a batch exactly as alone.
+
+    The generator found out by asking the model (see `evidence`); only then
+    can requests share a model call without changing any answer.
+    """
+
+    exact: bool
+    evidence: str
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """What the service serves; see `model/spec.json`."""
 
@@ -49,6 +61,7 @@ class ServiceSpec:
     libraries: dict[str, str]
     max_instances: int
     max_body_bytes: int
+    batching: BatchSafety
 
     @property
     def feature_names(self) -> list[str]:
@@ -76,5 +89,6 @@ class ServiceSpec:
             methods=tuple(raw.pop("methods")),
             classes=tuple(raw.pop("classes")),
             examples=tuple(raw.pop("examples")),
+            batching=BatchSafety(**raw.pop("batching")),
             **raw,
         )

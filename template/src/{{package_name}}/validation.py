@@ -8,6 +8,7 @@ name every offending instance and field.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,15 @@ class Batch:
 
     columns: dict[str, list[Any]]
     size: int
+
+    @classmethod
+    def joined(cls, batches: Sequence[Batch]) -> Batch:
+        """One batch of all the rows of `batches`, in their order."""
+        chain = itertools.chain.from_iterable
+        return cls(
+            {name: list(chain(b.columns[name] for b in batches)) for name in batches[0].columns},
+            sum(b.size for b in batches),
+        )
 
 
 def parse_batch(body: bytes, spec: ServiceSpec, max_instances: int) -> Batch:
