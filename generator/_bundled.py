@@ -14,6 +14,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -52,8 +54,8 @@ def bundled_template(version: str) -> tuple[Path, str | None]:
     repository = cache_repository()
     digest = bundle_digest()
     repository.mkdir(parents=True, exist_ok=True)
-    with (repository.parent / "template.lock").open("w") as lock:
-        _lock_exclusively(lock)
+    # Two generators starting at once must not commit over each other.
+    with cache_lock("template"):
         if not (repository / ".git").exists():
             _git(repository, "init", "--quiet")
         tag = f"v{version}"
@@ -78,8 +80,17 @@ def bundled_template(version: str) -> tuple[Path, str | None]:
     return repository, tag
 
 
+@contextmanager
+def cache_lock(name: str) -> Iterator[None]:
+    """Hold `name`'s lock in the cache, for one process at a time."""
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / f"{name}.lock").open("w") as lock:
+        _lock_exclusively(lock)
+        yield
+
+
 def _lock_exclusively(lock: IO[str]) -> None:
-    """Two generators starting at once must not commit over each other."""
     if sys.platform != "win32":
         import fcntl
 

@@ -164,6 +164,17 @@ class Options:
             help="largest request body (the service's MAX_BODY_BYTES overrides)",
         ),
     )
+    max_batch_rows: int = field(
+        default=1024,
+        metadata=_offered(
+            flag="--max-batch-rows",
+            metavar="N",
+            answer="max_batch_rows",
+            check=_at_least(1),
+            help="most rows in one model call that merges concurrent requests "
+            "(the service's MAX_BATCH_ROWS overrides)",
+        ),
+    )
     trust: bool = field(
         default=False,
         metadata=_offered(

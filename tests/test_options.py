@@ -32,6 +32,7 @@ CHOSEN: dict[str, Any] = {
     "name": "chosen_name",
     "max_instances": 77,
     "max_body_bytes": 77_777,
+    "max_batch_rows": 7,
     "base_image": "python:3.11-slim-bookworm",
 }
 
@@ -87,7 +88,8 @@ def test_every_option_reaches_the_service_from_every_entry_point(
     assert answers["sample_file"] == str(sample)
     package = project / "src" / CHOSEN["name"]
     spec = json.loads((package / "model/spec.json").read_text())
-    assert (spec["max_instances"], spec["max_body_bytes"]) == (77, 77_777)
+    limits = ("max_instances", "max_body_bytes", "max_batch_rows")
+    assert tuple(spec[name] for name in limits) == (77, 77_777, 7)
     assert f"ARG BASE_IMAGE={CHOSEN['base_image']}\n" in (
         (project / "Dockerfile").read_text()
     )
@@ -116,14 +118,14 @@ def test_the_command_line_offers_every_option_as_cook_takes_it(tmp_path: Path) -
     argv = [
         "model.pkl", "--sample", "s.csv", "--backend", "flask", "--name", "n",
         "--output", "o", "--force", "--max-instances", "5", "--max-body-bytes", "6",
-        "--trust", "--code", "a.py", "--code", "b", "--base-image", "img",
+        "--max-batch-rows", "7", "--trust", "--code", "a.py", "--code", "b", "--base-image", "img",
         "--artifact", "wheel", "--run", "--offline", "-q",
     ]  # fmt: skip
     parsed = vars(parser().parse_args(argv))
     parsed.pop("model_file")
     assert Options.from_keywords(parsed) == Options(
         sample="s.csv", backend="flask", name="n", output="o", force=True,
-        max_instances=5, max_body_bytes=6, trust=True, code=("a.py", "b"),
+        max_instances=5, max_body_bytes=6, max_batch_rows=7, trust=True, code=("a.py", "b"),
         base_image="img", artifact="wheel", run=True, offline=True, quiet=True,
     )  # fmt: skip
     assert set(parsed) == {name for name, _ in option_specs()}

@@ -2,7 +2,8 @@
 
 The project's tests are left to its own tooling (they import pytest, which
 the model's environment need not have). mypy's cache is kept per user, so
-only the first generation pays for analysing numpy, pandas and the rest.
+only the first generation pays for analysing numpy, pandas and the rest;
+one mypy at a time uses it, as two writing the same entries crash mypy.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .._bundled import cache_root
+from .._bundled import cache_lock, cache_root
 from .._errors import HookError
 
 SHOWN_ERRORS = 10
@@ -23,7 +24,8 @@ def typecheck_project(project: Path) -> None:
         sys.executable, "-m", "mypy", "--cache-dir", str(cache_root() / "mypy"),
         "--no-error-summary", "src",
     ]  # fmt: skip
-    done = subprocess.run(command, cwd=project, capture_output=True, text=True)
+    with cache_lock("mypy"):
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True)
     if done.returncode == 0:
         return
     errors = [line for line in done.stdout.splitlines() if ": error:" in line]

@@ -39,11 +39,11 @@ def decoded(reply: Any) -> tuple[int, Any]:
 def test_the_routes_are_the_fixed_ones_and_one_per_prediction_method(
     service: Any,
 ) -> None:
-    listed = {(r.path, r.methods, r.blocking) for r in service.routes}
+    listed = {(r.path, r.methods, r.predicts) for r in service.routes}
     assert listed == {
-        *((p, ("GET", "HEAD"), False) for p in
+        *((p, ("GET", "HEAD"), None) for p in
           ("/health", "/ready", "/metadata", "/openapi.json", "/docs", "/docs/{name}")),
-        ("/predict", ("POST",), True),
+        ("/predict", ("POST",), "predict"),
     }  # fmt: skip
 
 
@@ -63,35 +63,41 @@ def test_a_prediction_route_reads_the_body_and_answers_like_the_model(
     assert payload["predictions"] == model.predict(pd.DataFrame([GOOD])).tolist()
 
 
-def test_on_an_event_loop_the_model_runs_in_a_worker_thread(
-    core: Core, service: Any
+def test_on_an_event_loop_only_the_model_runs_off_the_loop(
+    core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    routes = core.module("routes")
+    runtime = core.module("runtime").ModelRuntime
     threads: list[str] = []
+    run = runtime.run
 
-    def answer(request: Any) -> Any:
+    def recorded_run(self: Any, method: str, batch: Any) -> Any:
         threads.append(threading.current_thread().name)
-        return routes.Reply(200, request.body)
+        return run(self, method, batch)
+
+    monkeypatch.setattr(runtime, "run", recorded_run)
+    fresh = core.module("service").PredictionService.from_env()
+    health = fresh.health
+    fresh.health = lambda: (threads.append(threading.current_thread().name), health())[1]
 
     async def chunks() -> AsyncIterator[bytes]:
-        yield b"{"
-        yield b"}"
+        yield BODY[:5]
+        yield BODY[5:]
 
     async def both() -> tuple[Any, Any]:
-        loop_thread = threading.current_thread().name
-        blocking = routes.Route(routes.POST, "/x", answer, blocking=True)
-        quick = routes.Route(routes.POST, "/y", answer)
-        first = await service.answer_async(
-            blocking, incoming(core, "POST", "/x"), chunks()
+        await fresh.load_async()
+        asked = incoming(core, "POST", "/predict", content_type="application/json")
+        predicted = await fresh.answer_async(route(fresh, "/predict"), asked, chunks())
+        checked = await fresh.answer_async(
+            route(fresh, "/health"), incoming(core, "GET", "/health")
         )
-        second = await service.answer_async(quick, incoming(core, "POST", "/y"), b"{}")
-        threads.append(loop_thread)
-        return first, second
+        threads.append(threading.current_thread().name)
+        await fresh.close_async()
+        return predicted, checked
 
-    first, second = asyncio.run(both())
-    assert (first.body, second.body) == (b"{}", b"{}")
-    blocking_thread, quick_thread, loop_thread = threads
-    assert blocking_thread != loop_thread and quick_thread == loop_thread
+    predicted, checked = asyncio.run(both())
+    assert (predicted.status, checked.status) == (200, 200)
+    model_thread, health_thread, loop_thread = threads
+    assert model_thread != loop_thread and health_thread == loop_thread
 
 
 def test_a_body_over_the_limit_is_413_before_it_is_read(
@@ -134,14 +140,19 @@ def test_until_the_model_is_loaded_predictions_and_readiness_are_503(
     assert decoded(starting.health()) == (200, {"status": "ok"})
 
 
+@pytest.mark.parametrize("batching", ["on", "off"])
 def test_input_the_model_refuses_is_422_naming_the_models_reason(
-    service: Any, monkeypatch: pytest.MonkeyPatch
+    core: Core, monkeypatch: pytest.MonkeyPatch, batching: str
 ) -> None:
-    def refuse(method: str, batch: Any) -> Any:
+    def refuse(self: Any, method: str, batch: Any) -> Any:
         raise ValueError("Input contains a value the model cannot take\nsecond line")
 
-    monkeypatch.setattr(service._runtime, "run", refuse)
-    status, payload = decoded(service.predict("predict", BODY, None))
+    monkeypatch.setattr(core.module("runtime").ModelRuntime, "run", refuse)
+    monkeypatch.setenv("BATCHING", batching)
+    refusing = core.module("service").PredictionService.from_env()
+    refusing.load()
+    status, payload = decoded(refusing.predict("predict", BODY, None))
+    refusing.close()
     assert (status, payload["error"]["code"]) == (422, "model_rejected_input")
     assert payload["error"]["message"] == (
         "the model refused: Input contains a value the model cannot take"
@@ -171,3 +182,9 @@ def test_metadata_describes_the_model_and_the_limits(service: Any) -> None:
         "max_instances": service.settings.max_instances,
         "max_body_bytes": service.settings.max_body_bytes,
     }
+    batching = service.settings.batching
+    assert metadata["batching"] == {
+        "enabled": batching.enabled, "max_rows": batching.max_rows,
+        "max_wait_ms": 0.0, "exact": batching.exact, "evidence": batching.evidence,
+    }  # fmt: skip
+    assert metadata["model_threads"] == 1

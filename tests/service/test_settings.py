@@ -36,3 +36,63 @@ def test_a_bad_value_is_named(core: Core, env: dict[str, str], message: str) -> 
 
 def test_blank_values_mean_the_default(core: Core) -> None:
     assert settings_from(core, {"PORT": " ", "WORKERS": ""}).port == 8000  # type: ignore[attr-defined]
+
+
+def test_batching_is_on_by_default_exactly_when_the_model_allows_it(
+    core: Core,
+) -> None:
+    spec = core.module("spec").ServiceSpec.load()
+    batching = settings_from(core, {}).batching  # type: ignore[attr-defined]
+    assert batching.enabled is spec.batching.exact
+    assert (batching.max_rows, batching.max_wait) == (spec.max_batch_rows, 0.0)
+    assert settings_from(core, {}).model_threads == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("env", "enabled", "max_rows", "max_wait"),
+    [
+        ({"BATCHING": "off"}, False, None, 0.0),
+        ({"BATCHING": " ON "}, True, None, 0.0),
+        ({"BATCHING": "1", "MAX_BATCH_ROWS": "7"}, True, 7, 0.0),
+        ({"BATCHING": "true", "MAX_BATCH_WAIT_MS": "2.5"}, True, None, 0.0025),
+    ],
+)
+def test_batching_settings_are_read_from_the_environment(
+    core: Core, env: dict[str, str], enabled: bool, max_rows: int | None, max_wait: float
+) -> None:
+    batching = settings_from(core, env).batching  # type: ignore[attr-defined]
+    assert batching.enabled is enabled
+    assert batching.max_wait == max_wait
+    if max_rows is not None:
+        assert batching.max_rows == max_rows
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BATCHING": "sometimes"}, "BATCHING must be on or off, got 'sometimes'"),
+        ({"MAX_BATCH_ROWS": "0"}, "MAX_BATCH_ROWS must be at least 1, got 0"),
+        ({"MAX_BATCH_WAIT_MS": "soon"}, "MAX_BATCH_WAIT_MS must be a number of "),
+        ({"MAX_BATCH_WAIT_MS": "-1"}, "MAX_BATCH_WAIT_MS must be between 0 and 1000"),
+        ({"MAX_BATCH_WAIT_MS": "nan"}, "MAX_BATCH_WAIT_MS must be between 0 and 1000"),
+        ({"MODEL_THREADS": "0"}, "MODEL_THREADS must be at least 1, got 0"),
+    ],
+)
+def test_a_bad_batching_value_is_named(
+    core: Core, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(core.module("settings").SettingsError, match=message):
+        settings_from(core, env)
+
+
+def test_model_threads_set_the_numeric_libraries_threads_unless_already_set(
+    core: Core,
+) -> None:
+    threads = core.module("threads")
+    env = {"MODEL_THREADS": "3", "MKL_NUM_THREADS": "2"}
+    threads.limit_threads(env)
+    assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "3"
+    assert env["MKL_NUM_THREADS"] == "2"
+    unset: dict[str, str] = {}
+    threads.limit_threads(unset)
+    assert set(unset.values()) == {"1"} and "OMP_NUM_THREADS" in unset

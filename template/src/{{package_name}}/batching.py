@@ -112,6 +112,12 @@ class Batcher:
         )
         self._thread.start()
 
+    @property
+    def waiting(self) -> int:
+        """How many requests are queued for the next model calls."""
+        with self._changed:
+            return len(self._queue)
+
     def call(self, method: str, batch: Batch) -> list[Any]:
         waiting = _Waiting(method, batch)
         if not self._enqueue(waiting):

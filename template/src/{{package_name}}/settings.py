@@ -10,7 +10,6 @@ from typing import Any
 from .spec import ServiceSpec
 
 SWITCHES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
-DEFAULT_MAX_BATCH_ROWS = 1024
 # Longer than any sensible wait: a batch held open this long is a mistake.
 MAX_BATCH_WAIT_LIMIT_MS = 1000.0
 
@@ -78,7 +77,7 @@ class Settings:
                 # Only a model that answers a row alike in any batch is
                 # batched unless asked: then batching changes no answer.
                 enabled=_switch(env, "BATCHING", spec.batching.exact),
-                max_rows=_positive_int(env, "MAX_BATCH_ROWS", DEFAULT_MAX_BATCH_ROWS),
+                max_rows=_positive_int(env, "MAX_BATCH_ROWS", spec.max_batch_rows),
                 max_wait=_milliseconds(env, "MAX_BATCH_WAIT_MS") / 1000,
                 exact=spec.batching.exact,
                 evidence=spec.batching.evidence,

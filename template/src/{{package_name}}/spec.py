@@ -61,6 +61,7 @@ class ServiceSpec:
     libraries: dict[str, str]
     max_instances: int
     max_body_bytes: int
+    max_batch_rows: int
     batching: BatchSafety
 
     @property
