@@ -162,6 +162,17 @@ def linear_frame() -> Case:
     return Case("linear_frame", model, frame.head(40), frame.head(40))
 
 
+def expected_predictions(case: Case, method: str, inputs: Any) -> list[Any]:
+    """What the service must answer for `inputs` sent as one request: the
+    model's own output, one per instance, probabilities labelled by class."""
+    outputs = np.asarray(getattr(case.expected, method)(inputs))
+    if method == "predict":
+        # One per instance (CatBoost puts each label in a row of its own).
+        return outputs.reshape(len(inputs)).tolist()
+    labels = [str(label) for label in case.expected.classes_]
+    return [dict(zip(labels, row, strict=True)) for row in outputs.tolist()]
+
+
 def records(inputs: pd.DataFrame | np.ndarray, names: list[str]) -> list[Any]:
     """Rows as JSON-ready instances: objects for frames, arrays otherwise."""
     if isinstance(inputs, pd.DataFrame):

@@ -94,15 +94,20 @@ def serve(
     pythonpath: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 90,
+    log: Path | None = None,
 ) -> Iterator[Server]:
-    """`python -m package` on a free port, until it answers /ready."""
+    """`python -m package` on a free port, until it answers /ready.
+
+    Its stderr goes to `log` when given, for a test to read.
+    """
     port = free_port()
     full_env = {**os.environ, **(env or {}), "PORT": str(port), "HOST": "127.0.0.1"}
     if pythonpath is not None:
         full_env["PYTHONPATH"] = str(pythonpath)
     # A session of its own, so that no worker outlives the test.
+    stderr = log.open("wb") if log is not None else None
     process = subprocess.Popen(
-        [python, "-m", package], env=full_env, start_new_session=True
+        [python, "-m", package], env=full_env, start_new_session=True, stderr=stderr
     )
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
@@ -110,6 +115,8 @@ def serve(
         yield server
     finally:
         stop(process)
+        if stderr is not None:
+            stderr.close()
 
 
 def wait_until_ready(server: Server, name: str, timeout: float = 90) -> None:

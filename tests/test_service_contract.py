@@ -55,10 +55,8 @@ def test_predictions_equal_the_model_in_this_process(
     instances = models.records(case.inputs, feature_names(server))
     answer = server.post("/predict", {"instances": instances})
     assert answer.status == 200, answer.body
-    # One prediction per instance (CatBoost puts each in a row of its own).
-    expected = np.asarray(case.expected.predict(case.inputs))
-    expected = expected.reshape(len(instances))
-    assert answer.json()["predictions"] == expected.tolist()
+    expected = models.expected_predictions(case, "predict", case.inputs)
+    assert answer.json()["predictions"] == expected
 
 
 def test_probabilities_are_labelled_by_class_and_equal_the_model(
@@ -71,11 +69,7 @@ def test_probabilities_are_labelled_by_class_and_equal_the_model(
     instances = models.records(case.inputs, feature_names(server))
     answer = server.post("/predict_proba", {"instances": instances})
     assert answer.status == 200, answer.body
-    labels = [str(c) for c in case.expected.classes_]
-    expected = [
-        dict(zip(labels, row, strict=True))
-        for row in case.expected.predict_proba(case.inputs).tolist()
-    ]
+    expected = models.expected_predictions(case, "predict_proba", case.inputs)
     assert answer.json()["predictions"] == expected
 
 

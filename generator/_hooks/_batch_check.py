@@ -11,12 +11,14 @@ its class (a pipeline hides a linear step), so the model is asked: probe
 rows alone and inside batches of several sizes and positions, compared bit
 for bit. The service batches by default only when every answer matched.
 
-The probe rows are the examples and a copy of each with its numbers made
-inexact (a round number hides a different order of summation).
+The probe rows are the examples and copies of each with every float made
+inexact, each by another amount: round or equal numbers would hide a
+different order of summation.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +29,8 @@ import orjson
 # from another starting position, so each row sits in several places.
 # The largest is the service's default MAX_BATCH_ROWS.
 PROBE_BATCH_SIZES = (2, 7, 64, 1024)
-# Multiplier and offset of the inexact copies: far from any round number.
-SCALE, SHIFT = 1.000123456789, 0.0123456789
+# Inexact copies per example; seeded, so that generation is repeatable.
+COPIES, SEED = 2, 20261201
 
 Ask = Callable[[str, list[Any]], list[Any]]
 
@@ -47,21 +49,24 @@ class BatchSafety:
 def probe_rows(
     examples: Sequence[dict[str, Any]], features: Iterable[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The examples, then a copy of each with inexact float values."""
+    """The examples, then copies of them with inexact float values."""
     floats = [f["name"] for f in features if f["kind"] == "float"]
-    copies = [
-        {
-            **example,
-            **{
-                name: example[name] * SCALE + SHIFT
-                for name in floats
-                if isinstance(example.get(name), (int, float))
-                and not isinstance(example.get(name), bool)
-            },
-        }
-        for example in examples
-    ]
-    return [*examples, *(copy for copy in copies if copy not in examples)]
+    draw = random.Random(SEED).uniform
+    copies = []
+    for _ in range(COPIES):
+        for example in examples:
+            copy = dict(example)
+            for name in floats:
+                value = example.get(name)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    # Within about a percent of the example, so still a
+                    # value the model sees.
+                    copy[name] = value * (1 + draw(-0.01, 0.01)) + draw(
+                        -0.01, 0.01
+                    ) * (1 + abs(value))
+            if copy not in examples and copy not in copies:
+                copies.append(copy)
+    return [*examples, *copies]
 
 
 def check_batching(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from .runtime import ModelLoadError, ModelRuntime
@@ -17,10 +18,22 @@ def main() -> int:
     except (SettingsError, ModelLoadError) as error:
         print(f"{spec.service}: cannot start: {error}", file=sys.stderr)
         return 2
+    _log_to_stderr(settings.log_level)
     from .app import serve
 
     serve(settings)
     return 0
+
+
+def _log_to_stderr(level: str) -> None:
+    """The service's own messages (model loaded, batches at debug) on stderr,
+    beside the server's; the server's loggers keep their own handlers."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    package = logging.getLogger(__package__)
+    package.addHandler(handler)
+    package.setLevel(level.upper())
+    package.propagate = False
 
 
 if __name__ == "__main__":

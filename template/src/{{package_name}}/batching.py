@@ -23,6 +23,7 @@ request's bad rows fail that request alone.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import deque
@@ -33,6 +34,7 @@ from .validation import Batch
 
 Run = Callable[[str, Batch], list[Any]]
 ARRIVAL_GAP = 0.001
+logger = logging.getLogger(__name__)
 
 
 class ModelCalls(Protocol):
@@ -224,6 +226,9 @@ class Batcher:
             else:
                 outcomes = _split(answers, [w.batch.size for w in taken])
         self._last_requests, self._last_call = len(taken), time.monotonic() - started
+        if logger.isEnabledFor(logging.DEBUG):
+            rows = sum(w.batch.size for w in taken)
+            logger.debug("%s: one call for %d requests, %d rows", method, len(taken), rows)
         _deliver(taken, outcomes)
 
     def _alone(self, method: str, batch: Batch) -> Outcome:
