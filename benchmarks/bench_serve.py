@@ -1,17 +1,24 @@
-"""Serving speed of a generated service against a typical hand-written one.
+"""Serving speed of generated services against a hand-written one, side by side.
 
-Run: python benchmarks/bench_serve.py [--seconds S] [--model forest|linear]
-                                      [--backends fastapi,flask,sanic,aiohttp]
+Run: python benchmarks/bench_serve.py [--seconds S] [--models forest,linear]
+         [--backends fastapi,flask,sanic,aiohttp] [--chart docs/performance.png]
 
-Every server runs the same model (a 100-tree forest, or a logistic regression
-whose predictions cost almost nothing, on 20 named features) with one worker,
-on loopback, measured in the same run:
-  baseline   the usual FastAPI service on uvicorn: a pydantic model per
-             instance, a DataFrame built from the validated objects
-  generated  the service MLJET generates for each backend asked for
-             (columnar validation, orjson), on that backend's server
-A client on one keep-alive connection sends requests back to back for S
-seconds per payload size and reports requests/s and median latency.
+Needs `wrk` (Debian: apt-get install wrk). Everything runs on loopback, one
+worker per server, in this run:
+  models     forest: a RandomForest of 100 trees, depth 8, on 20 float
+             features; linear: a logistic regression on the same data
+  baseline   the usual hand-written FastAPI service on uvicorn: a pydantic
+             model per instance, a DataFrame built from the validated objects
+  generated  the service MLJET generates, per backend, with BATCHING=on and
+             BATCHING=off (on is the default only for a model that answers
+             each row in a batch exactly as alone: the forest, not the
+             logistic regression, for which on is forced here)
+Each server is started fresh and timed to its first 200 on /ready; then wrk
+(one thread) sends POST /predict for S seconds per load: 1 and 32
+connections, 1-row and 100-row requests. Every answer is checked: a status
+other than 200 counts as bad, a body other than the model's own answer for
+that request (computed in this process) as wrong. The model's in-process
+predict time is printed beside.
 """
 
 from __future__ import annotations
@@ -28,7 +35,11 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import joblib
 import pandas as pd
@@ -37,7 +48,14 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 NAMES = [f"f{i}" for i in range(20)]
-ALL_BACKENDS = "fastapi,flask,sanic,aiohttp"
+ALL_BACKENDS = ("fastapi", "flask", "sanic", "aiohttp")
+LOADS = ((1, 1), (32, 1), (1, 100), (32, 100))  # (connections, rows)
+MODELS = {
+    "forest": lambda: RandomForestClassifier(
+        n_estimators=100, max_depth=8, random_state=0
+    ),
+    "linear": lambda: LogisticRegression(max_iter=1000),
+}
 
 BASELINE_APP = textwrap.dedent(f"""
     import joblib
@@ -63,6 +81,49 @@ BASELINE_APP = textwrap.dedent(f"""
         return {{"status": "ready"}}
     """)
 
+# wrk's script: POST the body, compare every answer with the expected one.
+WRK_SCRIPT = textwrap.dedent("""
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/json"
+    local function slurp(name)
+      local file = io.open(os.getenv(name), "rb"); local text = file:read("*a")
+      file:close(); return text
+    end
+    wrk.body = slurp("MLJET_BODY")
+    local expected = slurp("MLJET_EXPECTED")
+    local threads = {}
+    function setup(thread) table.insert(threads, thread) end
+    function init(args) bad = 0; wrong = 0 end
+    function response(status, headers, body)
+      if status ~= 200 then bad = bad + 1
+      elseif body ~= expected then wrong = wrong + 1 end
+    end
+    function done(summary, latency, requests)
+      local bad, wrong = 0, 0
+      for _, thread in ipairs(threads) do
+        bad = bad + thread:get("bad"); wrong = wrong + thread:get("wrong")
+      end
+      io.write(string.format("MLJET %d %.6f %.3f %.3f %d %d\\n",
+        summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+        latency:percentile(99) / 1e3, bad + summary.errors.status, wrong))
+    end
+    """)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One load against one server."""
+
+    model: str
+    server: str
+    connections: int
+    rows: int
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    bad: int
+    wrong: int
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -71,105 +132,177 @@ def free_port() -> int:
         return port
 
 
-def start(
-    command: list[str], cwd: Path, env: dict[str, str]
-) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command, cwd=cwd, env={**os.environ, **env},
+@contextmanager
+def running(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[float]:
+    """Start a server; yield the seconds it took to answer /ready with 200."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env={**os.environ, **env}, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-def wait_ready(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    try:
+        port = int(env["PORT"])
+        while get(port, "/ready") != 200:
+            if process.poll() is not None or time.perf_counter() - started > 120:
+                raise RuntimeError(f"{' '.join(command)} did not become ready")
+            time.sleep(0.01)
+        yield time.perf_counter() - started
+    finally:
+        process.terminate()
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/ready")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server on port {port} not ready")
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
 
 
-def measure(port: int, body: bytes, seconds: float) -> tuple[float, float]:
+def get(port: int, path: str) -> int | None:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", path)
+        return connection.getresponse().status
+    except OSError:
+        return None
+
+
+def post(port: int, body: bytes) -> bytes:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Content-Type": "application/json"}
-    latencies: list[float] = []
-    ended = time.perf_counter() + seconds
-    while time.perf_counter() < ended:
+    connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    answer = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"POST /predict: {response.status} {answer[:200]!r}")
+    return answer
+
+
+def load(port: int, work: Path, connections: int, seconds: int) -> list[float]:
+    """wrk's figures: requests, seconds, p50 ms, p99 ms, bad, wrong."""
+    env = {**os.environ, "MLJET_BODY": str(work / "body.json"),
+           "MLJET_EXPECTED": str(work / "expected.json")}  # fmt: skip
+    done = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s",
+         str(work / "check.lua"), f"http://127.0.0.1:{port}/predict"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    line = next(x for x in done.stdout.splitlines() if x.startswith("MLJET "))
+    return [float(value) for value in line.split()[1:]]
+
+
+def measure(
+    model_name: str, server: str, port: int, work: Path, model: Any,
+    frame: pd.DataFrame, seconds: int,
+) -> Iterator[Figure]:  # fmt: skip
+    for connections, rows in LOADS:
+        body = json.dumps({"instances": frame.head(rows).to_dict("records")})
+        (work / "body.json").write_text(body)
+        answer = post(port, body.encode())
+        # The expected bytes are the server's own, once they are proved to
+        # be the model's answer for this request, computed here.
+        expected = model.predict(frame.head(rows)).tolist()
+        if json.loads(answer)["predictions"] != expected:
+            raise RuntimeError(f"{server} answers {rows} rows unlike the model")
+        (work / "expected.json").write_bytes(answer)
+        requests, duration, p50, p99, bad, wrong = load(
+            port, work, connections, seconds
+        )
+        yield Figure(model_name, server, connections, rows, requests / duration,
+                     p50, p99, int(bad), int(wrong))  # fmt: skip
+
+
+def in_process_ms(model: Any, frame: pd.DataFrame, rows: int) -> float:
+    timings = []
+    for _ in range(30):
         started = time.perf_counter()
-        connection.request("POST", "/predict", body, headers)
-        response = connection.getresponse()
-        response.read()
-        assert response.status == 200, response.status
-        latencies.append(time.perf_counter() - started)
-    return len(latencies) / sum(latencies), statistics.median(latencies)
+        model.predict(frame.head(rows))
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000
+
+
+def bench_model(
+    name: str, backends: list[str], seconds: int, work: Path
+) -> tuple[list[Figure], dict[str, float]]:
+    from generator import cook
+
+    x, y = make_classification(n_samples=5000, n_features=20, random_state=0)
+    frame = pd.DataFrame(x, columns=NAMES)
+    model = MODELS[name]().fit(frame, y)
+    folder = work / name
+    folder.mkdir()
+    joblib.dump(model, folder / "model.joblib")
+    (folder / "baseline.py").write_text(BASELINE_APP)
+    (folder / "check.lua").write_text(WRK_SCRIPT)
+    print(f"\n{name}: in-process predict {in_process_ms(model, frame, 1):.2f} ms "
+          f"for 1 row, {in_process_ms(model, frame, 100):.2f} ms for 100 rows")  # fmt: skip
+    servers: list[tuple[str, list[str], dict[str, str]]] = [
+        ("hand-written", [sys.executable, "-m", "uvicorn", "baseline:app",
+                          "--no-access-log", "--log-level", "warning"], {})
+    ]  # fmt: skip
+    for backend in backends:
+        package = f"bench_{name}_{backend}"
+        project = folder / package
+        cook(model, sample=frame.head(100), name=package, backend=backend,
+             output=project, quiet=True)  # fmt: skip
+        for batching in ("on", "off"):
+            servers.append((f"{backend} {batching}", [sys.executable, "-m", package],
+                            {"PYTHONPATH": str(project / "src"),
+                             "BATCHING": batching, "LOG_LEVEL": "warning"}))  # fmt: skip
+    figures: list[Figure] = []
+    ready: dict[str, float] = {}
+    for server, command, env in servers:
+        port = free_port()
+        env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
+        if server == "hand-written":
+            command = [*command, "--port", str(port)]
+        with running(command, folder, env) as ready_after:
+            ready[server] = ready_after
+            for figure in measure(name, server, port, folder, model, frame, seconds):
+                figures.append(figure)
+                report(figure, figures)
+    return figures, ready
+
+
+def report(figure: Figure, figures: list[Figure]) -> None:
+    baseline = next(
+        f for f in figures if f.server == "hand-written" and f.model == figure.model
+        and (f.connections, f.rows) == (figure.connections, figure.rows)
+    )  # fmt: skip
+    print(f"{figure.server:>13} {figure.connections:>5} {figure.rows:>5}"
+          f" {figure.rate:>9.1f} {figure.rate / baseline.rate:>7.1f}x"
+          f" {figure.p50_ms:>8.1f} {figure.p99_ms:>8.1f} {figure.bad:>5} {figure.wrong:>5}",
+          flush=True)  # fmt: skip
 
 
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    cli.add_argument("--seconds", type=float, default=3.0)
-    cli.add_argument("--model", choices=["forest", "linear"], default="forest")
-    cli.add_argument(
-        "--backends", default="fastapi", help="comma-separated, of " + ALL_BACKENDS
-    )
+    cli.add_argument("--seconds", type=int, default=5, help="per load (5)")
+    cli.add_argument("--models", default="forest,linear")
+    cli.add_argument("--backends", default=",".join(ALL_BACKENDS))
+    cli.add_argument("--chart", type=Path, help="draw the figures into this PNG")
     args = cli.parse_args()
-    seconds = args.seconds
-    backends = args.backends.split(",")
-    if not set(backends) <= set(ALL_BACKENDS.split(",")):
-        cli.error(f"--backends takes names from {ALL_BACKENDS}")
+    backends, names = args.backends.split(","), args.models.split(",")
+    if not set(backends) <= set(ALL_BACKENDS) or not set(names) <= set(MODELS):
+        cli.error(f"backends: {', '.join(ALL_BACKENDS)}; models: {', '.join(MODELS)}")
+    if shutil.which("wrk") is None:
+        cli.error("wrk is needed (Debian: apt-get install wrk)")
+    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+          f"{args.seconds:g} s per load, wrk -t1 on loopback, one worker per server")  # fmt: skip
+    print(f"{'server':>13} {'conns':>5} {'rows':>5} {'req/s':>9} {'vs hand':>8}"
+          f" {'p50 ms':>8} {'p99 ms':>8} {'bad':>5} {'wrong':>5}")  # fmt: skip
     work = Path(tempfile.mkdtemp(prefix="mljet-serve-"))
-    servers: list[subprocess.Popen[bytes]] = []
+    all_figures: list[Figure] = []
     try:
-        x, y = make_classification(n_samples=5000, n_features=20, random_state=0)
-        frame = pd.DataFrame(x, columns=NAMES)
-        if args.model == "forest":
-            model = RandomForestClassifier(n_estimators=100, random_state=0)
-        else:
-            model = LogisticRegression()
-        model.fit(frame, y)
-        joblib.dump(model, work / "model.joblib")
-        (work / "baseline.py").write_text(BASELINE_APP)
-
-        from generator import cook
-
-        ports = {"baseline": free_port()}
-        uvicorn = [sys.executable, "-m", "uvicorn", "--no-access-log"]
-        baseline = [*uvicorn, "baseline:app", "--port", str(ports["baseline"])]
-        servers.append(start(baseline, work, {}))
-        for backend in backends:
-            project = work / backend
-            cook(model, sample=frame.head(100), name="bench_service",
-                 backend=backend, output=project, quiet=True)  # fmt: skip
-            ports[backend] = free_port()
-            servers.append(start([sys.executable, "-m", "bench_service"], work, {
-                "PORT": str(ports[backend]), "HOST": "127.0.0.1",
-                "LOG_LEVEL": "warning", "PYTHONPATH": str(project / "src"),
-            }))  # fmt: skip
-        for port in ports.values():
-            wait_ready(port)
-
-        rows = frame.to_dict(orient="records")
-        print(f"{'instances':>9}  {'server':>9}  {'req/s':>8}  "
-              f"{'vs baseline':>11}  {'p50':>9}")  # fmt: skip
-        for size in (1, 100, 5000):
-            body = json.dumps({"instances": rows[:size]}).encode()
-            base_rate = 0.0
-            for name, port in ports.items():
-                rate, p50 = measure(port, body, seconds)
-                base_rate = base_rate or rate
-                print(f"{size:>9}  {name:>9}  {rate:>8.1f}  "
-                      f"{rate / base_rate:>10.2f}x  {p50 * 1000:>7.1f}ms")  # fmt: skip
+        for name in names:
+            figures, ready = bench_model(name, backends, args.seconds, work)
+            all_figures.extend(figures)
+            print("time to /ready: " + ", ".join(
+                f"{server} {seconds:.2f} s" for server, seconds in ready.items()))  # fmt: skip
     finally:
-        for server in servers:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
         shutil.rmtree(work, ignore_errors=True)
+    if args.chart:
+        from bench_chart import draw
+
+        draw(all_figures, args.chart)
+        print(f"chart: {args.chart}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from conftest import GOLDEN, Client, post_json
@@ -43,3 +45,27 @@ def test_each_instance_alone_gets_the_models_answer_for_it_alone(
         answer = post_json(client, f"/{method}", {"instances": [instance]})
         assert answer.status == 200, answer.body
         assert answer.json() == {"predictions": [prediction]}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_concurrent_requests_each_get_their_own_answer(
+    live_client: Client, method: str
+) -> None:
+    """Requests that arrive together may share a model call (batching.py);
+    each still gets exactly the answer it gets alone."""
+    instances = GOLDEN["instances"]
+    requests = [[instance] for instance in instances] + [instances]
+    expected = [[answer] for answer in GOLDEN["predictions_alone"][method]]
+    expected.append(GOLDEN["predictions"][method])
+    count = 8 * len(requests)
+
+    def send(index: int) -> tuple[int, object]:
+        payload = {"instances": requests[index % len(requests)]}
+        answer = post_json(live_client, f"/{method}", payload)
+        return answer.status, answer.json()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(send, range(count)))
+    for index, (status, body) in enumerate(answers):
+        assert status == 200, body
+        assert body == {"predictions": expected[index % len(requests)]}
