@@ -74,11 +74,13 @@ def test_golden_records_the_examples_together_and_each_alone(
     project = Project.existing(copy_of(generate, "linear_frame", tmp_path))
     before = dict(project.answers)
     run_hooks(project, Lines(), hooks_named("golden"))
-    assert project.pending.keys() == {"golden", "golden_alone"}
-    # The case's rows differ alone and together in their last bits.
-    assert project.answers["golden"] == before["golden"]
-    assert project.answers["golden_alone"] == before["golden_alone"]
+    assert project.pending.keys() == {"golden", "golden_alone", "batching"}
+    # The case's rows differ alone and together in their last bits, so
+    # concurrent requests must not share its calls by default.
+    for key in ("golden", "golden_alone", "batching"):
+        assert project.answers[key] == before[key], key
     assert project.answers["golden"] != project.answers["golden_alone"]
+    assert project.answers["batching"]["exact"] is False
 
 
 def test_requirements_pin_what_the_projects_code_imports(
@@ -240,7 +242,7 @@ def test_an_edit_that_collides_with_the_new_pins_is_named(owned: Path) -> None:
 
 ADDED_BY_THIS_TEMPLATE = (
     "backend_facts", "untyped_modules", "model_storage", "model_format",
-    "model_modules", "golden_alone",
+    "model_modules", "golden_alone", "batching",
 )  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 The model here is a stand-in that records each call and can be held inside
 one, so that the tests decide what is queued while the model runs; the real
-models are batched over real sockets in `test_batching.py`.
+models are batched over real sockets in `test_batching_over_sockets.py`.
 """
 
 from __future__ import annotations

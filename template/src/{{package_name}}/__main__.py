@@ -29,7 +29,9 @@ def _log_to_stderr(level: str) -> None:
     """The service's own messages (model loaded, batches at debug) on stderr,
     beside the server's; the server's loggers keep their own handlers."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     package = logging.getLogger(__package__)
     package.addHandler(handler)
     package.setLevel(level.upper())

@@ -228,7 +228,9 @@ class Batcher:
         self._last_requests, self._last_call = len(taken), time.monotonic() - started
         if logger.isEnabledFor(logging.DEBUG):
             rows = sum(w.batch.size for w in taken)
-            logger.debug("%s: one call for %d requests, %d rows", method, len(taken), rows)
+            logger.debug(
+                "%s: one call for %d requests, %d rows", method, len(taken), rows
+            )
         _deliver(taken, outcomes)
 
     def _alone(self, method: str, batch: Batch) -> Outcome:

@@ -9,7 +9,14 @@ from typing import Any
 
 from .spec import ServiceSpec
 
-SWITCHES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+SWITCHES = {
+    "on": True,
+    "true": True,
+    "1": True,
+    "off": False,
+    "false": False,
+    "0": False,
+}
 # Longer than any sensible wait: a batch held open this long is a mistake.
 MAX_BATCH_WAIT_LIMIT_MS = 1000.0
 
@@ -118,7 +125,9 @@ def _milliseconds(env: Mapping[str, str], name: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number of milliseconds, got {raw!r}") from None
+        raise SettingsError(
+            f"{name} must be a number of milliseconds, got {raw!r}"
+        ) from None
     if not 0 <= value <= MAX_BATCH_WAIT_LIMIT_MS:
         raise SettingsError(
             f"{name} must be between 0 and {MAX_BATCH_WAIT_LIMIT_MS:g}, got {raw!r}"

@@ -54,7 +54,10 @@ class Batch:
         """One batch of all the rows of `batches`, in their order."""
         chain = itertools.chain.from_iterable
         return cls(
-            {name: list(chain(b.columns[name] for b in batches)) for name in batches[0].columns},
+            {
+                name: list(chain(b.columns[name] for b in batches))
+                for name in batches[0].columns
+            },
             sum(b.size for b in batches),
         )
 
