@@ -22,8 +22,11 @@ def draw(figures: list[Any], path: Path) -> None:
     width = 0.8 / len(servers)
     colours = plt.get_cmap("tab10")
     for axis, model in zip(axes[0], models, strict=True):
-        rates = {(f.server, f.connections, f.rows): f.rate for f in figures
-                 if f.model == model}  # fmt: skip
+        rates = {
+            (f.server, f.connections, f.rows): f.rate
+            for f in figures
+            if f.model == model
+        }
         for index, server in enumerate(servers):
             axis.bar(
                 [position + index * width for position in range(len(loads))],
@@ -36,8 +39,10 @@ def draw(figures: list[Any], path: Path) -> None:
         axis.set_title(f"{model}: requests/s (one worker, higher is better)")
         axis.set_xticks(
             [position + 0.4 - width / 2 for position in range(len(loads))],
-            [f"{c} conn{'s' if c > 1 else ''}, {r} row{'s' if r > 1 else ''}"
-             for c, r in loads],  # fmt: skip
+            [
+                f"{c} conn{'s' if c > 1 else ''}, {r} row{'s' if r > 1 else ''}"
+                for c, r in loads
+            ],
         )
         axis.grid(axis="y", which="both", alpha=0.3)
     axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))

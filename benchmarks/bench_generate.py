@@ -10,23 +10,42 @@ the median of N fresh processes:
              golden values recorded, requirements pinned, formatted)
 and, in one process with the model already in memory (a notebook):
   cook()     generator.cook(model, sample=frame)
+with each step's share of cook(): storing the model and the first render
+(staging), then each hook (the typecheck hook starts mypy beside the others
+and only waits for it at the end).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import joblib
 import pandas as pd
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
+
+
+def timing(steps: dict[str, list[float]], name: str, step: Callable[..., Any]) -> Any:
+    @functools.wraps(step)
+    def run(*args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return step(*args)
+        finally:
+            steps.setdefault(name, []).append(time.perf_counter() - started)
+
+    return run
 
 
 def timed(command: list[str], cwd: Path) -> float:
@@ -55,8 +74,19 @@ def main() -> None:
                        "sample.csv", "--output", f"svc{run}", "--quiet"]  # fmt: skip
             generate.append(timed(command, work))
 
+        import generator._cook
+        import generator._hooks
         from generator import cook
 
+        steps: dict[str, list[float]] = {}
+        generator._cook.stage = timing(steps, "staging", generator._cook.stage)
+        hooks = tuple(
+            replace(hook, run=timing(steps, hook.name, hook.run))
+            for hook in generator._hooks.HOOKS
+        )
+        generator._cook.run_hooks = functools.partial(
+            generator._hooks.run_hooks, hooks=hooks
+        )
         in_memory = []
         for run in range(runs):
             started = time.perf_counter()
@@ -76,6 +106,9 @@ def main() -> None:
           f"= {ratio:.2f} x baseline, {over:+.2f} s over it")  # fmt: skip
     print(f"cook()    model already in memory          : {cook_time:6.2f} s "
           f"= {cook_time / base:.2f} x baseline")  # fmt: skip
+    for name, durations in steps.items():
+        share = statistics.median(durations)
+        print(f"  {name:<12} {share:5.2f} s  {share / cook_time:4.0%} of cook()")
 
 
 if __name__ == "__main__":

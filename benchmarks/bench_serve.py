@@ -137,9 +137,13 @@ def running(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[floa
     """Start a server; yield the seconds it took to answer /ready with 200."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=cwd, env={**os.environ, **env}, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        command,
+        cwd=cwd,
+        env={**os.environ, **env},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         port = int(env["PORT"])
         while get(port, "/ready") != 200:
@@ -177,21 +181,39 @@ def post(port: int, body: bytes) -> bytes:
 
 def load(port: int, work: Path, connections: int, seconds: int) -> list[float]:
     """wrk's figures: requests, seconds, p50 ms, p99 ms, bad, wrong."""
-    env = {**os.environ, "MLJET_BODY": str(work / "body.json"),
-           "MLJET_EXPECTED": str(work / "expected.json")}  # fmt: skip
+    env = {
+        **os.environ,
+        "MLJET_BODY": str(work / "body.json"),
+        "MLJET_EXPECTED": str(work / "expected.json"),
+    }
     done = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s",
-         str(work / "check.lua"), f"http://127.0.0.1:{port}/predict"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(work / "check.lua"),
+            f"http://127.0.0.1:{port}/predict",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     line = next(x for x in done.stdout.splitlines() if x.startswith("MLJET "))
     return [float(value) for value in line.split()[1:]]
 
 
 def measure(
-    model_name: str, server: str, port: int, work: Path, model: Any,
-    frame: pd.DataFrame, seconds: int,
-) -> Iterator[Figure]:  # fmt: skip
+    model_name: str,
+    server: str,
+    port: int,
+    work: Path,
+    model: Any,
+    frame: pd.DataFrame,
+    seconds: int,
+) -> Iterator[Figure]:
     for connections, rows in LOADS:
         body = json.dumps({"instances": frame.head(rows).to_dict("records")})
         (work / "body.json").write_text(body)
@@ -205,8 +227,17 @@ def measure(
         requests, duration, p50, p99, bad, wrong = load(
             port, work, connections, seconds
         )
-        yield Figure(model_name, server, connections, rows, requests / duration,
-                     p50, p99, int(bad), int(wrong))  # fmt: skip
+        yield Figure(
+            model_name,
+            server,
+            connections,
+            rows,
+            requests / duration,
+            p50,
+            p99,
+            int(bad),
+            int(wrong),
+        )
 
 
 def in_process_ms(model: Any, frame: pd.DataFrame, rows: int) -> float:
@@ -231,21 +262,48 @@ def bench_model(
     joblib.dump(model, folder / "model.joblib")
     (folder / "baseline.py").write_text(BASELINE_APP)
     (folder / "check.lua").write_text(WRK_SCRIPT)
-    print(f"\n{name}: in-process predict {in_process_ms(model, frame, 1):.2f} ms "
-          f"for 1 row, {in_process_ms(model, frame, 100):.2f} ms for 100 rows")  # fmt: skip
+    print(
+        f"\n{name}: in-process predict {in_process_ms(model, frame, 1):.2f} ms "
+        f"for 1 row, {in_process_ms(model, frame, 100):.2f} ms for 100 rows"
+    )
     servers: list[tuple[str, list[str], dict[str, str]]] = [
-        ("hand-written", [sys.executable, "-m", "uvicorn", "baseline:app",
-                          "--no-access-log", "--log-level", "warning"], {})
-    ]  # fmt: skip
+        (
+            "hand-written",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "baseline:app",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            {},
+        )
+    ]
     for backend in backends:
         package = f"bench_{name}_{backend}"
         project = folder / package
-        cook(model, sample=frame.head(100), name=package, backend=backend,
-             output=project, quiet=True)  # fmt: skip
+        cook(
+            model,
+            sample=frame.head(100),
+            name=package,
+            backend=backend,
+            output=project,
+            quiet=True,
+        )
         for batching in ("on", "off"):
-            servers.append((f"{backend} {batching}", [sys.executable, "-m", package],
-                            {"PYTHONPATH": str(project / "src"),
-                             "BATCHING": batching, "LOG_LEVEL": "warning"}))  # fmt: skip
+            servers.append(
+                (
+                    f"{backend} {batching}",
+                    [sys.executable, "-m", package],
+                    {
+                        "PYTHONPATH": str(project / "src"),
+                        "BATCHING": batching,
+                        "LOG_LEVEL": "warning",
+                    },
+                )
+            )
     figures: list[Figure] = []
     ready: dict[str, float] = {}
     for server, command, env in servers:
@@ -263,13 +321,19 @@ def bench_model(
 
 def report(figure: Figure, figures: list[Figure]) -> None:
     baseline = next(
-        f for f in figures if f.server == "hand-written" and f.model == figure.model
+        f
+        for f in figures
+        if f.server == "hand-written"
+        and f.model == figure.model
         and (f.connections, f.rows) == (figure.connections, figure.rows)
-    )  # fmt: skip
-    print(f"{figure.server:>13} {figure.connections:>5} {figure.rows:>5}"
-          f" {figure.rate:>9.1f} {figure.rate / baseline.rate:>7.1f}x"
-          f" {figure.p50_ms:>8.1f} {figure.p99_ms:>8.1f} {figure.bad:>5} {figure.wrong:>5}",
-          flush=True)  # fmt: skip
+    )
+    print(
+        f"{figure.server:>13} {figure.connections:>5} {figure.rows:>5}"
+        f" {figure.rate:>9.1f} {figure.rate / baseline.rate:>7.1f}x"
+        f" {figure.p50_ms:>8.1f} {figure.p99_ms:>8.1f}"
+        f" {figure.bad:>5} {figure.wrong:>5}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -284,18 +348,26 @@ def main() -> None:
         cli.error(f"backends: {', '.join(ALL_BACKENDS)}; models: {', '.join(MODELS)}")
     if shutil.which("wrk") is None:
         cli.error("wrk is needed (Debian: apt-get install wrk)")
-    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"{args.seconds:g} s per load, wrk -t1 on loopback, one worker per server")  # fmt: skip
-    print(f"{'server':>13} {'conns':>5} {'rows':>5} {'req/s':>9} {'vs hand':>8}"
-          f" {'p50 ms':>8} {'p99 ms':>8} {'bad':>5} {'wrong':>5}")  # fmt: skip
+    print(
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"{args.seconds:g} s per load, wrk -t1 on loopback, one worker per server"
+    )
+    print(
+        f"{'server':>13} {'conns':>5} {'rows':>5} {'req/s':>9} {'vs hand':>8}"
+        f" {'p50 ms':>8} {'p99 ms':>8} {'bad':>5} {'wrong':>5}"
+    )
     work = Path(tempfile.mkdtemp(prefix="mljet-serve-"))
     all_figures: list[Figure] = []
     try:
         for name in names:
             figures, ready = bench_model(name, backends, args.seconds, work)
             all_figures.extend(figures)
-            print("time to /ready: " + ", ".join(
-                f"{server} {seconds:.2f} s" for server, seconds in ready.items()))  # fmt: skip
+            print(
+                "time to /ready: "
+                + ", ".join(
+                    f"{server} {seconds:.2f} s" for server, seconds in ready.items()
+                )
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.chart:

@@ -40,9 +40,10 @@ def cook(
     boosting library's own format). The keywords are the options of
     `generator.Options` (the command line's flags, in Python's spelling):
     `sample`, `backend`, `name`, `output`, `force`, `max_instances`,
-    `max_body_bytes`, `max_batch_rows`, `trust`, `code`, `base_image`, `artifact`, `run`,
-    `offline` and `quiet`. `template` overrides where the Copier template is
-    read from, and `worker` who runs Copier (this process by default).
+    `max_body_bytes`, `max_batch_rows`, `trust`, `code`, `base_image`,
+    `artifact`, `run`, `offline` and `quiet`. `template` overrides where the
+    Copier template is read from, and `worker` who runs Copier (this
+    process by default).
     Raises MljetError (OptionError for an option's value; HookError, after
     the project is placed) with a message for the user.
     """

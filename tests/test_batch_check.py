@@ -56,7 +56,7 @@ def test_a_model_answering_each_row_by_itself_is_exact() -> None:
     )
 
 
-def test_a_model_whose_rows_depend_on_the_batch_is_not_and_the_values_are_named() -> None:
+def test_a_model_whose_rows_depend_on_the_batch_is_not_and_the_values_named() -> None:
     rows = probe_rows(EXAMPLES[:2], FEATURES)
     alone = {"predict": [batchwise("predict", [row])[0] for row in rows]}
     verdict = check_batching(batchwise, ["predict"], rows, alone)

@@ -179,7 +179,8 @@ def test_a_crash_fails_its_own_request_only_its_batch_mates_are_answered(
     rows = [[13.0, 1.0, 1.0, 1.0], *case.inputs[1:4].tolist()]
     with serve(case.name, pythonpath=project / "src", env=env, log=log) as server:
         answers = concurrently(
-            len(rows), lambda i: Connection(server).post("/predict", {"instances": [rows[i]]})
+            len(rows),
+            lambda i: Connection(server).post("/predict", {"instances": [rows[i]]}),
         )
         assert answers[0][0] == 500
         for row, (status, body) in zip(rows[1:], answers[1:], strict=True):

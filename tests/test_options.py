@@ -118,15 +118,16 @@ def test_the_command_line_offers_every_option_as_cook_takes_it(tmp_path: Path) -
     argv = [
         "model.pkl", "--sample", "s.csv", "--backend", "flask", "--name", "n",
         "--output", "o", "--force", "--max-instances", "5", "--max-body-bytes", "6",
-        "--max-batch-rows", "7", "--trust", "--code", "a.py", "--code", "b", "--base-image", "img",
-        "--artifact", "wheel", "--run", "--offline", "-q",
+        "--max-batch-rows", "7", "--trust", "--code", "a.py", "--code", "b",
+        "--base-image", "img", "--artifact", "wheel", "--run", "--offline", "-q",
     ]  # fmt: skip
     parsed = vars(parser().parse_args(argv))
     parsed.pop("model_file")
     assert Options.from_keywords(parsed) == Options(
         sample="s.csv", backend="flask", name="n", output="o", force=True,
-        max_instances=5, max_body_bytes=6, max_batch_rows=7, trust=True, code=("a.py", "b"),
-        base_image="img", artifact="wheel", run=True, offline=True, quiet=True,
+        max_instances=5, max_body_bytes=6, max_batch_rows=7, trust=True,
+        code=("a.py", "b"), base_image="img", artifact="wheel", run=True,
+        offline=True, quiet=True,
     )  # fmt: skip
     assert set(parsed) == {name for name, _ in option_specs()}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from .._answers import golden_answers, pinned_answers
 from .._backends import backend_named
@@ -25,18 +26,29 @@ from .._requirements import pin_requirements, project_modules, python_version
 from ._format import format_project, verbatim_digests
 from ._golden import record_golden
 from ._project import Project
-from ._typecheck import typecheck_project
+from ._typecheck import start_typecheck, typecheck_project
 
 __all__ = ["HOOKS", "Hook", "Project", "hooks_named", "run_hooks"]
 
 
+class Begun(Protocol):
+    def close(self) -> None:
+        """Stop the early work, if it still runs, and free what it holds."""
+
+
 @dataclass(frozen=True)
 class Hook:
-    """One named step; `run` returns a line for the progress report."""
+    """One named step; `run` returns a line for the progress report.
+
+    A hook whose work can overlap the hooks ahead of it has `begin`: it
+    starts before any hook runs, its result waits in `project.begun` for
+    `run`, and it is closed once the hooks are done, whatever happened.
+    """
 
     name: str
     does: str
     run: Callable[[Project], str | None]
+    begin: Callable[[Project], Begun] | None = None
 
 
 def _golden(project: Project) -> str:
@@ -81,8 +93,12 @@ def _format(project: Project) -> str:
 
 
 def _typecheck(project: Project) -> str:
-    typecheck_project(project.path)
+    typecheck_project(project.path, project.begun.get("typecheck"))
     return "type-checked with mypy --strict"
+
+
+def _start_typecheck(project: Project) -> Begun:
+    return start_typecheck(project.path)
 
 
 HOOKS: tuple[Hook, ...] = (
@@ -114,8 +130,11 @@ HOOKS: tuple[Hook, ...] = (
     ),
     Hook(
         "typecheck",
-        "mypy --strict on src/, as the project configures it",
+        "mypy --strict on src/, as the project configures it; started on a "
+        "copy of the first render, beside the other hooks, and run again if "
+        "they changed the code",
         _typecheck,
+        _start_typecheck,
     ),
 )
 
@@ -132,15 +151,31 @@ def hooks_named(*names: str) -> tuple[Hook, ...]:
 
 def run_hooks(project: Project, report: Steps, hooks: Sequence[Hook] = HOOKS) -> None:
     """Run `hooks` in order; the first failure is a HookError naming its hook."""
-    for hook in hooks:
-        try:
-            line = hook.run(project)
-        except HookError as error:
-            raise HookError(hook.name, error.reason) from None
-        except MljetError as error:
-            raise HookError(hook.name, str(error)) from None
-        except Exception as error:
-            # The model's own code runs in the golden hook: anything may escape.
-            raise HookError(hook.name, f"{type(error).__name__}: {error}") from None
-        if line:
-            report.step(line)
+    try:
+        for hook in hooks:
+            if hook.begin is not None:
+                project.begun[hook.name] = _named(hook, hook.begin, project)
+        for hook in hooks:
+            line = _named(hook, hook.run, project)
+            if line:
+                report.step(line)
+    finally:
+        for begun in project.begun.values():
+            begun.close()
+        project.begun.clear()
+
+
+Result = TypeVar("Result")
+
+
+def _named(hook: Hook, step: Callable[[Project], Result], project: Project) -> Result:
+    """`step(project)`, any failure a HookError named after `hook`."""
+    try:
+        return step(project)
+    except HookError as error:
+        raise HookError(hook.name, error.reason) from None
+    except MljetError as error:
+        raise HookError(hook.name, str(error)) from None
+    except Exception as error:
+        # The model's own code runs in the golden hook: anything may escape.
+        raise HookError(hook.name, f"{type(error).__name__}: {error}") from None

@@ -61,9 +61,9 @@ def probe_rows(
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     # Within about a percent of the example, so still a
                     # value the model sees.
-                    copy[name] = value * (1 + draw(-0.01, 0.01)) + draw(
-                        -0.01, 0.01
-                    ) * (1 + abs(value))
+                    copy[name] = value * (1 + draw(-0.01, 0.01)) + draw(-0.01, 0.01) * (
+                        1 + abs(value)
+                    )
             if copy not in examples and copy not in copies:
                 copies.append(copy)
     return [*examples, *copies]

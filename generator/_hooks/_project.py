@@ -30,6 +30,8 @@ class Project:
     worker: Worker = field(default_factory=InProcess)
     # Answers recorded since the project's files were last rendered.
     pending: dict[str, Any] = field(default_factory=dict)
+    # Work hooks started early (`Hook.begin`), by hook name.
+    begun: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def existing(cls, path: Path) -> Project:

@@ -77,7 +77,12 @@ def test_on_an_event_loop_only_the_model_runs_off_the_loop(
     monkeypatch.setattr(runtime, "run", recorded_run)
     fresh = core.module("service").PredictionService.from_env()
     health = fresh.health
-    fresh.health = lambda: (threads.append(threading.current_thread().name), health())[1]
+
+    def recorded_health() -> Any:
+        threads.append(threading.current_thread().name)
+        return health()
+
+    fresh.health = recorded_health
 
     async def chunks() -> AsyncIterator[bytes]:
         yield BODY[:5]

@@ -58,7 +58,11 @@ def test_batching_is_on_by_default_exactly_when_the_model_allows_it(
     ],
 )
 def test_batching_settings_are_read_from_the_environment(
-    core: Core, env: dict[str, str], enabled: bool, max_rows: int | None, max_wait: float
+    core: Core,
+    env: dict[str, str],
+    enabled: bool,
+    max_rows: int | None,
+    max_wait: float,
 ) -> None:
     batching = settings_from(core, env).batching  # type: ignore[attr-defined]
     assert batching.enabled is enabled
