@@ -53,13 +53,7 @@ class Hook:
 
 def _golden(project: Project) -> str:
     answers = project.answers
-    golden = record_golden(
-        project.path,
-        project.package,
-        tuple(answers["methods"]),
-        answers["examples"],
-        answers["features"],
-    )
+    golden = record_golden(project.path, answers)
     project.record(
         golden_answers(golden.together, golden.alone, golden.batching.to_answer())
     )

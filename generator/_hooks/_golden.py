@@ -18,7 +18,7 @@ import importlib.util
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,13 +43,12 @@ class Golden:
     batching: BatchSafety
 
 
-def record_golden(
-    project: Path,
-    package: str,
-    methods: tuple[str, ...],
-    examples: list[Any],
-    features: list[dict[str, Any]],
-) -> Golden:
+def record_golden(project: Path, answers: Mapping[str, Any]) -> Golden:
+    """Ask the project's code for its examples' predictions, as its answers
+    (package, methods, examples, features) describe them."""
+    methods: list[str] = answers["methods"]
+    examples: list[Any] = answers["examples"]
+    package: str = answers["package_name"]
     with imported_package(project, package) as module:
         name = module.__name__
         spec = importlib.import_module(f"{name}.spec").ServiceSpec.load()
@@ -81,7 +80,7 @@ def record_golden(
             return {m: [predicted(m, batch)[0] for batch in each] for m in methods}
 
         together = parsed(examples)
-        rows = probe_rows(examples, features)
+        rows = probe_rows(examples, answers["features"])
         try:
             alone = each_alone(rows)
         except Exception:

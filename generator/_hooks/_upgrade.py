@@ -44,13 +44,7 @@ def missing_answers(project: Project) -> dict[str, Any]:
         direct = answers.get("direct_requirements", ())
         found["model_modules"] = sorted(modules_of_distributions(direct))
     if "golden_alone" not in answers or "batching" not in answers:
-        golden = record_golden(
-            project.path,
-            project.package,
-            tuple(answers["methods"]),
-            answers["examples"],
-            answers["features"],
-        )
+        golden = record_golden(project.path, answers)
         derived = {
             "golden_alone": golden.alone,
             "batching": golden.batching.to_answer(),
