@@ -213,25 +213,36 @@ class Batcher:
 
     def _answer(self, taken: list[_Waiting]) -> None:
         started = time.monotonic()
-        method = taken[0].method
-        if len(taken) == 1:
-            outcomes = [self._alone(method, taken[0].batch)]
-        else:
-            merged = Batch.joined([w.batch for w in taken])
-            try:
-                answers = self._run(method, merged)
-            except Exception:
-                # Someone's rows were refused: each request alone finds whose.
-                outcomes = [self._alone(method, w.batch) for w in taken]
-            else:
-                outcomes = _split(answers, [w.batch.size for w in taken])
+        try:
+            outcomes = self._outcomes(taken)
+        except Exception as error:
+            # A fault here must not leave requests waiting forever.
+            logger.exception("the batch of %d requests failed", len(taken))
+            outcomes = [([], error)] * len(taken)
         self._last_requests, self._last_call = len(taken), time.monotonic() - started
         if logger.isEnabledFor(logging.DEBUG):
             rows = sum(w.batch.size for w in taken)
             logger.debug(
-                "%s: one call for %d requests, %d rows", method, len(taken), rows
+                "%s: one call for %d requests, %d rows",
+                taken[0].method,
+                len(taken),
+                rows,
             )
         _deliver(taken, outcomes)
+
+    def _outcomes(self, taken: list[_Waiting]) -> list[Outcome]:
+        method, sizes = taken[0].method, [w.batch.size for w in taken]
+        if len(taken) == 1:
+            return [self._alone(method, taken[0].batch)]
+        try:
+            answers = self._run(method, Batch.joined([w.batch for w in taken]))
+        except Exception:
+            answers = None
+        if answers is None or len(answers) != sum(sizes):
+            # Someone's rows were refused (or the model did not answer each
+            # row): each request alone finds whose.
+            return [self._alone(method, w.batch) for w in taken]
+        return _split(answers, sizes)
 
     def _alone(self, method: str, batch: Batch) -> Outcome:
         try:
