@@ -43,6 +43,12 @@ def load_model_file(
         raise MljetError(f"The model file {path} does not exist.")
     if not path.is_file():
         raise MljetError(f"{path} is not a file; give the path of a model file.")
+    if path.stat().st_size == 0:
+        raise MljetError(
+            f"The model file {path} is empty (0 bytes): it holds no model. Save "
+            "the model again (joblib.dump(model, 'model.joblib')) and give that "
+            "file."
+        )
     family = family_for_file(path)
     if family is not None:
         return LoadedModel(_load_native(path, family), path, f"{family.name} native")

@@ -9,8 +9,10 @@ back from the answers; `check` is the one place their values are checked.
 from __future__ import annotations
 
 import difflib
+import keyword
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -27,6 +29,8 @@ RESERVED_NAMES = frozenset(
         "test", "tests", "src", "app", "model", "generator", "copier", "sklearn",
         "numpy", "pandas", "fastapi", "uvicorn", "starlette", "flask", "werkzeug",
         "gunicorn", "sanic", "aiohttp", "orjson", "conftest", "app_client",
+        "scipy", "joblib", "skops", "xgboost", "lightgbm", "catboost", "pydantic",
+        "uvloop", "httptools", "anyio", "swagger_ui_bundle", "threadpoolctl",
     }
 )  # fmt: skip
 IMAGE_REFERENCE = re.compile(r"[a-z0-9][a-z0-9._/:@-]*")
@@ -80,8 +84,16 @@ def package_name_problem(name: Any) -> str | None:
             "and underscores, not starting with a digit (for example "
             "'churn_service')"
         )
+    instead = f"choose another, such as '{name}_service'"
+    if keyword.iskeyword(name):
+        return f"{name!r} is a Python keyword, so it cannot be imported; {instead}"
+    if name in sys.stdlib_module_names:
+        return (
+            f"{name!r} would shadow Python's own {name} module (python -m {name} "
+            f"would run that one); {instead}"
+        )
     if name in RESERVED_NAMES:
-        return f"{name!r} would shadow a package the service needs; choose another"
+        return f"{name!r} would shadow a package the service needs; {instead}"
     return None
 
 

@@ -68,6 +68,19 @@ class PickleScan:
         )
 
 
+# What pickletools says of a pickle that stops short, and what we say.
+TRUNCATION_SIGNS = (
+    "exhausted before seeing STOP",
+    "not enough data in stream",
+    "remain",  # expected N bytes in a ..., but only M remain
+    "no newline found",
+)
+TRUNCATED = (
+    "it ends before the pickle does, so it is truncated: an interrupted save, "
+    "copy or download?"
+)
+
+
 def scan_model_file(path: Path) -> PickleScan:
     """Scan a pickle or joblib file; MljetError saying why it cannot be read."""
     try:
@@ -77,6 +90,10 @@ def scan_model_file(path: Path) -> PickleScan:
     except MljetError:
         raise
     except Exception as error:
+        if isinstance(error, EOFError) or any(
+            sign in str(error) for sign in TRUNCATION_SIGNS
+        ):
+            raise MljetError(TRUNCATED) from None
         # Bytes that are not a pickle fail in many ways (ValueError,
         # UnicodeDecodeError, IndexError, ...): all mean the same here.
         raise MljetError(f"{type(error).__name__}: {error}") from None
@@ -284,5 +301,5 @@ def _skip(stream: IO[bytes], size: int) -> None:
     while size > 0:
         chunk = stream.read(min(size, 1 << 24))
         if not chunk:
-            raise MljetError("the file ends inside a joblib array")
+            raise MljetError(TRUNCATED)
         size -= len(chunk)

@@ -42,6 +42,29 @@ def test_a_text_file_is_not_a_model(tmp_path: Path) -> None:
         load_model_file(path)
 
 
+def test_an_empty_file_says_it_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"")
+    with pytest.raises(MljetError, match=r"is empty \(0 bytes\): it holds no model"):
+        load_model_file(path)
+
+
+@pytest.mark.parametrize("suffix", [".pkl", ".joblib"])
+def test_a_truncated_file_says_it_is_truncated(
+    tmp_path: Path, binary_case: models.Case, suffix: str
+) -> None:
+    whole = tmp_path / f"whole{suffix}"
+    if suffix == ".joblib":
+        joblib.dump(binary_case.model, whole)
+    else:
+        whole.write_bytes(pickle.dumps(binary_case.model))
+    cut = tmp_path / f"model{suffix}"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(MljetError, match="it ends before the pickle does, so it is "
+                       "truncated"):  # fmt: skip
+        load_model_file(cut)
+
+
 def test_a_model_needing_an_uninstalled_library_names_the_pip_package(
     tmp_path: Path,
 ) -> None:

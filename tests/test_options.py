@@ -159,6 +159,9 @@ def test_every_question_is_an_option_or_an_answer_the_generator_records(
     [
         ({"name": "My-Service"}, "name", "not a valid package name"),
         ({"name": "numpy"}, "name", "would shadow a package"),
+        ({"name": "class"}, "name", "'class' is a Python keyword"),
+        ({"name": "json"}, "name", "would shadow Python's own json module"),
+        ({"name": "xgboost"}, "name", "such as 'xgboost_service'"),
         ({"max_instances": 0}, "max_instances", "at least 1, got 0"),
         ({"max_body_bytes": True}, "max_body_bytes", "whole number"),
         ({"base_image": "Python 3"}, "base_image", "not a Docker image reference"),
