@@ -2,8 +2,10 @@
 
 check options -> load -> describe -> stage -> hooks -> place -> artifact.
 Each step is a function of its own module; this one only puts them in
-order and turns a failure after staging into a HookError that says where
-the project was left.
+order. A failure before the project is placed leaves nothing behind (the
+staging directory goes; a destination given with --force is untouched);
+only an artifact's failure, after the project is complete, leaves it, and
+its HookError says where.
 """
 
 from __future__ import annotations
@@ -66,17 +68,17 @@ def generate(
             planned.model_path, trust=options.trust, code=planned.code
         ).model
     described = describe(model, options.sample, report)
-    failure: HookError | None = None
     with staging_directory(planned.destination) as staging:
         staged = stage(staging, planned, described, worker, report)
         project = Project(staging, staged.answers, planned.template, worker)
         try:
             run_hooks(project, report)
         except HookError as error:
-            failure = error
+            raise HookError(
+                error.hook,
+                f"{error.reason}\nNothing was written to {planned.destination}.",
+            ) from None
         place(staging, planned, staged)
-    if failure is not None:
-        raise HookError(failure.hook, failure.reason, planned.destination)
     _artifact(planned, report)
     report.step(
         f"done in {report.elapsed:.1f} s: {planned.destination} "

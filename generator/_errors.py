@@ -32,9 +32,10 @@ class RequirementsError(MljetError):
 
 
 class HookError(MljetError):
-    """A post-generation hook failed after the project was rendered.
+    """A post-generation hook (or an artifact's build) failed.
 
-    The rendered project is left in place so that the user can inspect it.
+    `project` is where a complete project was left, when one was: only an
+    artifact fails after the project is placed.
     """
 
     def __init__(self, hook: str, reason: str, project: object = None) -> None:

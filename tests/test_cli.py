@@ -58,7 +58,7 @@ def test_a_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_failing_hook_says_which_and_leaves_the_project(
+def test_a_failing_hook_says_which_and_leaves_nothing(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
     template = template_appending(tmp_path, "validation.py", "\ndef broken(:\n")
@@ -66,8 +66,8 @@ def test_a_failing_hook_says_which_and_leaves_the_project(
     result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
     assert result.returncode == 3
     assert "post-generation hook 'golden' failed" in result.stderr
-    assert "left in svc" in result.stderr
-    assert (tmp_path / "svc/src/svc/app.py").is_file()
+    assert "Nothing was written to svc." in result.stderr
+    assert not (tmp_path / "svc").exists()
     assert leftovers(tmp_path) == []
 
 

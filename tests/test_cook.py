@@ -38,13 +38,12 @@ def test_a_failure_before_staging_leaves_nothing(tmp_path: Path) -> None:
          "error: Incompatible return value"),
     ],
 )  # fmt: skip
-def test_a_failing_hook_is_named_and_the_project_left_in_place(
+def test_a_failing_hook_is_named_and_nothing_is_left_behind(
     tmp_path: Path, module: str, code: str, hook: str, reason: str
 ) -> None:
     case = models.case_named("multiclass_array")
-    template = TemplateSource(
-        str(template_appending(tmp_path, module, code)), None, working_tree=True
-    )
+    altered = template_appending(tmp_path, module, code)
+    template = TemplateSource(str(altered), None, working_tree=True)
     with pytest.raises(HookError) as failed:
         cook(
             case.model,
@@ -56,10 +55,11 @@ def test_a_failing_hook_is_named_and_the_project_left_in_place(
     assert failed.value.hook == hook
     assert reason in failed.value.reason
     if hook == "typecheck":  # named file:line, the line being the last one
-        lines = (tmp_path / "svc/src/svc/errors.py").read_text().splitlines()
+        source = altered / "template/src/{{package_name}}/errors.py"
+        lines = source.read_text().splitlines()
         assert f"src/svc/errors.py:{len(lines)}: error" in failed.value.reason
-    assert f"left in {tmp_path / 'svc'}" in str(failed.value)
-    assert (tmp_path / "svc/src/svc/app.py").is_file()
+    assert f"Nothing was written to {tmp_path / 'svc'}." in str(failed.value)
+    assert not (tmp_path / "svc").exists()
     assert leftovers(tmp_path) == []
 
 
