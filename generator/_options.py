@@ -139,7 +139,8 @@ class Options:
             flag="--name",
             answer="package_name",
             check=package_name_problem,
-            help="package name of the service (default: from the model file's name)",
+            help="package name of the service (default: the --output folder's "
+            "name, else the model file's name with _service)",
         ),
     )
     output: str | os.PathLike[str] | None = field(
@@ -319,10 +320,19 @@ def default_of(name: str) -> Any:
 
 def package_name_from(stem: str) -> str:
     """A valid package name derived from a model file's name."""
-    slug = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_") or "model"
-    if slug[0].isdigit():
-        slug = f"model_{slug}"
-    return f"{slug}_service"
+    return f"{_slug(stem)}_service"
+
+
+def package_name_of_folder(folder: Path) -> str:
+    """The project folder's name as the package's, made valid: as it is
+    where it can be, else with `_service` (`json` would shadow a module)."""
+    slug = _slug(folder.name)
+    return slug if package_name_problem(slug) is None else f"{slug}_service"
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "model"
+    return f"model_{slug}" if slug[0].isdigit() else slug
 
 
 def output_of(options: Options, package: str) -> Path:

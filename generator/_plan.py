@@ -16,7 +16,7 @@ from typing import Any
 from ._artifacts import Artifact, artifact_named
 from ._backends import Backend, backend_named
 from ._errors import MljetError
-from ._options import Options, output_of, package_name_from
+from ._options import Options, output_of, package_name_from, package_name_of_folder
 from ._template import TemplateSource, template_source
 from ._user_code import CodeModule, code_modules
 
@@ -52,9 +52,12 @@ def plan(model: Any, options: Options, template: TemplateSource | None = None) -
         artifact_named(options.artifact, options.offline) if options.artifact else None
     )
     model_path = Path(model) if isinstance(model, (str, os.PathLike)) else None
-    package = options.name or package_name_from(
-        model_path.stem if model_path else "model"
-    )
+    if options.name:
+        package = options.name
+    elif options.output is not None:
+        package = package_name_of_folder(Path(options.output))
+    else:
+        package = package_name_from(model_path.stem if model_path else "model")
     destination = output_of(options, package)
     check_output(destination, options.force)
     if artifact is not None:

@@ -28,12 +28,31 @@ def test_the_package_is_named_after_the_model_file_and_placed_beside(
     assert planned.package == "churn_model_v2_service"
     assert planned.destination == Path("churn_model_v2_service")
     assert planned.options.name == planned.package
-    in_memory = plan(object(), Options(output=tmp_path / "out"))
+    in_memory = plan(object(), Options())
     assert (in_memory.package, in_memory.destination) == (
         "model_service",
-        tmp_path / "out",
+        Path("model_service"),
     )
     assert in_memory.model_path is None
+
+
+@pytest.mark.parametrize(
+    ("folder", "package"),
+    [
+        ("churn_nb", "churn_nb"),
+        ("Churn API-v2", "churn_api_v2"),
+        ("2024 churn", "model_2024_churn"),
+        ("json", "json_service"),  # the standard library's
+        ("fastapi", "fastapi_service"),  # the service's own dependency
+        ("class", "class_service"),  # a keyword
+    ],
+)
+def test_without_a_name_the_package_is_named_after_the_output_folder(
+    tmp_path: Path, folder: str, package: str
+) -> None:
+    for model in (object(), tmp_path / "forest.joblib"):
+        planned = plan(model, Options(output=tmp_path / folder))
+        assert (planned.package, planned.destination) == (package, tmp_path / folder)
 
 
 def test_options_are_checked_before_the_model_file_is_looked_at(tmp_path: Path) -> None:
