@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from .validation import Batch
 
 Run = Callable[[str, Batch], list[Any]]
+# Seconds between arrivals that keep a batch held open under load.
 ARRIVAL_GAP = 0.001
 logger = logging.getLogger(__name__)
 
