@@ -26,7 +26,7 @@ from .._requirements import pin_requirements, project_modules, python_version
 from ._format import format_project, verbatim_digests
 from ._golden import record_golden
 from ._project import Project
-from ._typecheck import start_typecheck, typecheck_project
+from ._typecheck import EarlyTypecheck, typecheck_project
 
 __all__ = ["HOOKS", "Hook", "Project", "hooks_named", "run_hooks"]
 
@@ -92,7 +92,7 @@ def _typecheck(project: Project) -> str:
 
 
 def _start_typecheck(project: Project) -> Begun:
-    return start_typecheck(project.path)
+    return EarlyTypecheck(project.path)
 
 
 HOOKS: tuple[Hook, ...] = (

@@ -5,7 +5,7 @@ the model's environment need not have). mypy's cache is kept per user, so
 only the first generation pays for analysing numpy, pandas and the rest;
 one mypy at a time uses it, as two writing the same entries crash mypy.
 
-mypy can start before the hooks ahead of it (`start_typecheck`), on a copy
+mypy can start before the hooks ahead of it (`EarlyTypecheck`), on a copy
 of the code as first rendered, and run on another core while they do: on a
 fresh project they change no Python file (the raw render is already
 formatted), so its verdict stands. If the code did change, mypy runs again.
@@ -18,7 +18,6 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
 
 from .._bundled import cache_lock, cache_root
 from .._errors import HookError
@@ -59,21 +58,6 @@ class EarlyTypecheck:
             self._process.kill()
             self._process.wait()
         self._held.close()
-
-    def __enter__(self) -> EarlyTypecheck:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-def start_typecheck(project: Path) -> EarlyTypecheck:
-    return EarlyTypecheck(project)
 
 
 def typecheck_project(project: Path, early: EarlyTypecheck | None = None) -> None:

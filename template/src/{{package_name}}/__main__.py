@@ -13,7 +13,8 @@ from .spec import ServiceSpec
 def main() -> int:
     # The libraries about to load live as long as the process: collecting
     # while they import only walks them again and again (a fifth of the
-    # start-up). `PredictionService.load` freezes them and collects again.
+    # start-up). `PredictionService.load` freezes them before collections
+    # resume.
     gc.disable()
     from .runtime import ModelLoadError, ModelRuntime
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .spec import ServiceSpec
+from .threads import DEFAULT_MODEL_THREADS
 
 SWITCHES = {
     "on": True,
@@ -89,7 +90,7 @@ class Settings:
                 exact=spec.batching.exact,
                 evidence=spec.batching.evidence,
             ),
-            model_threads=_positive_int(env, "MODEL_THREADS", 1),
+            model_threads=_positive_int(env, "MODEL_THREADS", DEFAULT_MODEL_THREADS),
         )
 
 

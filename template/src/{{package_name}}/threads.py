@@ -25,13 +25,16 @@ THREAD_VARIABLES = (
 )
 
 
+DEFAULT_MODEL_THREADS = 1
+
+
 def model_threads(env: MutableMapping[str, str] = os.environ) -> int:
-    """`MODEL_THREADS` when it is a whole number above zero, else 1.
+    """`MODEL_THREADS` when it is a whole number above zero, else the default.
 
     A bad value is refused by `Settings` when the service starts.
     """
     raw = env.get("MODEL_THREADS", "").strip()
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MODEL_THREADS
 
 
 def limit_threads(env: MutableMapping[str, str] = os.environ) -> None:
