@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import MljetError
 from ._families import ModelFamily, family_of
+from ._learn_schema import check_model_accepts_examples, learn_schema
 from ._model_info import ModelInfo
 from ._reporting import Steps
-from ._sample import check_model_accepts, infer_schema, read_sample
+from ._sample import check_model_accepts, read_sample
 from ._schema import Schema
 
 
@@ -38,19 +38,17 @@ def describe(model: object, sample: Any, report: Steps) -> Description:
 
 
 def _schema(model: object, info: ModelInfo, sample: Any, report: Steps) -> Schema:
-    if sample is None and info.categorical_features:
-        raise MljetError(
-            f"The model treats {', '.join(info.categorical_features)} as "
-            "categorical, and only sample rows can say what those values look "
-            "like (their categories, as strings or pandas categories). Run again "
-            "with --sample rows.csv (cook(..., sample=frame))."
-        )
     frame = None if sample is None else read_sample(sample)
-    schema = infer_schema(info, frame)
+    schema = learn_schema(info, frame)
+    kinds = ", ".join(sorted({f.kind for f in schema.features}))
     if frame is not None:
         check_model_accepts(model, frame, info)
-        kinds = sorted({f.kind for f in schema.features})
+        report.step(f"sample of {len(frame)} rows: features typed as {kinds}")
+    else:
+        if info.feature_names is not None:
+            check_model_accepts_examples(model, schema)
         report.step(
-            f"sample of {len(frame)} rows: features typed as {', '.join(kinds)}"
+            f"no sample: features typed as {kinds} from the model itself; "
+            f"{len(schema.examples)} example rows built from that"
         )
     return schema

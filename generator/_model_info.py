@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._schema import InputFact
+
 Task = Literal["binary", "multiclass", "regression"]
 PREDICTION_METHODS: tuple[str, ...] = ("predict", "predict_proba", "decision_function")
 # How a model file is kept in the service: the library's own format, skops'
@@ -23,9 +25,9 @@ class ModelInfo:
     that case the service still names its features (`f0..fN-1`, or the
     sample's columns) but hands the model a plain array.
     `modules` are the top-level modules the model needs at load time, used
-    for the requirements. `categorical_features` are the features the model
-    itself treats as categories (boosting libraries do): only a sample can
-    say what their values look like.
+    for the requirements. `inputs` holds, per model input in order, what the
+    fitted model says about it (empty when it says nothing beyond its
+    count: an array model, whose inputs are numbers).
     """
 
     family: str
@@ -39,7 +41,7 @@ class ModelInfo:
     feature_names: tuple[str, ...] | None
     classes: tuple[Any, ...]
     modules: frozenset[str]
-    categorical_features: tuple[str, ...] = ()
+    inputs: tuple[InputFact, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""Reading a sample of the model's input and inferring the service's schema from it.
+"""Reading a sample of the model's input and inferring a schema from it.
 
-A sample is optional: without one the schema is one float per model input,
-which is all a bare model tells us. With one, every column gets a kind, its
-nullability, its pandas dtype and real example rows.
+A sample is optional (`_learn_schema` says what the model itself tells).
+With one, every column gets a kind, its nullability, its pandas dtype and
+real example rows.
 """
 
 from __future__ import annotations
@@ -125,23 +125,15 @@ def _read_file(path: Path) -> pd.DataFrame:
 
 def infer_schema(
     info: ModelInfo,
-    sample: pd.DataFrame | None,
+    sample: pd.DataFrame,
     *,
     max_examples: int = 5,
     max_categories: int = 50,
 ) -> Schema:
-    """The service's input schema, from the model alone or from a sample."""
-    if sample is None:
-        names = (
-            list(info.feature_names)
-            if info.feature_names is not None
-            else _default_names(info.n_features)
-        )
-        features = tuple(Feature(name, "float", dtype="float64") for name in names)
-        # Fixed values keep generated projects reproducible from run to run.
-        examples = tuple({name: value for name in names} for value in (0.0, 1.0, -1.0))
-        return Schema(features, examples, from_sample=False)
+    """The input schema a sample shows: kinds, dtypes, nulls, example rows.
 
+    The model's own facts are merged in by `_learn_schema`.
+    """
     where = _describe(sample)
     if len(sample) == 0:
         raise MljetError(
@@ -259,7 +251,7 @@ def _infer_feature(
     categories: tuple[Any, ...] = ()
     if isinstance(dtype, pd.CategoricalDtype):
         kind = "category"
-        categories = _sorted_unique(
+        categories = sorted_unique(
             [_json_value(value, name, where) for value in dtype.categories]
         )
     elif ptypes.is_bool_dtype(dtype):
@@ -298,7 +290,7 @@ def _infer_object(
     if all(isinstance(value, bool) for value in values):
         return "bool", ()
     if len(values) <= max_categories and len(values) * 2 <= len(non_null):
-        return "category", _sorted_unique(values)
+        return "category", sorted_unique(values)
     if all(isinstance(value, str) for value in values):
         return "string", ()
     # Free-form numbers in an object column: typing them as text would make the
@@ -314,7 +306,7 @@ def _infer_object(
     )
 
 
-def _sorted_unique(values: list[Any]) -> tuple[Any, ...]:
+def sorted_unique(values: list[Any]) -> tuple[Any, ...]:
     # Keyed by type too: 1, 1.0 and True are equal in Python but are distinct
     # categories to the model.
     unique = {(type(value).__name__, value): value for value in values}

@@ -1,12 +1,14 @@
 """The typed input schema of a service: one `Feature` per model input column.
 
-The schema is framework-free data: the generator infers it (from the model
-alone, or from a sample) and renders it into the service as JSON, where the
+The schema is framework-free data: the generator learns it from the fitted
+model first (`InputFact`), then from a sample, then by asking the model
+(the schema hook), and renders it into the service as JSON, where the
 service validates requests and builds its OpenAPI document from it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,13 +16,34 @@ FeatureKind = Literal["float", "int", "bool", "category", "string"]
 
 
 @dataclass(frozen=True)
+class InputFact:
+    """What the fitted model itself says about one of its inputs.
+
+    `kind` is None when the model does not say (a column that goes into a
+    function of the user's own, say): only a sample can tell then.
+    `categories` are the values the model was fitted with, when it keeps
+    them (an encoder's `categories_`, LightGBM's `pandas_categorical`).
+    `source` says where the fact was read, for the answers.
+    """
+
+    kind: FeatureKind | None
+    dtype: str = "float64"
+    categories: tuple[Any, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Feature:
     """One input column as the API accepts it.
 
-    `categories` lists the allowed values of a `category` feature (JSON
-    scalars, in a stable order). `dtype` is the pandas dtype the column had
-    in the sample (or `float64` without one), so that the service hands the
-    model the same dtypes it saw at generation time.
+    A `category` feature is closed: only its `categories` are accepted.
+    Any other kind may list `categories` too: the values the model knows,
+    shown to clients as examples but not enforced, because the model
+    answers for other values as well (an encoder that ignores unknown
+    values). `dtype` is the pandas dtype the service hands the model the
+    column in: the sample's, or what the model was fitted with.
+    `learned` says, per fact (kind, categories, nullable), how it was
+    learned, and is kept in the answers.
     """
 
     name: str
@@ -28,6 +51,7 @@ class Feature:
     nullable: bool = False
     categories: tuple[Any, ...] = ()
     dtype: str = "float64"
+    learned: Mapping[str, str] = field(default_factory=dict)
 
     def to_answer(self) -> dict[str, Any]:
         """The feature as a plain dict, the form kept in the Copier answers."""
@@ -37,8 +61,10 @@ class Feature:
             "nullable": self.nullable,
             "dtype": self.dtype,
         }
-        if self.kind == "category":
+        if self.categories or self.kind == "category":
             answer["categories"] = list(self.categories)
+        if self.learned:
+            answer["learned"] = dict(self.learned)
         return answer
 
 

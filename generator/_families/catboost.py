@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .._model_info import ModelInfo, StoredModel, Task
+from .._schema import InputFact
 from ._boosting import (
     not_fitted,
     read_native_file,
@@ -79,9 +80,7 @@ class CatBoostFamily:
             feature_names=None if unnamed else tuple(names),
             classes=classes,
             modules=BASE_MODULES,
-            categorical_features=tuple(
-                names[index] for index in fitted.get_cat_feature_indices()
-            ),
+            inputs=_input_facts(fitted, len(names)),
         )
 
     def servable(self, model: object) -> object:
@@ -108,6 +107,26 @@ class CatBoostFamily:
         fitted: Any = model
         fitted.save_model(str(directory / filename))
         return StoredModel(filename, "native", self.native_format)
+
+
+def _input_facts(model: Any, count: int) -> tuple[InputFact, ...]:
+    """Numbers, and text for categorical and text features.
+
+    CatBoost hashes the values of a categorical feature and keeps no list
+    of them; a value it never saw gets the statistics of an unseen one, so
+    any text is an answerable input.
+    """
+    text = set(model.get_cat_feature_indices()) | set(model.get_text_feature_indices())
+    return tuple(
+        (
+            InputFact(
+                "string", "object", source="a CatBoost categorical or text feature"
+            )
+            if index in text
+            else InputFact("float", source="a numeric feature of CatBoost")
+        )
+        for index in range(count)
+    )
 
 
 def _task_of_model(model: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:

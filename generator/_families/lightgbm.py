@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .._model_info import ModelInfo, StoredModel, Task
+from .._schema import InputFact
 from ._boosting import (
     not_fitted,
     read_native_file,
@@ -82,7 +83,7 @@ class LightGBMFamily:
             feature_names=None if names is None else tuple(map(str, names)),
             classes=classes,
             modules=BASE_MODULES,
-            categorical_features=_categorical(booster),
+            inputs=_input_facts(booster, n_features),
         )
 
     def servable(self, model: object) -> object:
@@ -98,12 +99,36 @@ class LightGBMFamily:
         return StoredModel(filename, "native", self.native_format)
 
 
-def _categorical(booster: Any) -> tuple[str, ...]:
-    """Features whose split information lists category values."""
+def _input_facts(booster: Any, count: int) -> tuple[InputFact, ...]:
+    """Numbers, and the pandas categories of a model fitted on a frame.
+
+    LightGBM keeps the categories of each category column it was fitted on
+    (`pandas_categorical`, in column order), and maps the columns it is
+    given onto them: a value it never saw becomes a missing one.
+    """
     if booster is None:
         return ()
     described = booster.dump_model(num_iteration=1)["feature_infos"]
-    return tuple(name for name, info in described.items() if info.get("values"))
+    categorical = [bool(info.get("values")) for info in described.values()]
+    known = iter(getattr(booster, "pandas_categorical", None) or ())
+    facts = []
+    for flag in categorical[:count]:
+        values = next(known, None) if flag else None
+        if not flag:
+            facts.append(InputFact("float", source="a numeric feature of LightGBM"))
+        elif values is None:
+            # Fitted on integer codes, not a pandas category column.
+            facts.append(InputFact("int", "int64", source="a LightGBM category code"))
+        else:
+            facts.append(
+                InputFact(
+                    "category",
+                    "category",
+                    tuple(v.item() if hasattr(v, "item") else v for v in values),
+                    "LightGBM's pandas_categorical",
+                )
+            )
+    return tuple(facts)
 
 
 def _task_of_booster(booster: Any) -> tuple[Task, tuple[Any, ...], tuple[str, ...]]:

@@ -16,6 +16,7 @@ from .._model_info import (
     Task,
 )
 from ._family import DistributionFacts
+from ._sklearn_inputs import sklearn_input_facts
 from ._skops import dump_with_skops
 
 # What every scikit-learn model needs at load time, beyond its own classes.
@@ -97,6 +98,8 @@ class SklearnFamily:
             feature_names=None if names is None else tuple(map(str, names)),
             classes=classes,
             modules=BASE_MODULES | _modules_of(model),
+            # An array model's inputs are numbers, whatever its steps do.
+            inputs=() if names is None else sklearn_input_facts(model, n_features),
         )
 
     def load_file(self, path: Path) -> object:

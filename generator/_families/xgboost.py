@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .._model_info import ModelInfo, StoredModel, Task
+from .._schema import InputFact
 from ._boosting import (
     not_fitted,
     read_native_file,
@@ -75,8 +76,6 @@ class XGBoostFamily:
             task, classes, methods = task_of(fitted, name == "XGBClassifier")
         names = booster.feature_names
         n_features = booster.num_features()
-        kinds = booster.feature_types or ["float"] * n_features
-        known = names or [f"f{i}" for i in range(n_features)]
         return ModelInfo(
             family=self.name,
             library=self.library,
@@ -89,9 +88,7 @@ class XGBoostFamily:
             feature_names=None if names is None else tuple(names),
             classes=classes,
             modules=BASE_MODULES,
-            categorical_features=tuple(
-                name for name, kind in zip(known, kinds, strict=True) if kind == "c"
-            ),
+            inputs=_input_facts(booster, n_features),
         )
 
     def servable(self, model: object) -> object:
@@ -114,6 +111,37 @@ class XGBoostFamily:
         fitted: Any = model
         fitted.save_model(str(directory / filename))
         return StoredModel(filename, "native", self.native_format)
+
+
+def _input_facts(booster: Any, count: int) -> tuple[InputFact, ...]:
+    """Numbers, and the categories XGBoost keeps for its category features.
+
+    XGBoost (3.1 and later) stores the categories a category column was
+    fitted with and re-codes the columns it is given onto them; it hands
+    them out as Arrow arrays, so reading them needs pyarrow. Without it a
+    sample has to show them.
+    """
+    kinds = booster.feature_types or ["float"] * count
+    if "c" not in kinds:
+        return tuple(_NUMBERS for _ in kinds)
+    try:
+        stored = booster.get_categories(export_to_arrow=True).to_arrow()
+        categories = [None if c is None else tuple(c.to_pylist()) for _, c in stored]
+    except Exception:
+        categories = [None] * len(kinds)
+    facts = []
+    for kind, values in zip(kinds, categories, strict=True):
+        if kind != "c":
+            facts.append(_NUMBERS)
+        elif values is None:
+            facts.append(InputFact(None, "category", source="an XGBoost category"))
+        else:
+            source = "the categories XGBoost stored"
+            facts.append(InputFact("category", "category", values, source))
+    return tuple(facts)
+
+
+_NUMBERS = InputFact("float", source="a numeric feature of XGBoost")
 
 
 def _written_by(path: Path) -> str | None:

@@ -26,6 +26,7 @@ from .._requirements import pin_requirements, project_modules, python_version
 from ._format import format_project, verbatim_digests
 from ._golden import record_golden
 from ._project import Project
+from ._schema_probe import settle_schema
 from ._typecheck import EarlyTypecheck, typecheck_project
 
 __all__ = ["HOOKS", "Hook", "Project", "hooks_named", "run_hooks"]
@@ -49,6 +50,19 @@ class Hook:
     does: str
     run: Callable[[Project], str | None]
     begin: Callable[[Project], Begun] | None = None
+
+
+def _schema(project: Project) -> str:
+    settled = settle_schema(project.path, project.answers)
+    project.record(settled)
+    features = settled["features"]
+    nullable = sum(f["nullable"] for f in features)
+    opened = sum("unseen" in f["learned"] and f["kind"] != "category" for f in features)
+    closed = sum(f["kind"] == "category" for f in features)
+    return (
+        f"schema: asked the model; {nullable} of {len(features)} features take "
+        f"a missing value, {opened} open and {closed} closed categories"
+    )
 
 
 def _golden(project: Project) -> str:
@@ -96,6 +110,13 @@ def _start_typecheck(project: Project) -> Begun:
 
 
 HOOKS: tuple[Hook, ...] = (
+    Hook(
+        "schema",
+        "the rendered service's own code asks the model whether it answers rows "
+        "with each feature missing, and with a category it never saw: that "
+        "settles which features are nullable and which categories are open",
+        _schema,
+    ),
     Hook(
         "golden",
         "the rendered service's own code predicts the example rows, together "

@@ -217,6 +217,10 @@ def _feature_schema(feature: FeatureSpec) -> dict[str, Any]:
                 "string": "string",
             }[feature.kind]
         }
+        if feature.categories:
+            # Values the model knows; it answers for others too.
+            schema["example"] = feature.categories[0]
+            schema["x-known-values"] = list(feature.categories)
     if feature.nullable:
         schema["nullable"] = True
     return schema

@@ -336,7 +336,17 @@ def _metadata(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
                 "name": f.name,
                 "type": f.kind,
                 "nullable": f.nullable,
-                **({"categories": list(f.categories)} if f.kind == "category" else {}),
+                # A category takes only its values; another kind lists the
+                # values the model knows but takes others too.
+                **(
+                    {
+                        "categories" if f.kind == "category" else "known_values": list(
+                            f.categories
+                        )
+                    }
+                    if f.categories
+                    else {}
+                ),
             }
             for f in spec.features
         ],
