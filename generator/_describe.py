@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from ._errors import MljetError
 from ._families import ModelFamily, family_of
 from ._learn_schema import check_model_accepts_examples, learn_schema
 from ._model_info import ModelInfo
@@ -30,15 +35,59 @@ def describe(model: object, sample: Any, report: Steps) -> Description:
     family = family_of(model)
     info = family.introspect(model)
     servable = family.servable(model)
+    frame = None if sample is None else read_sample(sample)
+    if info.n_features == 0:
+        info = _inputs_from_sample(servable, info, frame)
     report.step(
         f"{info.estimator} from {info.library} {info.library_version}: {info.task}, "
         f"{info.n_features} features, methods {', '.join(info.methods)}"
     )
-    return Description(family, info, servable, _schema(servable, info, sample, report))
+    return Description(family, info, servable, _schema(servable, info, frame, report))
 
 
-def _schema(model: object, info: ModelInfo, sample: Any, report: Steps) -> Schema:
-    frame = None if sample is None else read_sample(sample)
+def _inputs_from_sample(
+    model: object, info: ModelInfo, frame: pd.DataFrame | None
+) -> ModelInfo:
+    """The inputs of a model that does not say what it takes: the sample's
+    columns, handed over as a DataFrame if the model takes one, else as an
+    array."""
+    if frame is None:
+        raise MljetError(
+            f"The {info.estimator} does not say what it takes (no n_features_in_ "
+            "or feature_names_in_), so its inputs come from a sample: run again "
+            "with --sample rows.csv (cook(..., sample=frame))."
+        )
+    head = frame.head(20)
+    refusals = []
+    for inputs, names in (
+        (head, tuple(map(str, frame.columns))),
+        (head.to_numpy(), None),
+    ):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                answer = np.asarray(model.predict(inputs))  # type: ignore[attr-defined]
+        # Whatever the model raises is its refusal of this form of input.
+        except Exception as error:
+            refusals.append(f"{type(error).__name__}: {error}")
+            continue
+        if info.task == "regression" and answer.dtype.kind not in "iufb":
+            raise MljetError(
+                f"The {info.estimator}'s predict answers {answer.dtype} values, not "
+                "numbers, and it has no classes_: give it a classes_ attribute "
+                "listing the labels it predicts to be served as a classifier."
+            )
+        return replace(info, n_features=len(frame.columns), feature_names=names)
+    raise MljetError(
+        f"The {info.estimator} refused the sample as a DataFrame "
+        f"({refusals[0]}) and as an array ({refusals[1]}). Check that the sample "
+        "holds the columns the model takes."
+    )
+
+
+def _schema(
+    model: object, info: ModelInfo, frame: pd.DataFrame | None, report: Steps
+) -> Schema:
     schema = learn_schema(info, frame)
     kinds = ", ".join(sorted({f.kind for f in schema.features}))
     if frame is not None:

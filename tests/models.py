@@ -34,6 +34,7 @@ class Listed:
     native: bool = False
     extra: bool = False
     representative: bool = False
+    fidelity: bool = False
 
 
 CATALOG: dict[str, Listed] = {}
@@ -59,6 +60,12 @@ def representative(family: str) -> str:
     (found,) = [
         c.name for c in CATALOG.values() if c.family == family and c.representative
     ]
+    return found
+
+
+def fidelity_case(family: str) -> str:
+    """The family's case whose sample lacks what the model accepts."""
+    (found,) = [c.name for c in CATALOG.values() if c.family == family and c.fidelity]
     return found
 
 
@@ -356,6 +363,8 @@ def xgboost_mixed_frame() -> Case:
 
 # The native boosters' cases, given to the generator as their library's own
 # files, live in their own module; importing it lists them in the catalog.
+import models_fidelity  # noqa: E402, F401
+
 import models_native  # noqa: E402, F401
 
 

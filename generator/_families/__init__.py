@@ -16,7 +16,7 @@ from typing import Any
 
 from .._errors import MljetError
 from .._model_info import PICKLE_FORMAT, SKOPS_FORMAT, Storage, StoredModel
-from . import catboost, lightgbm, sklearn, xgboost
+from . import catboost, lightgbm, python, sklearn, xgboost
 from ._family import DistributionFacts, ModelFamily
 
 __all__ = [
@@ -42,6 +42,8 @@ FAMILIES: tuple[ModelFamily, ...] = (
     xgboost.FAMILY,
     lightgbm.FAMILY,
     catboost.FAMILY,
+    # Last: any object with a predict, when no library claims it.
+    python.FAMILY,
 )
 
 
@@ -53,8 +55,11 @@ def family_of(model: object) -> ModelFamily:
     kind = type(model)
     supported = "; ".join(f"{f.name}: {f.supported}" for f in FAMILIES)
     raise MljetError(
-        f"MLJET cannot serve a {kind.__module__}.{kind.__qualname__}: no model "
-        f"family supports it. Supported: {supported}."
+        f"MLJET cannot serve a {kind.__module__}.{kind.__qualname__}: it has no "
+        "predict method, so no model family supports it. An object of your own "
+        "class needs predict(X), taking a pandas DataFrame or a 2-D array and "
+        "returning one value per row (and classes_ to be served as a "
+        f"classifier). Supported: {supported}."
     )
 
 
