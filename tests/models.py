@@ -150,7 +150,8 @@ def mixed_pipeline() -> Case:
             ("numbers", make_pipeline(SimpleImputer(), StandardScaler()),
              ["income", "age"]),
             ("member", "passthrough", ["member"]),
-            ("plan", OneHotEncoder(handle_unknown="ignore"), ["plan"]),
+            # Refusing unknown plans: a closed category.
+            ("plan", OneHotEncoder(handle_unknown="error"), ["plan"]),
         ]
     )  # fmt: skip
     model = Pipeline([("preprocess", preprocess), ("ridge", Ridge())]).fit(

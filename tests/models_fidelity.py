@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from models import Case, listed
-from user_steps import ChurnRules
+from user_steps import Bands, ChurnRules, UsageRegressor
 
 PLANS = ["basic", "pro", "enterprise"]
 
@@ -104,3 +104,25 @@ def python_rules() -> Case:
     return Case(
         "python_rules", ChurnRules(), lacking(frame), inputs, uses_user_steps=True
     )
+
+
+@listed("python", "regression")
+def python_regressor() -> Case:
+    """A regressor of the user's own class, reading columns by name."""
+    frame, _ = churn_frame(26)
+    inputs = frame[frame["usage"].notna()].head(40).reset_index(drop=True)
+    return Case(
+        "python_regressor", UsageRegressor(), inputs, inputs, uses_user_steps=True
+    )
+
+
+@listed("python", "multiclass")
+def python_bands() -> Case:
+    """A classifier of the user's own class that indexes a 2-D array, so it
+    is handed one, not a DataFrame."""
+    rng = np.random.default_rng(27)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)).round(3), columns=["a", "b", "c"])
+    return Case(
+        "python_bands", Bands(), frame.head(30), frame.to_numpy()[:40],
+        uses_user_steps=True,
+    )  # fmt: skip

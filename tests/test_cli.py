@@ -65,7 +65,7 @@ def test_a_failing_hook_says_which_and_leaves_nothing(
     env = {**os.environ, "MLJET_TEMPLATE": str(template)}
     result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
     assert result.returncode == 3
-    assert "post-generation hook 'golden' failed" in result.stderr
+    assert "post-generation hook 'schema' failed" in result.stderr
     assert "Nothing was written to svc." in result.stderr
     assert not (tmp_path / "svc").exists()
     assert leftovers(tmp_path) == []

@@ -33,7 +33,7 @@ def test_a_failure_before_staging_leaves_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("module", "code", "hook", "reason"),
     [
-        ("validation.py", "\ndef broken(:\n", "golden", "SyntaxError"),
+        ("validation.py", "\ndef broken(:\n", "schema", "SyntaxError"),
         ("errors.py", '\n\ndef count() -> int:\n    return "1"\n', "typecheck",
          "error: Incompatible return value"),
     ],
@@ -72,6 +72,6 @@ def test_steps_report_in_order(
         line.split(":")[1].split()[0] for line in capsys.readouterr().err.splitlines()
     ]
     assert lines == [
-        "RandomForestClassifier", "sample", "rendering", "golden", "requirements",
-        "formatted", "type-checked", "done",
+        "RandomForestClassifier", "sample", "rendering", "schema", "golden",
+        "requirements", "formatted", "type-checked", "done",
     ]  # fmt: skip

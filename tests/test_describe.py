@@ -60,9 +60,16 @@ def test_a_sample_the_model_rejects_is_explained() -> None:
 
 
 @pytest.mark.parametrize("family", ["lightgbm", "xgboost", "catboost"])
-def test_categorical_features_need_a_sample(family: str) -> None:
+def test_without_a_sample_categorical_features_are_typed_by_the_model(
+    family: str,
+) -> None:
     case = models.case_named(models.representative(family))
-    with pytest.raises(MljetError) as refused:
-        describe(case.model, None, Lines())
-    assert "treats plan as categorical" in str(refused.value)
-    assert "--sample" in str(refused.value)
+    schema = describe(case.model, None, Lines()).schema
+    (plan,) = [f for f in schema.features if f.name == "plan"]
+    if family == "catboost":
+        # CatBoost hashes its categories: any text, none listed.
+        assert (plan.kind, plan.dtype, plan.categories) == ("string", "object", ())
+    else:
+        assert (plan.kind, plan.dtype) == ("category", "category")
+        assert plan.categories == ("basic", "gold", "silver")
+    assert not schema.from_sample and len(schema.examples) == 3

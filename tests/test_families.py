@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import joblib
+import pandas as pd
 import pytest
 import tomllib
 from packaging.requirements import Requirement
@@ -207,15 +208,19 @@ def test_a_native_file_of_a_library_not_installed_names_the_package(
     assert "--code" not in str(refused.value)
 
 
-@pytest.mark.parametrize(
-    "case_name", ["lightgbm_mixed_frame", "xgboost_mixed_frame", "catboost_multiclass"]
-)
-def test_a_model_with_categorical_features_needs_a_sample(
-    case_name: str, tmp_path: Path
+def test_a_frame_model_that_does_not_say_what_it_takes_needs_a_sample(
+    tmp_path: Path,
 ) -> None:
-    case = models.case_named(case_name)
+    """A frame read by a function of the user's own: only a sample can say
+    what its columns hold. Generation stops naming them, writing nothing."""
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    frame = pd.DataFrame({"size": [1.0, 2.0, 3.0], "rooms": [1.0, 1.0, 2.0]})
+    model = make_pipeline(FunctionTransformer(), Ridge()).fit(frame, [1.0, 2.0, 3.0])
     with pytest.raises(MljetError) as refused:
-        cook(case.model, output=tmp_path / "svc", quiet=True)
+        cook(model, output=tmp_path / "svc", quiet=True)
     message = str(refused.value)
-    assert "treats plan as categorical" in message and "--sample" in message
+    assert "'size' (read by FunctionTransformer)" in message and "--sample" in message
     assert not (tmp_path / "svc").exists()

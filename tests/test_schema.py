@@ -55,32 +55,6 @@ def features_by_name(schema: Any) -> dict[str, Any]:
     return {feature.name: feature for feature in schema.features}
 
 
-# --- without a sample -------------------------------------------------------
-
-
-def test_no_sample_uses_model_feature_names() -> None:
-    schema = infer_schema(make_info(2, ("age", "income")), None)
-    assert schema.names == ["age", "income"]
-    assert not schema.from_sample
-    for feature in schema.features:
-        assert (feature.kind, feature.nullable, feature.dtype) == (
-            "float",
-            False,
-            "float64",
-        )
-    assert schema.examples == (
-        {"age": 0.0, "income": 0.0},
-        {"age": 1.0, "income": 1.0},
-        {"age": -1.0, "income": -1.0},
-    )
-
-
-def test_no_sample_without_names_uses_positions() -> None:
-    schema = infer_schema(make_info(3), None)
-    assert schema.names == ["f0", "f1", "f2"]
-    assert schema.examples[2] == {"f0": -1.0, "f1": -1.0, "f2": -1.0}
-
-
 # --- kinds ------------------------------------------------------------------
 
 

@@ -5,7 +5,10 @@ plan and every missing value, and from no sample at all. Every value the
 model was fitted with, a plan nobody sent before, and a missing value are
 tried, one feature at a time, over a real socket: the service answers
 exactly the rows the model answers in this process, with the same values,
-and refuses the others with a 422 naming the field.
+and refuses the others with a 422 naming the field. Then random rows are
+drawn from the service's own schema: inside it they are answered as the
+model answers them, and a row with one value outside it is refused naming
+that field.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import models
 from conftest import DEFAULT_BACKEND, Generate
@@ -108,6 +113,67 @@ def test_a_sample_lacking_a_category_and_nulls_narrows_nothing(
     project = generate(DEFAULT_BACKEND, case.name)
     with serve(case.name, pythonpath=project / "src") as server:
         assert_answers_as_the_model(server, case)
+        assert_random_rows_follow_the_schema(server, case)
+
+
+def valid_value(feature: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Any value the schema takes for the feature."""
+    kind, known = feature["type"], feature.get("categories") or feature.get(
+        "known_values", []
+    )
+    values: st.SearchStrategy[Any] = {
+        "float": st.floats(-1e6, 1e6, allow_nan=False),
+        "int": st.integers(-(2**31), 2**31),
+        "bool": st.booleans(),
+        "category": st.sampled_from(known or [None]),
+        "string": st.text(max_size=12),
+    }[kind]
+    if kind == "string" and known:
+        values = st.sampled_from(known) | values
+    return values | st.none() if feature["nullable"] else values
+
+
+def invalid_value(feature: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """A value the schema refuses for the feature."""
+    kind = feature["type"]
+    wrong: st.SearchStrategy[Any] = {
+        "float": st.text(max_size=5) | st.booleans(),
+        "int": st.text(max_size=5) | st.floats(0.1, 0.9),
+        "bool": st.integers() | st.text(max_size=5),
+        "category": st.text(max_size=8).filter(
+            lambda v: v not in feature["categories"]
+        ),
+        "string": st.integers() | st.booleans(),
+    }[kind]
+    return wrong if feature["nullable"] else wrong | st.none()
+
+
+def assert_random_rows_follow_the_schema(server: Server, case: models.Case) -> None:
+    features = server.call("GET", "/metadata").json()["features"]
+    row = st.fixed_dictionaries({f["name"]: valid_value(f) for f in features})
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(valid=row, data=st.data())
+    def check(valid: dict[str, Any], data: st.DataObject) -> None:
+        expected = in_process(case, valid)
+        reply = server.post("/predict", {"instances": [valid]})
+        assert expected is not None, valid
+        assert reply.status == 200, (valid, reply.body)
+        assert reply.json()["predictions"] == expected["predict"], valid
+        feature = data.draw(st.sampled_from(features))
+        invalid = {**valid, feature["name"]: data.draw(invalid_value(feature))}
+        reply = server.post("/predict", {"instances": [invalid]})
+        assert reply.status == 422, (invalid, reply.body)
+        fields = {d.get("field") for d in reply.json()["error"]["details"]}
+        assert fields == {feature["name"]}, (invalid, reply.body)
+
+    check()
 
 
 @pytest.mark.parametrize("family", FAMILY_NAMES)

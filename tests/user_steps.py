@@ -29,3 +29,26 @@ class ChurnRules:
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         return self.classes_[(self.predict_proba(frame)[:, 1] > 0.5).astype(int)]
+
+
+class UsageRegressor:
+    """A regressor of the user's own class: no classes_, numbers out."""
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        usage = frame["usage"].to_numpy(dtype=float)
+        return usage * 2.0 + frame["plan"].eq("pro").to_numpy() * 3.0
+
+
+class Bands:
+    """A classifier of the user's own class that takes a plain 2-D array."""
+
+    classes_ = np.array(["low", "mid", "high"])
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        total = x[:, 0] + x[:, 1] - x[:, 2]
+        logits = np.column_stack([-total, np.zeros_like(total), total])
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(x), axis=1)]

@@ -10,7 +10,6 @@ classifier when it names its classes (`classes_`), else a regressor.
 
 from __future__ import annotations
 
-import platform
 import shutil
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,9 @@ PICKLE_REASON = "a model of its own class has no other format that holds it"
 
 class PythonFamily:
     name = "python"
-    library = "python"
+    # The distribution that stores and loads the model: the class is the
+    # user's own.
+    library = "joblib"
     supported = (
         "any object with a predict(X) method taking a pandas DataFrame or a 2-D "
         "array and returning one value per row (its class shipped with --code, "
@@ -47,6 +48,8 @@ class PythonFamily:
         return callable(getattr(model, "predict", None))
 
     def introspect(self, model: object) -> ModelInfo:
+        import joblib
+
         kind = type(model)
         methods = tuple(
             m for m in PREDICTION_METHODS if callable(getattr(model, m, None))
@@ -72,9 +75,9 @@ class PythonFamily:
         return ModelInfo(
             family=self.name,
             library=self.library,
-            library_version=platform.python_version(),
+            library_version=joblib.__version__,
             model_class=f"{kind.__module__}.{kind.__qualname__}",
-            estimator=kind.__name__,
+            estimator=f"{kind.__name__} (a class of your own)",
             task=task,
             methods=methods,
             # 0: the object does not say; the sample's columns will.

@@ -26,6 +26,10 @@ from typing import Any
 from .._errors import MljetError
 from ._golden import imported_package
 
+# NumPy dtypes the service hands the model as they are: none of them can
+# hold a missing value (a None would become False or fail), so a feature of
+# one is never nullable.
+NO_MISSING_DTYPES = frozenset({"bool", "int64", "int32", "int16", "int8", "uint8"})
 # Asked as the value of a category feature that the model never saw.
 UNSEEN_TEXT = "mljet-unseen-value"
 Ask = Callable[[list[dict[str, Any]]], str | None]
@@ -38,7 +42,8 @@ def settle_schema(project: Path, answers: Mapping[str, Any]) -> dict[str, Any]:
     with imported_package(project, answers["package_name"]) as module:
         ask = _asker(module.__name__, features, list(answers["methods"]))
         base = examples[:3]
-        missing = _verdicts(ask, base, features, lambda f: None)
+        holders = [f for f in features if f["dtype"] not in NO_MISSING_DTYPES]
+        missing = _verdicts(ask, base, holders, lambda f: None)
         probed = [
             f for f in features if f["kind"] == "category" and _unseen(f) is not None
         ]
@@ -46,7 +51,9 @@ def settle_schema(project: Path, answers: Mapping[str, Any]) -> dict[str, Any]:
     for feature in features:
         name = feature["name"]
         learned = dict(feature.get("learned", {}))
-        refusal = missing[name]
+        refusal = missing.get(
+            name, f"its dtype {feature['dtype']} has no missing value"
+        )
         feature["nullable"] = refusal is None
         learned["nullable"] = _said("the value missing", refusal)
         if name in unseen:
