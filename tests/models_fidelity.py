@@ -126,3 +126,14 @@ def python_bands() -> Case:
         "python_bands", Bands(), frame.head(30), frame.to_numpy()[:40],
         uses_user_steps=True,
     )  # fmt: skip
+
+
+@listed("sklearn", "binary", extra=True)
+def fidelity_histgradientboosting() -> Case:
+    """HistGradientBoosting's own categorical support: its categories are
+    kept by the estimator, not by an encoder step."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    frame, label = churn_frame(28, categorical=True)
+    model = HistGradientBoostingClassifier(max_iter=20).fit(frame, label)
+    return Case("fidelity_histgradientboosting", model, lacking(frame), frame.head(60))

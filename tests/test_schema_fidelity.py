@@ -116,6 +116,20 @@ def test_a_sample_lacking_a_category_and_nulls_narrows_nothing(
         assert_random_rows_follow_the_schema(server, case)
 
 
+def test_an_estimators_own_categories_are_not_narrowed_by_the_sample(
+    generate: Generate,
+) -> None:
+    case = models.case_named("fidelity_histgradientboosting")
+    project = generate(DEFAULT_BACKEND, case.name)
+    with serve(case.name, pythonpath=project / "src") as server:
+        (plan,) = [
+            f for f in server.call("GET", "/metadata").json()["features"]
+            if f["name"] == "plan"
+        ]  # fmt: skip
+        assert plan["known_values"] == ["basic", "enterprise", "pro"]
+        assert_answers_as_the_model(server, case)
+
+
 def valid_value(feature: dict[str, Any]) -> st.SearchStrategy[Any]:
     """Any value the schema takes for the feature."""
     kind, known = feature["type"], feature.get("categories") or feature.get(

@@ -36,14 +36,35 @@ def sklearn_input_facts(model: Any, count: int) -> tuple[InputFact, ...]:
         return _column_transformer(first, count)
     categorical = getattr(first, "is_categorical_", None)
     if categorical is not None:
-        # HistGradientBoosting with categorical features: their values are
-        # kept only in a private encoder, so a sample has to show them.
-        unknown = InputFact(None, "category", source="a categorical feature")
-        return tuple(unknown if flag else NUMBERS for flag in categorical)
+        return _native_categories(first, categorical, count)
     facts = _branch(first, count, "the model's first step")
     if facts is not None:
         return facts
     return (InputFact(None, source=f"read by {type(first).__name__}"),) * count
+
+
+def _native_categories(
+    estimator: Any, categorical: Any, count: int
+) -> tuple[InputFact, ...]:
+    """HistGradientBoosting's categorical features, with the categories its
+    own encoder was fitted on, where it keeps them (`_preprocessor`, a
+    ColumnTransformer, in scikit-learn 1.4 and later); else a sample has to
+    show them."""
+    encoder = getattr(estimator, "_preprocessor", None)
+    known = _column_transformer(encoder, count) if encoder is not None else None
+    facts = []
+    for position, flag in enumerate(categorical):
+        fact = known[position] if known is not None else None
+        if not flag:
+            facts.append(NUMBERS)
+        elif fact is None or not fact.categories:
+            facts.append(InputFact(None, "category", source="a categorical feature"))
+        else:
+            # Text categories come from a pandas category column.
+            dtype = "category" if fact.dtype == "object" else fact.dtype
+            source = f"{type(estimator).__name__}'s categories"
+            facts.append(InputFact("category", dtype, fact.categories, source))
+    return tuple(facts)
 
 
 def _first_step(model: Any) -> Any:
