@@ -4,8 +4,14 @@ leaves things: before staging, nothing; in a hook, the project, named."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import joblib
+import pandas as pd
 import pytest
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 import models
 from generator import cook
@@ -20,14 +26,63 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".mljet-" in p.name)
 
 
-def test_a_failure_before_staging_leaves_nothing(tmp_path: Path) -> None:
-    case = models.case_named("binary_forest")
-    assert case.sample is not None
-    with pytest.raises(MljetError):
-        cook(
-            case.model, sample=case.sample[["x1"]], output=tmp_path / "svc", quiet=True
-        )
-    assert list(tmp_path.iterdir()) == []
+class NoPredict:
+    """An object that cannot be served: it predicts nothing."""
+
+
+def empty_file(folder: Path) -> Path:
+    (folder / "model.joblib").write_bytes(b"")
+    return folder / "model.joblib"
+
+
+def truncated_file(folder: Path) -> Path:
+    joblib.dump(models.case_named("binary_forest").model, folder / "model.joblib")
+    whole = (folder / "model.joblib").read_bytes()
+    (folder / "model.joblib").write_bytes(whole[: len(whole) // 2])
+    return folder / "model.joblib"
+
+
+def own_code_only(folder: Path) -> object:
+    """A frame read by an identity function: nothing says what it holds."""
+    frame = pd.DataFrame({"size": [1.0, 2.0, 3.0]})
+    return make_pipeline(FunctionTransformer(), Ridge()).fit(frame, [1.0, 2.0, 3.0])
+
+
+CASE = models.case_named
+
+
+@pytest.mark.parametrize(
+    ("model", "options", "said"),
+    [
+        (lambda folder: CASE("binary_forest").model, {"name": "class"}, "keyword"),
+        (lambda folder: CASE("binary_forest").model, {"name": "json"}, "shadow"),
+        (empty_file, {}, "empty"),
+        (truncated_file, {}, "truncated"),
+        (
+            lambda folder: CASE("binary_forest").model,
+            {"sample": CASE("binary_forest").sample[["x1"]]},  # type: ignore[index]
+            "do not match",
+        ),
+        (lambda folder: NoPredict(), {}, "no predict method"),
+        (own_code_only, {}, "--sample"),
+        (lambda folder: CASE("python_rules").model, {}, "--sample"),
+    ],
+    ids=[
+        "keyword", "stdlib", "empty", "truncated", "columns", "unservable",
+        "untyped", "own-class",
+    ],
+)  # fmt: skip
+def test_a_failure_caused_by_the_inputs_leaves_no_directory(
+    tmp_path: Path, model: Any, options: dict[str, Any], said: str
+) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    output = tmp_path / "out"
+    output.mkdir()
+    with pytest.raises(MljetError) as refused:
+        cook(model(inputs), output=output / "svc", quiet=True, **options)
+    assert said in str(refused.value)
+    assert list(output.iterdir()) == []
 
 
 @pytest.mark.parametrize(
