@@ -120,8 +120,9 @@ class Options:
             answer="sample_file",
             to_answer=_path_answer,
             from_answer=lambda answer: answer or None,
-            help="CSV or Parquet rows of the model's input, to type the API (cook() "
-            "also takes a DataFrame or a 2-D array)",
+            help="CSV or Parquet rows of the model's input: examples, and the types "
+            "the model itself does not say (cook() also takes a DataFrame or a "
+            "2-D array)",
         ),
     )
     backend: str = field(
