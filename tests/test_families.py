@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 import tomllib
@@ -218,7 +219,8 @@ def test_a_frame_model_that_does_not_say_what_it_takes_needs_a_sample(
     from sklearn.preprocessing import FunctionTransformer
 
     frame = pd.DataFrame({"size": [1.0, 2.0, 3.0], "rooms": [1.0, 1.0, 2.0]})
-    model = make_pipeline(FunctionTransformer(), Ridge()).fit(frame, [1.0, 2.0, 3.0])
+    model = make_pipeline(FunctionTransformer(np.log1p), Ridge())
+    model.fit(frame, [1.0, 2.0, 3.0])
     with pytest.raises(MljetError) as refused:
         cook(model, output=tmp_path / "svc", quiet=True)
     message = str(refused.value)

@@ -35,7 +35,7 @@ def pipeline() -> tuple[object, pd.DataFrame]:
             ("usage", make_pipeline(SimpleImputer()), ["usage"]),
             ("plan", OneHotEncoder(handle_unknown="ignore"), ["plan"]),
             ("region", OrdinalEncoder(), ["region"]),
-            ("visits", FunctionTransformer(), ["visits"]),
+            ("visits", FunctionTransformer(np.log1p), ["visits"]),
         ]
     )
     label = (frame["usage"] > 5).astype(int)

@@ -45,6 +45,9 @@ def frame_like(template: pd.DataFrame, rows: list[dict[str, Any]]) -> pd.DataFra
             frame[name] = pd.Categorical(known, categories=dtype.categories)
         elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             frame[name] = column.astype(object).where(column.notna(), np.nan)
+        elif pd.api.types.is_integer_dtype(dtype) and column.isna().any():
+            # As pandas reads an integer column with a gap.
+            frame[name] = column.astype("float64")
         else:
             frame[name] = column.astype(dtype)
     return frame

@@ -102,7 +102,7 @@ def test_openapi_is_valid_and_typed_per_feature(
     assert list(properties) == feature_names(server)
     if case.name == "mixed_pipeline":
         assert properties["income"] == {"type": "number", "nullable": True}
-        assert properties["age"] == {"type": "integer"}
+        assert properties["age"] == {"type": "integer", "nullable": True}
         assert properties["member"] == {"type": "boolean"}
         assert properties["plan"]["enum"] == ["basic", "gold", "silver"]
     example = document["paths"]["/predict"]["post"]["requestBody"]["content"][
@@ -201,7 +201,7 @@ def test_field_problems_name_instance_and_field(
 
 
 @per_backend
-def test_categories_and_nulls_follow_the_sample(running: Running) -> None:
+def test_categories_and_nulls_follow_the_model(running: Running) -> None:
     server, mixed_case, _ = running
     base = models.records(mixed_case.inputs[:1], feature_names(server))[0]
     ok = server.post("/predict", {"instances": [{**base, "income": None}]})

@@ -120,6 +120,9 @@ def _branch(step: Any, count: int, where: str) -> tuple[InputFact, ...] | None:
             )
         if name in VECTORIZERS:
             return (InputFact("string", "object", source=f"text for {name}"),) * count
+        if name == "FunctionTransformer" and getattr(part, "func", None) is None:
+            # What a fitted ColumnTransformer keeps for "passthrough".
+            return (_numbers(f"passed through ({where})"),) * count
         if _is_sklearn(part) and name != "FunctionTransformer":
             return (_numbers(f"numbers for {name} ({where})"),) * count
         return None

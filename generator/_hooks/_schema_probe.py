@@ -26,10 +26,10 @@ from typing import Any
 from .._errors import MljetError
 from ._golden import imported_package
 
-# NumPy dtypes the service hands the model as they are: none of them can
-# hold a missing value (a None would become False or fail), so a feature of
-# one is never nullable.
-NO_MISSING_DTYPES = frozenset({"bool", "int64", "int32", "int16", "int8", "uint8"})
+# A NumPy bool column cannot hold a missing value (a None would become
+# False), so a feature of that dtype is never nullable. (An integer column
+# with a gap becomes float64, as pandas makes it.)
+NO_MISSING_DTYPES = frozenset({"bool"})
 # Asked as the value of a category feature that the model never saw.
 UNSEEN_TEXT = "mljet-unseen-value"
 Ask = Callable[[list[dict[str, Any]]], str | None]
