@@ -140,8 +140,12 @@ def _merged(feature: Feature, fact: InputFact | None) -> Feature:
             feature.dtype,
             learned,
         )
-    categories = sorted_unique([*fact.categories, *feature.categories])
-    extra = len(categories) - len(fact.categories)
+    # In the model's order, which a category dtype's codes follow; values
+    # only the sample shows after them.
+    known = {(type(v), v) for v in fact.categories}
+    more = [v for v in feature.categories if (type(v), v) not in known]
+    categories = (*fact.categories, *sorted_unique(more))
+    extra = len(more)
     learned["categories"] = fact.source + (
         f", and {extra} more in the sample" if extra else ""
     )

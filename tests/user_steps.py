@@ -22,7 +22,7 @@ class ChurnRules:
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         usage = frame["usage"].to_numpy(dtype=float)
-        risk = 1.0 / (1.0 + np.exp(usage - 5.0))
+        risk = 1.0 / (1.0 + np.exp(np.clip(usage - 5.0, -500.0, 500.0)))
         paid = frame["plan"].isin(["pro", "enterprise"]).to_numpy()
         risk = np.where(paid, risk / 2.0, risk)
         return np.column_stack([1.0 - risk, risk])
