@@ -61,6 +61,7 @@ def generation_answers(
             "model_input": "frame" if info.feature_names is not None else "array",
             "classes": list(info.classes),
             "examples": [dict(example) for example in schema.examples],
+            "examples_from_sample": schema.from_sample,
             "libraries": {info.library: info.library_version},
             "model_modules": sorted(info.modules),
             "code_modules": sorted(code_modules),
