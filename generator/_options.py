@@ -79,10 +79,10 @@ def package_name_problem(name: Any) -> str | None:
     if name is None:
         return None
     if not isinstance(name, str) or not PACKAGE_NAME.match(name):
+        example = package_name_of_folder(Path(str(name))) if name else "churn_service"
         return (
             f"{name!r} is not a valid package name: use lowercase letters, digits "
-            "and underscores, not starting with a digit (for example "
-            "'churn_service')"
+            f"and underscores, not starting with a digit (for example '{example}')"
         )
     instead = f"choose another, such as '{name}_service'"
     if keyword.iskeyword(name):

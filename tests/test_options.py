@@ -158,6 +158,7 @@ def test_every_question_is_an_option_or_an_answer_the_generator_records(
     ("keywords", "option", "reason"),
     [
         ({"name": "My-Service"}, "name", "not a valid package name"),
+        ({"name": "My-Service"}, "name", "(for example 'my_service')"),
         ({"name": "numpy"}, "name", "would shadow a package"),
         ({"name": "class"}, "name", "'class' is a Python keyword"),
         ({"name": "json"}, "name", "would shadow Python's own json module"),
