@@ -59,10 +59,13 @@ def _inputs_from_sample(
         )
     head = frame.head(20)
     refusals = []
-    for inputs, names in (
-        (head, tuple(map(str, frame.columns))),
-        (head.to_numpy(), None),
-    ):
+    # A frame only with the sample's own column names: an array's positions
+    # are no names to hand a model.
+    forms: list[tuple[Any, tuple[str, ...] | None]] = []
+    if all(isinstance(column, str) for column in frame.columns):
+        forms.append((head, tuple(frame.columns)))
+    forms.append((head.to_numpy(), None))
+    for inputs, names in forms:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -79,9 +82,9 @@ def _inputs_from_sample(
             )
         return replace(info, n_features=len(frame.columns), feature_names=names)
     raise MljetError(
-        f"The {info.estimator} refused the sample as a DataFrame "
-        f"({refusals[0]}) and as an array ({refusals[1]}). Check that the sample "
-        "holds the columns the model takes."
+        f"The {info.estimator} refused the sample ({'; '.join(refusals)}). Check "
+        "that the sample holds the columns the model takes, as a DataFrame or an "
+        "array."
     )
 
 
