@@ -49,7 +49,12 @@ class ModelFamily(Protocol):
         """Whether the object comes from this family's library."""
 
     def introspect(self, model: object) -> ModelInfo:
-        """Describe a fitted model; raise MljetError for one it cannot serve."""
+        """Describe a fitted model, with what it says of each of its inputs
+        (`ModelInfo.inputs`); raise MljetError for one it cannot serve.
+
+        A model that does not say how many inputs it takes has
+        `n_features` 0: its inputs then come from the sample.
+        """
 
     def load_file(self, path: Path) -> object:
         """Read one of the library's own model files; MljetError if it cannot."""
