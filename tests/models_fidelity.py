@@ -95,7 +95,7 @@ def fidelity_catboost() -> Case:
     return Case("fidelity_catboost", model, lacking(frame), frame.head(60))
 
 
-@listed("python", "binary", representative=True, fidelity=True)
+@listed("python", "binary", representative=True, fidelity=True, onnx=False)
 def python_rules() -> Case:
     """A classifier of the user's own class, shipped with --code; its sample
     lacks a plan. It answers no missing usage (its scores would be NaN)."""
@@ -106,7 +106,7 @@ def python_rules() -> Case:
     )
 
 
-@listed("python", "regression")
+@listed("python", "regression", onnx=False)
 def python_regressor() -> Case:
     """A regressor of the user's own class, reading columns by name."""
     frame, _ = churn_frame(26)
@@ -116,7 +116,7 @@ def python_regressor() -> Case:
     )
 
 
-@listed("python", "multiclass")
+@listed("python", "multiclass", onnx=False)
 def python_bands() -> Case:
     """A classifier of the user's own class that indexes a 2-D array, so it
     is handed one, not a DataFrame."""

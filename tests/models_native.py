@@ -156,16 +156,16 @@ def _catboost_model(name: str, loss: str) -> Case:
     return Case(name, model, sample, sample, reference, ".cbm")
 
 
-@listed("catboost", "binary", native=True)
+@listed("catboost", "binary", native=True, onnx=False)
 def catboost_model_binary() -> Case:
     return _catboost_model("catboost_model_binary", "Logloss")
 
 
-@listed("catboost", "multiclass", native=True)
+@listed("catboost", "multiclass", native=True, onnx=False)
 def catboost_model_multiclass() -> Case:
     return _catboost_model("catboost_model_multiclass", "MultiClass")
 
 
-@listed("catboost", "regression", native=True)
+@listed("catboost", "regression", native=True, onnx=False)
 def catboost_model_regression() -> Case:
     return _catboost_model("catboost_model_regression", "RMSE")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .._model_info import ModelInfo, StoredModel
+from .._onnx import OnnxModel
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,15 @@ class ModelFamily(Protocol):
         A native booster becomes the library's scikit-learn-style estimator
         where the service loads it into one, so that the sample is checked
         against what will really serve.
+        """
+
+    def to_onnx(
+        self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]
+    ) -> OnnxModel:
+        """The model converted to ONNX with its library's converter.
+
+        `features` are the service's features, in the answers' form. A step
+        or model the converter cannot take is a MljetError naming it, and why.
         """
 
     def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:

@@ -31,7 +31,7 @@ NUMBERS = InputFact("float", "float64", source="a numeric input of the estimator
 
 def sklearn_input_facts(model: Any, count: int) -> tuple[InputFact, ...]:
     """One fact per input column, from the model's first step."""
-    first = _first_step(model)
+    first = first_step(model)
     if type(first).__name__ == "ColumnTransformer":
         return _column_transformer(first, count)
     categorical = getattr(first, "is_categorical_", None)
@@ -67,7 +67,8 @@ def _native_categories(
     return tuple(facts)
 
 
-def _first_step(model: Any) -> Any:
+def first_step(model: Any) -> Any:
+    """The step of a (nested) pipeline that sees the raw columns."""
     steps = getattr(model, "steps", None)
     while isinstance(steps, list) and steps:
         model = steps[0][1]

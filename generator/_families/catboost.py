@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .._model_info import ModelInfo, StoredModel, Task
+from .._onnx import OnnxModel, converting, one_input
 from .._schema import InputFact
 from ._boosting import (
     not_fitted,
@@ -81,6 +83,31 @@ class CatBoostFamily:
             classes=classes,
             modules=BASE_MODULES,
             inputs=_input_facts(fitted, len(names)),
+        )
+
+    def to_onnx(
+        self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]
+    ) -> OnnxModel:
+        """CatBoost's own ONNX export, all inputs as one float array."""
+        import catboost
+
+        inputs = one_input("features", features, info.estimator)
+        fitted: Any = model
+
+        def export() -> bytes:
+            with tempfile.TemporaryDirectory() as scratch:
+                path = Path(scratch) / "model.onnx"
+                fitted.save_model(str(path), format="onnx")
+                return path.read_bytes()
+
+        data = converting(f"the {info.estimator}", export)
+        classifier = info.task != "regression"
+        return OnnxModel(
+            data,
+            inputs,
+            labels="label" if classifier else None,
+            scores="probabilities" if classifier else "predictions",
+            converter=f"catboost {catboost.__version__}",
         )
 
     def servable(self, model: object) -> object:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._errors import MljetError
 from .._model_info import ModelInfo, StoredModel, Task
+from .._onnx import TARGET_OPSET, OnnxModel, converting, one_input
 from .._schema import InputFact
 from ._boosting import (
     not_fitted,
@@ -84,6 +87,41 @@ class LightGBMFamily:
             classes=classes,
             modules=BASE_MODULES,
             inputs=_input_facts(booster, n_features),
+        )
+
+    def to_onnx(
+        self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]
+    ) -> OnnxModel:
+        """onnxmltools, probabilities as a plain tensor, all inputs as one
+        float array."""
+        import onnxmltools
+        from onnxmltools.convert.common.data_types import FloatTensorType
+
+        inputs = one_input("X", features, info.estimator)
+        fitted: Any = model
+        booster = fitted if type(model).__name__ == "Booster" else fitted.booster_
+        if getattr(booster, "pandas_categorical", None):
+            raise MljetError(
+                f"The {info.estimator} cannot be converted to ONNX: it splits on "
+                "pandas categories, which the ONNX graph would take as codes."
+            )
+        shape = FloatTensorType([None, len(features)])
+        graph = converting(
+            f"the {info.estimator}",
+            lambda: onnxmltools.convert_lightgbm(
+                model,
+                initial_types=[("X", shape)],
+                target_opset=TARGET_OPSET,
+                zipmap=False,
+            ),
+        )
+        classifier = info.task != "regression"
+        return OnnxModel(
+            graph.SerializeToString(),
+            inputs,
+            labels="label" if classifier else None,
+            scores="probabilities" if classifier else "variable",
+            converter=f"onnxmltools {onnxmltools.__version__}",
         )
 
     def servable(self, model: object) -> object:

@@ -11,6 +11,7 @@ classifier when it names its classes (`classes_`), else a regressor.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from .._model_info import (
     StoredModel,
     Task,
 )
+from .._onnx import OnnxModel
 from ._family import DistributionFacts
 
 # What the adapter needs to load and run any pickled model.
@@ -89,6 +91,14 @@ class PythonFamily:
 
     def load_file(self, path: Path) -> object:
         raise MljetError(f"A model of your own class is read from a pickle: {path}")
+
+    def to_onnx(
+        self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]
+    ) -> OnnxModel:
+        raise MljetError(
+            f"The {info.estimator} cannot be converted to ONNX: no converter knows "
+            "a class of your own. Serve it with --runtime native."
+        )
 
     def servable(self, model: object) -> object:
         return model

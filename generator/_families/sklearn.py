@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,15 @@ from .._model_info import (
     StoredModel,
     Task,
 )
+from .._onnx import (
+    TARGET_OPSET,
+    OnnxModel,
+    converting,
+    one_input,
+    per_feature_inputs,
+)
 from ._family import DistributionFacts
-from ._sklearn_inputs import sklearn_input_facts
+from ._sklearn_inputs import first_step, sklearn_input_facts
 from ._skops import dump_with_skops
 
 # What every scikit-learn model needs at load time, beyond its own classes.
@@ -104,6 +112,48 @@ class SklearnFamily:
 
     def load_file(self, path: Path) -> object:
         raise MljetError(f"scikit-learn has no model file format of its own: {path}")
+
+    def to_onnx(
+        self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]
+    ) -> OnnxModel:
+        """skl2onnx, probabilities as a plain tensor (no ZipMap).
+
+        A pipeline whose first step is a ColumnTransformer takes a column
+        per feature, each in its own type; other models one float array.
+        """
+        import skl2onnx
+        from skl2onnx.common import data_types
+
+        routed = type(first_step(model)).__name__ == "ColumnTransformer"
+        if routed:
+            inputs = per_feature_inputs(features)
+        else:
+            inputs = one_input("X", features, info.estimator)
+        types = {
+            "float32": data_types.FloatTensorType,
+            "int64": data_types.Int64TensorType,
+            "bool": data_types.BooleanTensorType,
+            "string": data_types.StringTensorType,
+        }
+        initial = [(i.name, types[i.element]([None, len(i.features)])) for i in inputs]
+        options = {"zipmap": False} if info.task != "regression" else None
+        graph = converting(
+            f"the {info.estimator}",
+            lambda: skl2onnx.convert_sklearn(
+                model,
+                initial_types=initial,
+                options={id(model): options} if options else None,
+                target_opset={"": TARGET_OPSET, "ai.onnx.ml": 3},
+            ),
+        )
+        classifier = info.task != "regression"
+        return OnnxModel(
+            graph.SerializeToString(),
+            inputs,
+            labels="label" if classifier else None,
+            scores="probabilities" if classifier else "variable",
+            converter=f"skl2onnx {skl2onnx.__version__}",
+        )
 
     def servable(self, model: object) -> object:
         return model

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._errors import MljetError
 from .._model_info import ModelInfo, StoredModel, Task
+from .._onnx import TARGET_OPSET, OnnxModel, converting, one_input
 from .._schema import InputFact
 from ._boosting import (
     not_fitted,
@@ -89,6 +92,41 @@ class XGBoostFamily:
             classes=classes,
             modules=BASE_MODULES,
             inputs=_input_facts(booster, n_features),
+        )
+
+    def to_onnx(
+        self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]
+    ) -> OnnxModel:
+        """onnxmltools, on a copy of the booster without feature names (it
+        reads features as f0, f1, ...), all inputs as one float array."""
+        import onnxmltools
+        from onnxmltools.convert.common.data_types import FloatTensorType
+
+        inputs = one_input("X", features, info.estimator)
+        fitted: Any = model
+        booster = fitted if type(model).__name__ == "Booster" else fitted.get_booster()
+        if "c" in (booster.feature_types or ()):
+            raise MljetError(
+                f"The {info.estimator} cannot be converted to ONNX: onnxmltools does "
+                "not convert XGBoost's categorical splits."
+            )
+        unnamed = booster.copy()
+        unnamed.feature_names = None
+        unnamed.feature_types = None
+        shape = FloatTensorType([None, len(features)])
+        graph = converting(
+            f"the {info.estimator}",
+            lambda: onnxmltools.convert_xgboost(
+                unnamed, initial_types=[("X", shape)], target_opset=TARGET_OPSET
+            ),
+        )
+        classifier = info.task != "regression"
+        return OnnxModel(
+            graph.SerializeToString(),
+            inputs,
+            labels="label" if classifier else None,
+            scores="probabilities" if classifier else "variable",
+            converter=f"onnxmltools {onnxmltools.__version__}",
         )
 
     def servable(self, model: object) -> object:

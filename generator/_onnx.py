@@ -1,0 +1,195 @@
+"""A model converted to ONNX, and how closely it answers like the model.
+
+Each family converts its own models (`ModelFamily.to_onnx`) with the
+maintained converter of its library; what they return is an `OnnxModel`:
+the serialized graph, which features go into which of its inputs (and as
+which element type), and which outputs hold labels and scores. ONNX tree
+ensembles hold float32 thresholds and most converted steps compute in
+float32, so scores may differ from the model's in their last digits:
+`compare` measures by how much, and whether any label differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from ._errors import MljetError
+from ._model_info import ModelInfo
+
+Element = Literal["float32", "int64", "bool", "string"]
+# Opsets the converters and ONNX Runtime agree on (onnxmltools stops at 15).
+TARGET_OPSET = 15
+
+
+@dataclass(frozen=True)
+class OnnxInput:
+    """One input of the graph: the features it takes, as one element type.
+
+    A pipeline whose first step routes columns (a ColumnTransformer) takes
+    one input per feature; other models take one 2-D input of all features.
+    """
+
+    name: str
+    features: tuple[str, ...]
+    element: Element
+
+
+@dataclass(frozen=True)
+class OnnxModel:
+    """A converted model. `labels` and `scores` name its outputs (labels
+    only for classifiers: `scores` are then probabilities, else values)."""
+
+    data: bytes
+    inputs: tuple[OnnxInput, ...]
+    labels: str | None
+    scores: str
+    converter: str
+
+
+@dataclass(frozen=True)
+class Parity:
+    """How the converted model answered rows, beside the model itself."""
+
+    rows: int
+    labels_equal: bool
+    max_deviation: float
+
+    def describe(self) -> str:
+        labels = "the same labels, " if self.labels_equal else "DIFFERENT labels, "
+        return (
+            f"{labels}scores within {self.max_deviation:.2g} on {self.rows} rows"
+            if self.labels_equal
+            else f"{labels}on {self.rows} rows"
+        )
+
+
+Converted = TypeVar("Converted")
+
+
+def converting(step: str, convert: Callable[[], Converted]) -> Converted:
+    """`convert()`, its failure a MljetError naming `step` and the reason."""
+    try:
+        return convert()
+    except ImportError as error:
+        raise MljetError(
+            f"Converting {step} to ONNX needs {error.name or 'a converter'}, which "
+            "is not installed: pip install 'mljet[onnx]'."
+        ) from None
+    # Converters raise many types; each says which step and why.
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise MljetError(
+            f"{step} cannot be converted to ONNX: {type(error).__name__}: {reason}"
+        ) from None
+
+
+def element_of(kind: str, categories: Sequence[Any] = ()) -> Element:
+    """The element type a feature of this JSON kind is handed to ONNX as."""
+    if kind in ("category", "string"):
+        if all(isinstance(c, str) for c in categories):
+            return "string"
+        return "int64" if all(isinstance(c, int) for c in categories) else "float32"
+    elements: dict[str, Element] = {"float": "float32", "int": "int64", "bool": "bool"}
+    return elements[kind]
+
+
+def feeds(model: OnnxModel, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The graph's inputs for the rows of `frame` (columns named as features)."""
+    fed = {}
+    for spec in model.inputs:
+        block = frame[list(spec.features)]
+        if spec.element == "string":
+            values = block.astype(object).where(block.notna(), "").astype(str)
+            fed[spec.name] = values.to_numpy(dtype=object)
+        else:
+            fed[spec.name] = block.to_numpy(dtype=spec.element)
+    return fed
+
+
+def session(model: OnnxModel) -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # Errors only: converted graphs declare output shapes loosely, which
+    # ONNX Runtime warns about on every call.
+    options.log_severity_level = 3
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(
+        model.data, options, providers=["CPUExecutionProvider"]
+    )
+
+
+def answers(
+    model: OnnxModel, run: Any, frame: pd.DataFrame, classes: Sequence[Any]
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Labels (classifiers) and scores, as arrays, for the rows of `frame`."""
+    names = [model.labels, model.scores] if model.labels else [model.scores]
+    outputs = run.run(names, feeds(model, frame))
+    scores = outputs[-1]
+    if isinstance(scores, list):
+        # A ZipMap output: one {class: probability} per row.
+        scores = np.array([[row[c] for c in classes] for row in scores])
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(outputs[0]).reshape(len(frame)) if model.labels else None
+    if labels is None:
+        scores = scores.reshape(len(frame))
+    return labels, scores
+
+
+def compare(
+    native: Any, model: OnnxModel, frame: pd.DataFrame, info: ModelInfo
+) -> Parity:
+    """The converted model beside the model itself, on the rows of `frame`."""
+    inputs = frame[list(info.feature_names)] if info.feature_names else frame
+    given = inputs if info.feature_names else inputs.to_numpy()
+    labels, scores = answers(model, session(model), frame, info.classes)
+    if labels is None:
+        expected = np.asarray(native.predict(given), dtype=np.float64).reshape(-1)
+        return Parity(len(frame), True, _deviation(expected, scores))
+    expected_labels = np.asarray(native.predict(given)).reshape(-1)
+    same = [str(a) for a in expected_labels] == [str(b) for b in labels]
+    probabilities = np.asarray(native.predict_proba(given), dtype=np.float64)
+    return Parity(len(frame), same, _deviation(probabilities, scores))
+
+
+def _deviation(expected: np.ndarray, found: np.ndarray) -> float:
+    return float(np.max(np.abs(expected - found))) if expected.size else 0.0
+
+
+def per_feature_inputs(
+    features: Sequence[Mapping[str, Any]],
+) -> tuple[OnnxInput, ...]:
+    """One input per feature, named after it."""
+    return tuple(
+        OnnxInput(
+            f["name"], (f["name"],), element_of(f["kind"], f.get("categories", ()))
+        )
+        for f in features
+    )
+
+
+def one_input(
+    name: str, features: Sequence[Mapping[str, Any]], step: str
+) -> tuple[OnnxInput, ...]:
+    """A single 2-D input of every feature, which must all be numbers."""
+    text = [f["name"] for f in features if f["kind"] in ("string", "category")]
+    numeric = [
+        f["name"]
+        for f in features
+        if f["kind"] == "category"
+        and all(isinstance(c, (int, float)) for c in f.get("categories", ()))
+    ]
+    texts = sorted(set(text) - set(numeric))
+    if texts:
+        raise MljetError(
+            f"The {step} cannot be converted to ONNX: its converted graph takes "
+            f"every input as one array of numbers, and these take text: "
+            f"{', '.join(texts)}."
+        )
+    return (OnnxInput(name, tuple(f["name"] for f in features), "float32"),)
