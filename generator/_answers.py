@@ -21,6 +21,7 @@ from ._backends import DEV_TOOLS, Backend
 from ._errors import MljetError
 from ._families import ModelFamily
 from ._model_info import ModelInfo, StoredModel
+from ._onnx import OnnxModel, Parity
 from ._options import Options
 from ._requirements import PinnedRequirements, python_version, system_packages_for
 from ._schema import Schema
@@ -29,6 +30,11 @@ from ._schema import Schema
 # model family's own library.
 MODEL_LIBRARIES = frozenset({"scikit-learn", "numpy", "scipy", "joblib", "pandas"})
 IN_MEMORY = "(in memory)"
+# The converted model's file, and what its adapter imports without types.
+ONNX_FILE = "model.onnx"
+ONNX_UNTYPED = ("onnxruntime.*",)
+# What a converted graph answers: labels or values, and probabilities.
+ONNX_METHODS = ("predict", "predict_proba")
 
 
 def generation_answers(
@@ -49,7 +55,7 @@ def generation_answers(
             **options.answers(),
             "model_file": str(model_file) if model_file else IN_MEMORY,
             "python_version": python_version(),
-            **serving_answers(backend, family, str(options.name)),
+            **serving_answers(backend, family, str(options.name), options.runtime),
             **storage_answers(stored),
             "model_sha256": model_sha256,
             "model_family": info.family,
@@ -70,12 +76,13 @@ def generation_answers(
 
 
 def serving_answers(
-    backend: Backend, family: ModelFamily, package: str
+    backend: Backend, family: ModelFamily, package: str, runtime: str = "native"
 ) -> dict[str, Any]:
     """What the template says of the backend, and what mypy may not check."""
+    adapter = ONNX_UNTYPED if runtime == "onnx" else family.untyped_modules
     return {
         "backend_facts": backend.facts(package),
-        "untyped_modules": sorted({*family.untyped_modules, *backend.untyped_modules}),
+        "untyped_modules": sorted({*adapter, *backend.untyped_modules}),
     }
 
 
@@ -88,6 +95,46 @@ def storage_answers(stored: StoredModel) -> dict[str, Any]:
         "trusted_types": list(stored.trusted_types),
         "pickle_reason": stored.pickle_reason,
     }
+
+
+def onnx_answers(
+    converted: OnnxModel, model_sha256: str, methods: Iterable[str]
+) -> dict[str, Any]:
+    """The service serving the converted model: its file, its graph's inputs
+    and outputs, its methods (labels or values, and probabilities), and the
+    modules it needs instead of the model's library's."""
+    import onnxruntime
+
+    return json_native(
+        {
+            "methods": [m for m in methods if m in ONNX_METHODS],
+            "model_filename": ONNX_FILE,
+            "model_storage": "onnx",
+            "model_format": f"ONNX, converted by {converted.converter}",
+            "model_sha256": model_sha256,
+            "trusted_types": [],
+            "pickle_reason": "",
+            "onnx": {
+                "inputs": [
+                    {"name": i.name, "features": list(i.features), "element": i.element}
+                    for i in converted.inputs
+                ],
+                "labels": converted.labels,
+                "scores": converted.scores,
+                "converter": converted.converter,
+            },
+            "libraries": {"onnxruntime": onnxruntime.__version__},
+            "model_modules": ["numpy", "onnxruntime"],
+            "code_modules": [],
+        }
+    )
+
+
+def parity_answers(parity: Parity) -> dict[str, Any]:
+    """How closely the converted model answered like the model itself."""
+    return json_native(
+        {"onnx_parity": {"rows": parity.rows, "max_deviation": parity.max_deviation}}
+    )
 
 
 def golden_answers(

@@ -60,8 +60,8 @@ def _argument(option: Option, default: Any) -> dict[str, Any]:
         spoken["metavar"] = option.metavar
     if option.choices is not None:
         spoken["choices"] = option.choices()
-    if isinstance(default, int):
-        spoken["type"] = int
+    if isinstance(default, (int, float)):
+        spoken["type"] = type(default)
         spoken["help"] += " (default: %(default)s)"
     return spoken
 

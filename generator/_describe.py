@@ -11,7 +11,11 @@ import pandas as pd
 
 from ._errors import MljetError
 from ._families import ModelFamily, family_of
-from ._learn_schema import check_model_accepts_examples, learn_schema
+from ._learn_schema import (
+    check_model_accepts_examples,
+    examples_frame,
+    learn_schema,
+)
 from ._model_info import ModelInfo
 from ._reporting import Steps
 from ._sample import check_model_accepts, read_sample
@@ -28,6 +32,8 @@ class Description:
     # library's estimator), so that the sample is checked against that.
     model: object
     schema: Schema
+    # The sample's rows, or rows built from the schema without one.
+    rows: pd.DataFrame
 
 
 def describe(model: object, sample: Any, report: Steps) -> Description:
@@ -42,7 +48,9 @@ def describe(model: object, sample: Any, report: Steps) -> Description:
         f"{info.estimator} from {info.library} {info.library_version}: {info.task}, "
         f"{info.n_features} features, methods {', '.join(info.methods)}"
     )
-    return Description(family, info, servable, _schema(servable, info, frame, report))
+    schema = _schema(servable, info, frame, report)
+    rows = frame if frame is not None else examples_frame(schema)
+    return Description(family, info, servable, schema, rows)
 
 
 def _inputs_from_sample(

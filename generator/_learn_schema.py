@@ -74,9 +74,9 @@ def synthetic_examples(features: Sequence[Feature]) -> tuple[dict[str, Any], ...
     return tuple(rows)
 
 
-def check_model_accepts_examples(model: object, schema: Schema) -> None:
-    """Fail before writing anything if the model refuses the built rows."""
-    frame = pd.DataFrame(
+def examples_frame(schema: Schema) -> pd.DataFrame:
+    """The example rows as a DataFrame of the schema's dtypes."""
+    return pd.DataFrame(
         {
             f.name: (
                 pd.Categorical(
@@ -88,6 +88,11 @@ def check_model_accepts_examples(model: object, schema: Schema) -> None:
             for f in schema.features
         }
     )
+
+
+def check_model_accepts_examples(model: object, schema: Schema) -> None:
+    """Fail before writing anything if the model refuses the built rows."""
+    frame = examples_frame(schema)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -11,7 +11,7 @@ Task = Literal["binary", "multiclass", "regression"]
 PREDICTION_METHODS: tuple[str, ...] = ("predict", "predict_proba", "decision_function")
 # How a model file is kept in the service: the library's own format, skops'
 # format, or a pickle, the last resort; and how the README names the latter two.
-Storage = Literal["native", "skops", "pickle"]
+Storage = Literal["native", "skops", "pickle", "onnx"]
 SKOPS_FORMAT = "skops' format"
 PICKLE_FORMAT = "a pickle"
 

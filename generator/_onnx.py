@@ -6,21 +6,30 @@ the serialized graph, which features go into which of its inputs (and as
 which element type), and which outputs hold labels and scores. ONNX tree
 ensembles hold float32 thresholds and most converted steps compute in
 float32, so scores may differ from the model's in their last digits:
-`compare` measures by how much, and whether any label differs.
+`compare` measures by how much (relative to values above 1 in size), and
+whether any label differs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ._errors import MljetError
-from ._model_info import ModelInfo
 
+if TYPE_CHECKING:
+    # Imported where used: the options import this module for RUNTIMES.
+    import numpy as np
+    import pandas as pd
+
+    from ._model_info import ModelInfo
+
+# What can run the model in the service: its own library, or ONNX Runtime.
+RUNTIMES = ("native", "onnx")
+# Scores of a converted model may differ from the model's by this much by
+# default: measured across the families (docs/runtimes.md).
+DEFAULT_ONNX_TOLERANCE = 1e-4
 Element = Literal["float32", "int64", "bool", "string"]
 # Opsets the converters and ONNX Runtime agree on (onnxmltools stops at 15).
 TARGET_OPSET = 15
@@ -71,6 +80,21 @@ class Parity:
 Converted = TypeVar("Converted")
 
 
+def check_onnx_installed() -> None:
+    """Refuse --runtime onnx before the model loads where it cannot run."""
+    import importlib.util
+
+    missing = [
+        m for m in ("onnx", "onnxruntime") if importlib.util.find_spec(m) is None
+    ]
+    if missing:
+        raise MljetError(
+            f"--runtime onnx needs {' and '.join(missing)}, which "
+            f"{'is' if len(missing) == 1 else 'are'} not installed here: "
+            "pip install 'mljet[onnx]'."
+        )
+
+
 def converting(step: str, convert: Callable[[], Converted]) -> Converted:
     """`convert()`, its failure a MljetError naming `step` and the reason."""
     try:
@@ -94,13 +118,20 @@ def element_of(kind: str, categories: Sequence[Any] = ()) -> Element:
         if all(isinstance(c, str) for c in categories):
             return "string"
         return "int64" if all(isinstance(c, int) for c in categories) else "float32"
-    elements: dict[str, Element] = {"float": "float32", "int": "int64", "bool": "bool"}
+    # Integers go in as float32, which holds a missing value (an integer
+    # tensor cannot) and every integer up to 2**24 exactly; the model itself
+    # computes with them as floats. The parity gate catches larger ones.
+    elements: dict[str, Element] = {
+        "float": "float32",
+        "int": "float32",
+        "bool": "bool",
+    }
     return elements[kind]
 
 
 def feeds(model: OnnxModel, frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """The graph's inputs for the rows of `frame` (columns named as features)."""
-    fed = {}
+    fed: dict[str, np.ndarray] = {}
     for spec in model.inputs:
         block = frame[list(spec.features)]
         if spec.element == "string":
@@ -129,6 +160,8 @@ def answers(
     model: OnnxModel, run: Any, frame: pd.DataFrame, classes: Sequence[Any]
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Labels (classifiers) and scores, as arrays, for the rows of `frame`."""
+    import numpy as np
+
     names = [model.labels, model.scores] if model.labels else [model.scores]
     outputs = run.run(names, feeds(model, frame))
     scores = outputs[-1]
@@ -146,20 +179,55 @@ def compare(
     native: Any, model: OnnxModel, frame: pd.DataFrame, info: ModelInfo
 ) -> Parity:
     """The converted model beside the model itself, on the rows of `frame`."""
+    import numpy as np
+
     inputs = frame[list(info.feature_names)] if info.feature_names else frame
     given = inputs if info.feature_names else inputs.to_numpy()
     labels, scores = answers(model, session(model), frame, info.classes)
     if labels is None:
         expected = np.asarray(native.predict(given), dtype=np.float64).reshape(-1)
         return Parity(len(frame), True, _deviation(expected, scores))
-    expected_labels = np.asarray(native.predict(given)).reshape(-1)
+    if hasattr(native, "predict_proba"):
+        probabilities = np.asarray(native.predict_proba(given), dtype=np.float64)
+        expected_labels = np.asarray(native.predict(given)).reshape(-1)
+    else:
+        # A native booster: its predict gives the probabilities (of the
+        # second class alone, for two classes).
+        probabilities = np.asarray(native.predict(given), dtype=np.float64)
+        if probabilities.ndim == 1:
+            probabilities = np.column_stack([1 - probabilities, probabilities])
+        expected_labels = np.asarray(info.classes)[probabilities.argmax(axis=1)]
     same = [str(a) for a in expected_labels] == [str(b) for b in labels]
-    probabilities = np.asarray(native.predict_proba(given), dtype=np.float64)
     return Parity(len(frame), same, _deviation(probabilities, scores))
 
 
+def check_parity(parity: Parity, tolerance: float, rows: str) -> None:
+    """The parity gate: a MljetError unless labels match and scores are
+    within `tolerance`."""
+    if not parity.labels_equal:
+        raise MljetError(
+            f"The model converted to ONNX gives other labels than the model on "
+            f"{rows}: it cannot serve in its place. Serve it with --runtime native."
+        )
+    if parity.max_deviation > tolerance:
+        raise MljetError(
+            f"The model converted to ONNX answers {rows} with scores up to "
+            f"{parity.max_deviation:.3g} away from the model's, beyond the "
+            f"tolerance of {tolerance:g}: raise --onnx-tolerance if that is "
+            "acceptable, or serve it with --runtime native."
+        )
+
+
 def _deviation(expected: np.ndarray, found: np.ndarray) -> float:
-    return float(np.max(np.abs(expected - found))) if expected.size else 0.0
+    """The largest difference, relative to the model's value where that is
+    above 1 in size (float32 holds about 7 significant digits, whatever the
+    scale of a regression's values); probabilities are compared as they are."""
+    import numpy as np
+
+    if not expected.size:
+        return 0.0
+    scale = np.maximum(1.0, np.abs(expected))
+    return float(np.max(np.abs(expected - found) / scale))
 
 
 def per_feature_inputs(

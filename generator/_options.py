@@ -21,6 +21,7 @@ from typing import Any
 from ._artifacts import ARTIFACTS
 from ._backends import BACKENDS, DEFAULT_BACKEND
 from ._errors import OptionError
+from ._onnx import DEFAULT_ONNX_TOLERANCE, RUNTIMES
 
 PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Names that would shadow a package the service imports, or its own layout.
@@ -72,6 +73,12 @@ def _at_least(minimum: int) -> Callable[[Any], str | None]:
         return None if value >= minimum else f"must be at least {minimum}, got {value}"
 
     return check
+
+
+def _tolerance_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"must be a number, got {value!r}"
+    return None if 0 <= value < 1 else f"must be at least 0 and below 1, got {value}"
 
 
 def package_name_problem(name: Any) -> str | None:
@@ -132,6 +139,28 @@ class Options:
             answer="backend",
             choices=lambda: list(BACKENDS),
             help="web framework and production server of the service",
+        ),
+    )
+    runtime: str = field(
+        default="native",
+        metadata=_offered(
+            flag="--runtime",
+            answer="model_runtime",
+            choices=lambda: list(RUNTIMES),
+            help="what runs the model in the service: native (its own library, "
+            "exact) or onnx (converted at generation, ONNX Runtime; labels exact, "
+            "scores within --onnx-tolerance)",
+        ),
+    )
+    onnx_tolerance: float = field(
+        default=DEFAULT_ONNX_TOLERANCE,
+        metadata=_offered(
+            flag="--onnx-tolerance",
+            metavar="X",
+            answer="onnx_tolerance",
+            check=_tolerance_problem,
+            help="with --runtime onnx: the largest difference allowed between a "
+            "score of the converted model and the model's own",
         ),
     )
     name: str | None = field(

@@ -16,6 +16,7 @@ from typing import Any
 from ._artifacts import Artifact, artifact_named
 from ._backends import Backend, backend_named
 from ._errors import MljetError
+from ._onnx import check_onnx_installed
 from ._options import Options, output_of, package_name_from, package_name_of_folder
 from ._template import TemplateSource, template_source
 from ._user_code import CodeModule, code_modules
@@ -47,6 +48,8 @@ def plan(model: Any, options: Options, template: TemplateSource | None = None) -
     options.check()
     backend = backend_named(options.backend)
     backend.check_installed()
+    if options.runtime == "onnx":
+        check_onnx_installed()
     code = code_modules(options.code)
     artifact = (
         artifact_named(options.artifact, options.offline) if options.artifact else None

@@ -17,9 +17,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ._answers import generation_answers, recorded_answers
+from ._answers import (
+    ONNX_FILE,
+    generation_answers,
+    onnx_answers,
+    parity_answers,
+    recorded_answers,
+    serving_answers,
+)
 from ._describe import Description
 from ._errors import MljetError
+from ._onnx import check_parity, compare
 from ._plan import Plan
 from ._reporting import Steps
 from ._requirements import imported_modules
@@ -84,9 +92,40 @@ def stage(
         model_sha256=_sha256(model_dir / stored.filename),
         code_modules=[module.name for module in needed],
     )
+    # The draft serves the model itself: the hooks ask it for the schema and
+    # the golden values; the onnx hook then renders the converted model.
+    draft = {
+        **answers,
+        "model_runtime": "native",
+        **serving_answers(plan.backend, described.family, plan.package),
+    }
+    if plan.options.runtime == "onnx":
+        tolerance = plan.options.onnx_tolerance
+        answers = {**answers, **_converted(described, model_dir, tolerance, report)}
+        needed = ()
     report.step(f"rendering the {plan.backend.label} service '{plan.package}'")
-    worker.run(render, staging, answers, plan.template, True)
+    worker.run(render, staging, draft, plan.template, True)
     return Staged(answers, needed)
+
+
+def _converted(
+    described: Description, model_dir: Path, tolerance: float, report: Steps
+) -> dict[str, Any]:
+    """The model converted to ONNX beside its own file, and its answers.
+
+    The parity gate's first half: on every row of the sample (or the rows
+    built without one), the same labels and scores within `tolerance`.
+    """
+    features = [feature.to_answer() for feature in described.schema.features]
+    converted = described.family.to_onnx(described.model, described.info, features)
+    rows = described.rows.set_axis([f["name"] for f in features], axis="columns")
+    parity = compare(described.model, converted, rows, described.info)
+    check_parity(parity, tolerance, "the sample's rows")
+    path = model_dir / ONNX_FILE
+    path.write_bytes(converted.data)
+    report.step(f"converted to ONNX with {converted.converter}: {parity.describe()}")
+    answers = onnx_answers(converted, _sha256(path), described.info.methods)
+    return {**answers, **parity_answers(parity)}
 
 
 def place(staging: Path, plan: Plan, staged: Staged) -> None:

@@ -3,7 +3,8 @@
 A family declares everything the generator, the template and the hooks
 need to know about its library; the service reads its model through the
 family's serving adapter, the template file rendered as `model_adapter.py`
-for that family only (`ADAPTER` below, NAME being the family's name).
+for that family only (`ADAPTER` below, NAME being the family's name), unless
+the service runs the model converted to ONNX (its own adapter then).
 Adding a library means one module here with a `FAMILY` object satisfying
 the protocol in `_family.py`, its serving adapter, and an entry in `FAMILIES`.
 """
@@ -33,8 +34,8 @@ __all__ = [
 # What the generator keeps a pickle as, whatever the family.
 PICKLE_SUFFIXES = (".joblib", ".pkl")
 ADAPTER = (
-    "template/src/{{package_name}}/"
-    "{% if model_family == 'NAME' %}model_adapter.py{% endif %}.jinja"
+    "template/src/{{package_name}}/{% if model_family == 'NAME' and "
+    "model_runtime != 'onnx' %}model_adapter.py{% endif %}.jinja"
 )
 
 FAMILIES: tuple[ModelFamily, ...] = (

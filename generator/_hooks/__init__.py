@@ -17,14 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
-from .._answers import golden_answers, pinned_answers
+from .._answers import golden_answers, parity_answers, pinned_answers
 from .._backends import backend_named
 from .._errors import HookError, MljetError
 from .._families import family_named
+from .._onnx import Parity
 from .._reporting import Steps
 from .._requirements import pin_requirements, project_modules, python_version
 from ._format import format_project, verbatim_digests
 from ._golden import record_golden
+from ._onnx_parity import drop_model_files, served_parity
 from ._project import Project
 from ._schema_probe import settle_schema
 from ._typecheck import EarlyTypecheck, typecheck_project
@@ -75,6 +77,23 @@ def _golden(project: Project) -> str:
     return f"golden: {len(answers['examples'])} examples predicted; {batched}"
 
 
+def _onnx(project: Project) -> str | None:
+    answers = project.answers
+    if answers.get("model_runtime", "native") != "onnx":
+        return None
+    project.render()
+    drop_model_files(project.path, project.package)
+    parity = served_parity(project.path, answers)
+    widest = max(parity.max_deviation, answers["onnx_parity"]["max_deviation"])
+    rows = parity.rows + answers["onnx_parity"]["rows"]
+    project.record(parity_answers(Parity(rows, True, widest)))
+    return (
+        f"onnx: the converted model serves; same labels and scores within "
+        f"{widest:.2g} of the model's on {rows} rows (tolerance "
+        f"{answers['onnx_tolerance']:g})"
+    )
+
+
 def _requirements(project: Project) -> str:
     answers = project.answers
     modules = project_modules(project.path) | set(answers["model_modules"])
@@ -83,7 +102,11 @@ def _requirements(project: Project) -> str:
     pins = pin_requirements(modules, extra=speedups, exclude=("pip", "setuptools"))
     markers = {name: marker for name, marker in speedups.items() if marker}
     pins = replace(pins, markers={**pins.markers, **markers})
-    library = family_named(answers["model_family"]).library
+    library = (
+        "onnxruntime"
+        if answers.get("model_runtime", "native") == "onnx"
+        else family_named(answers["model_family"]).library
+    )
     project.record(pinned_answers(pins, library, backend))
     return f"requirements: {len(pins.versions)} pinned for Python {python_version()}"
 
@@ -124,6 +147,13 @@ HOOKS: tuple[Hook, ...] = (
         "Probe rows alone and inside batches show whether requests may share "
         "a model call",
         _golden,
+    ),
+    Hook(
+        "onnx",
+        "with --runtime onnx: the service is rendered again to serve the converted "
+        "model, and asked the golden rows and rows with missing and unseen values "
+        "through its own code: same labels, scores within the tolerance",
+        _onnx,
     ),
     Hook(
         "requirements",

@@ -48,38 +48,16 @@ def record_golden(project: Path, answers: Mapping[str, Any]) -> Golden:
     (package, methods, examples, features) describe them."""
     methods: list[str] = answers["methods"]
     examples: list[Any] = answers["examples"]
-    package: str = answers["package_name"]
-    with imported_package(project, package) as module:
-        name = module.__name__
-        spec = importlib.import_module(f"{name}.spec").ServiceSpec.load()
-        runtime = importlib.import_module(f"{name}.runtime").ModelRuntime.load(spec)
-        parse_batch = importlib.import_module(f"{name}.validation").parse_batch
-        errors = importlib.import_module(f"{name}.errors")
-
-        def parsed(instances: list[Any]) -> Any:
-            body = orjson.dumps({"instances": instances})
-            try:
-                return parse_batch(body, spec, max(len(instances), 1))
-            except errors.ClientError as error:
-                raise MljetError(
-                    "The example rows do not pass the service's own validation: "
-                    f"{orjson.dumps(error.to_json()).decode()}"
-                ) from None
-
-        def predicted(method: str, batch: Any) -> list[Any]:
-            # Through JSON: the golden values are what a client reads.
-            answer: list[Any] = orjson.loads(orjson.dumps(runtime.run(method, batch)))
-            return answer
-
-        def asked(method: str, instances: list[Any]) -> list[Any]:
-            return predicted(method, parsed(instances))
+    with served(project, answers) as service:
 
         def each_alone(rows: list[Any]) -> Predictions:
             # Each request parsed once, then asked of every method.
-            each = [parsed([row]) for row in rows]
-            return {m: [predicted(m, batch)[0] for batch in each] for m in methods}
+            each = [service.parsed([row]) for row in rows]
+            return {
+                m: [service.predicted(m, batch)[0] for batch in each] for m in methods
+            }
 
-        together = parsed(examples)
+        together = service.parsed(examples)
         rows = probe_rows(examples, answers["features"])
         try:
             alone = each_alone(rows)
@@ -88,9 +66,52 @@ def record_golden(project: Path, answers: Mapping[str, Any]) -> Golden:
             rows = list(examples)
             alone = each_alone(rows)
         return Golden(
-            together={method: predicted(method, together) for method in methods},
+            together={m: service.predicted(m, together) for m in methods},
             alone={m: answers[: len(examples)] for m, answers in alone.items()},
-            batching=check_batching(asked, methods, rows, alone),
+            batching=check_batching(service.asked, methods, rows, alone),
+        )
+
+
+@dataclass(frozen=True)
+class Served:
+    """The project's own code, asked as a client would be answered."""
+
+    parse_batch: Any
+    run: Any
+    spec: Any
+    client_error: type[Exception]
+
+    def parsed(self, instances: list[Any]) -> Any:
+        body = orjson.dumps({"instances": instances})
+        try:
+            return self.parse_batch(body, self.spec, max(len(instances), 1))
+        except self.client_error as error:
+            raise MljetError(
+                "The example rows do not pass the service's own validation: "
+                f"{orjson.dumps(error.to_json()).decode()}"  # type: ignore[attr-defined]
+            ) from None
+
+    def predicted(self, method: str, batch: Any) -> list[Any]:
+        # Through JSON: the golden values are what a client reads.
+        answer: list[Any] = orjson.loads(orjson.dumps(self.run(method, batch)))
+        return answer
+
+    def asked(self, method: str, instances: list[Any]) -> list[Any]:
+        return self.predicted(method, self.parsed(instances))
+
+
+@contextmanager
+def served(project: Path, answers: Mapping[str, Any]) -> Iterator[Served]:
+    """The rendered service's validation and runtime, its model loaded."""
+    with imported_package(project, answers["package_name"]) as module:
+        name = module.__name__
+        spec = importlib.import_module(f"{name}.spec").ServiceSpec.load()
+        runtime = importlib.import_module(f"{name}.runtime").ModelRuntime.load(spec)
+        yield Served(
+            parse_batch=importlib.import_module(f"{name}.validation").parse_batch,
+            run=runtime.run,
+            spec=spec,
+            client_error=importlib.import_module(f"{name}.errors").ClientError,
         )
 
 

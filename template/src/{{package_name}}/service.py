@@ -356,6 +356,7 @@ def _metadata(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
             "max_instances": settings.max_instances,
             "max_body_bytes": settings.max_body_bytes,
         },
+        "runtime": spec.runtime,
         "batching": settings.batching.to_json(),
         "model_threads": settings.model_threads,
     }

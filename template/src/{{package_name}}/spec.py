@@ -63,6 +63,11 @@ class ServiceSpec:
     max_body_bytes: int
     max_batch_rows: int
     batching: BatchSafety
+    # What runs the model: {"name": "native"}, or the converted model's
+    # converter and how far its scores were measured from the model's.
+    runtime: dict[str, Any]
+    # The converted graph's inputs and outputs (empty under "native").
+    onnx: dict[str, Any]
 
     @property
     def feature_names(self) -> list[str]:
