@@ -33,6 +33,11 @@ IN_MEMORY = "(in memory)"
 # The converted model's file, and what its adapter imports without types.
 ONNX_FILE = "model.onnx"
 ONNX_UNTYPED = ("onnxruntime.*",)
+# The runtime answers of a service the model's own library serves.
+NATIVE_RUNTIME_ANSWERS: dict[str, Any] = {
+    "onnx": {},
+    "onnx_parity": {"rows": 0, "max_deviation": 0.0},
+}
 # What a converted graph answers: labels or values, and probabilities.
 ONNX_METHODS = ("predict", "predict_proba")
 
@@ -68,6 +73,8 @@ def generation_answers(
             "classes": list(info.classes),
             "examples": [dict(example) for example in schema.examples],
             "examples_from_sample": schema.from_sample,
+            # Under the native runtime; the onnx step records its own.
+            **NATIVE_RUNTIME_ANSWERS,
             "libraries": {info.library: info.library_version},
             "model_modules": sorted(info.modules),
             "code_modules": sorted(code_modules),

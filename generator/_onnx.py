@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 # What can run the model in the service: its own library, or ONNX Runtime.
 RUNTIMES = ("native", "onnx")
+# The service's adapter of a converted model, whatever its family.
+ADAPTER = (
+    "template/src/{{package_name}}/"
+    "{% if model_runtime == 'onnx' %}model_adapter.py{% endif %}.jinja"
+)
 # Scores of a converted model may differ from the model's by this much by
 # default: measured across the families (docs/runtimes.md).
 DEFAULT_ONNX_TOLERANCE = 1e-4

@@ -18,6 +18,7 @@ import models
 from generator import cook
 from generator._errors import MljetError
 from generator._families import ADAPTER, FAMILIES, ModelFamily, family_of
+from generator._onnx import ADAPTER as ONNX_ADAPTER
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "template" / "src" / "{{package_name}}"
@@ -25,8 +26,8 @@ PACKAGE = REPO / "template" / "src" / "{{package_name}}"
 
 def test_each_family_has_its_serving_adapter_and_nothing_else_does() -> None:
     adapters = sorted(p.name for p in PACKAGE.iterdir() if "model_adapter" in p.name)
-    expected = sorted(Path(ADAPTER.replace("NAME", f.name)).name for f in FAMILIES)
-    assert adapters == expected
+    expected = [Path(ADAPTER.replace("NAME", f.name)).name for f in FAMILIES]
+    assert adapters == sorted([*expected, Path(ONNX_ADAPTER).name])
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=[f.name for f in FAMILIES])

@@ -34,6 +34,8 @@ CHOSEN: dict[str, Any] = {
     "max_body_bytes": 77_777,
     "max_batch_rows": 7,
     "base_image": "python:3.11-slim-bookworm",
+    "runtime": "onnx",
+    "onnx_tolerance": 0.001,
 }
 
 

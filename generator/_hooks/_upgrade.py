@@ -14,9 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._answers import json_native, serving_answers, storage_answers
+from .._answers import (
+    NATIVE_RUNTIME_ANSWERS,
+    json_native,
+    serving_answers,
+    storage_answers,
+)
 from .._backends import backend_named
 from .._families import family_named, stored_model_of
+from .._options import default_of
 from .._requirements import modules_of_distributions
 from ._golden import record_golden
 from ._project import Project
@@ -38,6 +44,14 @@ def missing_answers(project: Project) -> dict[str, Any]:
         for key in ("backend_facts", "untyped_modules", "model_storage", "model_format")
         if key not in answers
     }
+    # Made before runtimes and built examples: served natively, from a sample.
+    earlier = {
+        **NATIVE_RUNTIME_ANSWERS,
+        "model_runtime": "native",
+        "onnx_tolerance": default_of("onnx_tolerance"),
+        "examples_from_sample": True,
+    }
+    found.update({k: v for k, v in earlier.items() if k not in answers})
     if "model_modules" not in answers:
         # The model's modules were pinned with the code's: the modules of the
         # distributions pinned directly hold them, and pinning is unchanged.
