@@ -1,12 +1,21 @@
-"""Converting models to ONNX (`generator/_onnx.py`, each family's `to_onnx`).
+"""Converting models to ONNX (`generator/_onnx.py`, each family's `to_onnx`)
+and serving them (`--runtime onnx`, the onnx hook).
 
 Every contract case of every family either converts, and the converted
 graph answers its rows with the model's labels and with scores within a
 hundred-thousandth, or is refused with a message naming the model and why.
+A service of a converted model, one per family that converts, answers over
+a socket with the model's labels and scores within the tolerance, pins no
+library of the model's, and passes its own tools and tests.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,9 +23,13 @@ import pandas as pd
 import pytest
 
 import models
+import user_steps
+from generator import cook
 from generator._describe import describe
 from generator._errors import MljetError
-from generator._onnx import answers, session
+from generator._families import FAMILIES
+from generator._onnx import DEFAULT_ONNX_TOLERANCE, answers, session
+from servers import serve
 
 
 class Lines:
@@ -57,3 +70,138 @@ def test_a_model_converts_and_answers_alike_or_is_refused_saying_why(
     probabilities = models.expected_predictions(case, "predict_proba", case.inputs)
     by_class = np.array([list(row.values()) for row in probabilities])
     np.testing.assert_allclose(scores, by_class, rtol=0, atol=1e-5)
+
+
+# --- services that serve the converted model ---------------------------------
+
+# Distributions a converted model's service must not need.
+MODEL_LIBRARIES = ("scikit-learn", "scipy", "pandas", "xgboost", "lightgbm", "catboost")
+
+
+def convertible(family: str) -> list[str]:
+    return [c for c in models.cases(family=family) if models.CATALOG[c].onnx]
+
+
+CONVERTING = [f.name for f in FAMILIES if convertible(f.name)]
+
+
+@pytest.fixture(scope="module")
+def onnx_service(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """`onnx_service(case)`: the case's service under --runtime onnx, made once."""
+    root = tmp_path_factory.mktemp("onnx")
+    made: dict[str, Path] = {}
+
+    def service(case_name: str) -> Path:
+        if case_name not in made:
+            case = models.case_named(case_name)
+            source = case.model
+            if case.native_suffix is not None:
+                source = root / f"{case.name}{case.native_suffix}"
+                case.model.save_model(str(source))
+            made[case_name] = cook(
+                source,
+                sample=case.sample,
+                name=case.name,
+                runtime="onnx",
+                output=root / case.name,
+                quiet=True,
+            )
+        return made[case_name]
+
+    return service
+
+
+@pytest.mark.parametrize("family", CONVERTING)
+def test_an_onnx_service_answers_like_the_model_without_its_library(
+    family: str, onnx_service: Callable[[str], Path]
+) -> None:
+    case = models.case_named(convertible(family)[0])
+    project = onnx_service(case.name)
+    pinned = {
+        line.split("==")[0]
+        for line in (project / "requirements.txt").read_text().split()
+    }
+    assert "onnxruntime" in pinned and not pinned & set(MODEL_LIBRARIES)
+    assert sorted(
+        p.name for p in (project / "src" / case.name / "model").iterdir()
+    ) == [
+        "model.onnx",
+        "spec.json",
+    ]
+    with serve(case.name, pythonpath=project / "src") as server:
+        runtime = server.call("GET", "/metadata").json()["runtime"]
+        assert runtime["name"] == "onnx"
+        assert (
+            0
+            <= runtime["max_deviation"]
+            <= runtime["tolerance"]
+            == DEFAULT_ONNX_TOLERANCE
+        )
+        names = [f["name"] for f in server.call("GET", "/metadata").json()["features"]]
+        instances = models.records(case.inputs, names)
+        answer = server.post("/predict", {"instances": instances})
+        assert answer.status == 200, answer.body
+        expected = models.expected_predictions(case, "predict", case.inputs)
+        found = answer.json()["predictions"]
+        if models.CATALOG[case.name].task == "regression":
+            np.testing.assert_allclose(found, expected, rtol=DEFAULT_ONNX_TOLERANCE)
+            return
+        assert found == expected
+        answer = server.post("/predict_proba", {"instances": instances})
+        expected = models.expected_predictions(case, "predict_proba", case.inputs)
+        for row, golden in zip(answer.json()["predictions"], expected, strict=True):
+            assert row.keys() == golden.keys()
+            for label, value in golden.items():
+                assert abs(row[label] - value) <= DEFAULT_ONNX_TOLERANCE
+        # A converted graph gives labels and probabilities, nothing else.
+        methods = server.call("GET", "/metadata").json()["model"]["methods"]
+        assert methods == ["predict", "predict_proba"]
+
+
+def test_an_onnx_services_own_tools_and_tests_pass(
+    onnx_service: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = onnx_service(models.representative("sklearn"))
+    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    for command in (
+        ("black", "--check", "."),
+        ("ruff", "check", "."),
+        ("mypy",),
+        ("pytest", "-q", "-p", "no:cacheprovider"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", *command],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, (command, done.stdout[-3000:], done.stderr[-2000:])
+
+
+@pytest.mark.parametrize(
+    ("case_name", "options", "said"),
+    [
+        (models.representative("python"), {}, "cannot be converted to ONNX"),
+        ("linear_frame", {"onnx_tolerance": 1e-12}, "beyond the tolerance"),
+    ],
+    ids=["unconvertible", "gate"],
+)
+def test_a_model_that_does_not_convert_or_pass_the_gate_writes_nothing(
+    case_name: str, options: dict[str, Any], said: str, tmp_path: Path
+) -> None:
+    case = models.case_named(case_name)
+    code = [user_steps.__file__] if case.uses_user_steps else []
+    with pytest.raises(MljetError, match=said):
+        cook(
+            case.model,
+            sample=case.sample,
+            runtime="onnx",
+            code=code,
+            output=tmp_path / "svc",
+            quiet=True,
+            **options,
+        )
+    assert list(tmp_path.iterdir()) == []
