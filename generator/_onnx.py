@@ -36,6 +36,9 @@ ADAPTER = (
 # default: measured across the families (docs/runtimes.md).
 DEFAULT_ONNX_TOLERANCE = 1e-4
 Element = Literal["float32", "int64", "bool", "string"]
+# The converters name a graph at random unless told: a fixed name makes the
+# same model give the same file.
+GRAPH_NAME = "model"
 # Opsets the converters and ONNX Runtime agree on (onnxmltools stops at 15).
 TARGET_OPSET = 15
 
@@ -204,6 +207,19 @@ def compare(
         expected_labels = np.asarray(info.classes)[probabilities.argmax(axis=1)]
     same = [str(a) for a in expected_labels] == [str(b) for b in labels]
     return Parity(len(frame), same, _deviation(probabilities, scores))
+
+
+def answer_deviation(found: Any, expected: Any) -> tuple[bool, float]:
+    """One answer of a client beside the model's, as JSON values: whether a
+    label matches, and how far a score is (relative above 1 in size)."""
+    if isinstance(expected, dict):
+        if not isinstance(found, dict) or found.keys() != expected.keys():
+            return False, 0.0
+        offs = [answer_deviation(found[k], v) for k, v in expected.items()]
+        return all(same for same, _ in offs), max((off for _, off in offs), default=0.0)
+    if isinstance(expected, float) and isinstance(found, (int, float)):
+        return True, abs(found - expected) / max(1.0, abs(expected))
+    return bool(found == expected), 0.0
 
 
 def check_parity(parity: Parity, tolerance: float, rows: str) -> None:

@@ -59,6 +59,8 @@ def test_a_model_converts_and_answers_alike_or_is_refused_saying_why(
             family.to_onnx(model, info, features)
         return
     converted = family.to_onnx(model, info, features)
+    # The same model gives the same file.
+    assert family.to_onnx(model, info, features).data == converted.data
     frame = frame_of(case, [f["name"] for f in features])
     labels, scores = answers(converted, session(converted), frame, info.classes)
     if labels is None:

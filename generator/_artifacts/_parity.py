@@ -1,9 +1,11 @@
-"""Verified parity: a built artifact must answer the golden rows exactly.
+"""Verified parity: a built artifact must answer the golden rows as the model.
 
 `tests/golden.json` holds the example rows and, per prediction method, what
 the service's own code predicted for them in the model's environment. A
 running artifact (a container, an installed wheel) gets the same rows over
-HTTP; any difference, or a failure to answer, is an error naming it.
+HTTP; any difference, or a failure to answer, is an error naming it. A
+service of the model converted to ONNX must give the same labels and
+scores within the tolerance it records (`tolerance`; 0: exactly).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import MljetError
+from .._onnx import answer_deviation
 
 SHOWN_DIFFERENCES = 3
 
@@ -51,11 +54,15 @@ def check_parity(url: str, golden: dict[str, Any]) -> int:
     request as the model answers that request alone.
     """
     instances = golden["instances"]
+    tolerance = float(golden.get("tolerance", 0))
     compared = 0
     for method, expected in golden["predictions"].items():
-        _compare(method, _predict(url, method, instances), expected, "together")
+        together = _predict(url, method, instances)
+        _compare(method, together, expected, "together", tolerance)
         alone = [_predict(url, method, [row])[0] for row in instances]
-        _compare(method, alone, golden["predictions_alone"][method], "one by one")
+        _compare(
+            method, alone, golden["predictions_alone"][method], "one by one", tolerance
+        )
         compared += 2 * len(expected)
     return compared
 
@@ -73,11 +80,17 @@ def _predict(url: str, method: str, instances: list[Any]) -> list[Any]:
     return predicted
 
 
-def _compare(method: str, predicted: list[Any], expected: list[Any], sent: str) -> None:
+def _compare(
+    method: str,
+    predicted: list[Any],
+    expected: list[Any],
+    sent: str,
+    tolerance: float,
+) -> None:
     differences = [
         f"row {row}: {got!r} instead of {want!r}"
         for row, (got, want) in enumerate(zip(predicted, expected, strict=False))
-        if got != want
+        if not _matches(got, want, tolerance)
     ]
     if len(predicted) != len(expected):
         differences.insert(0, f"{len(predicted)} predictions for {len(expected)} rows")
@@ -88,6 +101,13 @@ def _compare(method: str, predicted: list[Any], expected: list[Any], sent: str) 
             f"/{method} differs from the model in the generator's environment "
             f"(rows sent {sent}): {shown}{f' (and {more} more)' if more > 0 else ''}"
         )
+
+
+def _matches(got: Any, want: Any, tolerance: float) -> bool:
+    if tolerance == 0:
+        return bool(got == want)
+    same, off = answer_deviation(got, want)
+    return same and off <= tolerance
 
 
 def _call(method: str, url: str, body: bytes | None = None) -> tuple[int, bytes]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .._errors import MljetError
 from .._model_info import ModelInfo, StoredModel, Task
-from .._onnx import TARGET_OPSET, OnnxModel, converting, one_input
+from .._onnx import GRAPH_NAME, TARGET_OPSET, OnnxModel, converting, one_input
 from .._schema import InputFact
 from ._boosting import (
     not_fitted,
@@ -112,6 +112,7 @@ class LightGBMFamily:
                 model,
                 initial_types=[("X", shape)],
                 target_opset=TARGET_OPSET,
+                name=GRAPH_NAME,
                 zipmap=False,
             ),
         )

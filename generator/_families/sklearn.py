@@ -17,6 +17,7 @@ from .._model_info import (
     Task,
 )
 from .._onnx import (
+    GRAPH_NAME,
     TARGET_OPSET,
     OnnxModel,
     converting,
@@ -144,6 +145,7 @@ class SklearnFamily:
                 initial_types=initial,
                 options={id(model): options} if options else None,
                 target_opset={"": TARGET_OPSET, "ai.onnx.ml": 3},
+                name=GRAPH_NAME,
             ),
         )
         classifier = info.task != "regression"

@@ -9,7 +9,7 @@ from typing import Any
 
 from .._errors import MljetError
 from .._model_info import ModelInfo, StoredModel, Task
-from .._onnx import TARGET_OPSET, OnnxModel, converting, one_input
+from .._onnx import GRAPH_NAME, TARGET_OPSET, OnnxModel, converting, one_input
 from .._schema import InputFact
 from ._boosting import (
     not_fitted,
@@ -117,7 +117,10 @@ class XGBoostFamily:
         graph = converting(
             f"the {info.estimator}",
             lambda: onnxmltools.convert_xgboost(
-                unnamed, initial_types=[("X", shape)], target_opset=TARGET_OPSET
+                unnamed,
+                initial_types=[("X", shape)],
+                target_opset=TARGET_OPSET,
+                name=GRAPH_NAME,
             ),
         )
         classifier = info.task != "regression"

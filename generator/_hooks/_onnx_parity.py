@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import MljetError
-from .._onnx import Parity, check_parity
+from .._onnx import Parity, answer_deviation, check_parity
 from ._golden import served
 from ._schema_probe import UNSEEN_TEXT
 
@@ -49,7 +49,7 @@ def served_parity(project: Path, answers: Mapping[str, Any]) -> Parity:
                 *zip(alone, answers["golden_alone"][method], strict=True),
             ]
             for found, expected in pairs:
-                same, off = _compare(found, expected)
+                same, off = answer_deviation(found, expected)
                 labels_equal &= same
                 deviation = max(deviation, off)
         for name, value in _edge_values(answers["features"]):
@@ -67,19 +67,6 @@ def served_parity(project: Path, answers: Mapping[str, Any]) -> Parity:
     parity = Parity(len(examples) * 2, labels_equal, deviation)
     check_parity(parity, tolerance, "the golden rows, through the service")
     return parity
-
-
-def _compare(found: Any, expected: Any) -> tuple[bool, float]:
-    """Whether labels match, and the largest relative difference of scores."""
-    if isinstance(expected, dict):
-        return True, max(_off(found[k], v) for k, v in expected.items())
-    if isinstance(expected, float):
-        return True, _off(found, expected)
-    return str(found) == str(expected), 0.0
-
-
-def _off(found: float, expected: float) -> float:
-    return abs(found - expected) / max(1.0, abs(expected))
 
 
 def _edge_values(features: list[dict[str, Any]]) -> list[tuple[str, Any]]:
