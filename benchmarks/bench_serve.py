@@ -1,7 +1,8 @@
 """Serving speed of generated services against a hand-written one, side by side.
 
 Run: python benchmarks/bench_serve.py [--seconds S] [--models forest,linear]
-         [--backends fastapi,flask,sanic,aiohttp] [--chart docs/performance.png]
+         [--backends fastapi,flask,sanic,aiohttp] [--runtimes native,onnx]
+         [--chart docs/performance.png]
 
 Needs `wrk` (Debian: apt-get install wrk). Everything runs on loopback, one
 worker per server, in this run:
@@ -9,10 +10,11 @@ worker per server, in this run:
              features; linear: a logistic regression on the same data
   baseline   the usual hand-written FastAPI service on uvicorn: a pydantic
              model per instance, a DataFrame built from the validated objects
-  generated  the service MLJET generates, per backend, with BATCHING=on and
-             BATCHING=off (on is the default only for a model that answers
-             each row in a batch exactly as alone: the forest, not the
-             logistic regression, for which on is forced here)
+  generated  the service MLJET generates, per backend and runtime (native:
+             the model's library; onnx: the model converted, ONNX Runtime),
+             with BATCHING=on and BATCHING=off (on is the default only for a
+             model that answers each row in a batch exactly as alone: the
+             forest, not the logistic regression, for which on is forced)
 Each server is started fresh and timed to its first 200 on /ready; then wrk
 (one thread) sends POST /predict for S seconds per load: 1 and 32
 connections, 1-row and 100-row requests. Every answer is checked: a status
@@ -250,7 +252,7 @@ def in_process_ms(model: Any, frame: pd.DataFrame, rows: int) -> float:
 
 
 def bench_model(
-    name: str, backends: list[str], seconds: int, work: Path
+    name: str, backends: list[str], runtimes: list[str], seconds: int, work: Path
 ) -> tuple[list[Figure], dict[str, float]]:
     from generator import cook
 
@@ -281,21 +283,22 @@ def bench_model(
             {},
         )
     ]
-    for backend in backends:
-        package = f"bench_{name}_{backend}"
+    for backend, runtime in [(b, r) for b in backends for r in runtimes]:
+        package = f"bench_{name}_{backend}_{runtime}"
         project = folder / package
         cook(
             model,
             sample=frame.head(100),
             name=package,
             backend=backend,
+            runtime=runtime,
             output=project,
             quiet=True,
         )
         for batching in ("on", "off"):
             servers.append(
                 (
-                    f"{backend} {batching}",
+                    f"{backend} {runtime} {batching}",
                     [sys.executable, "-m", package],
                     {
                         "PYTHONPATH": str(project / "src"),
@@ -328,7 +331,7 @@ def report(figure: Figure, figures: list[Figure]) -> None:
         and (f.connections, f.rows) == (figure.connections, figure.rows)
     )
     print(
-        f"{figure.server:>13} {figure.connections:>5} {figure.rows:>5}"
+        f"{figure.server:>20} {figure.connections:>5} {figure.rows:>5}"
         f" {figure.rate:>9.1f} {figure.rate / baseline.rate:>7.1f}x"
         f" {figure.p50_ms:>8.1f} {figure.p99_ms:>8.1f}"
         f" {figure.bad:>5} {figure.wrong:>5}",
@@ -341,9 +344,11 @@ def main() -> None:
     cli.add_argument("--seconds", type=int, default=5, help="per load (5)")
     cli.add_argument("--models", default="forest,linear")
     cli.add_argument("--backends", default=",".join(ALL_BACKENDS))
+    cli.add_argument("--runtimes", default="native,onnx")
     cli.add_argument("--chart", type=Path, help="draw the figures into this PNG")
     args = cli.parse_args()
     backends, names = args.backends.split(","), args.models.split(",")
+    runtimes = args.runtimes.split(",")
     if not set(backends) <= set(ALL_BACKENDS) or not set(names) <= set(MODELS):
         cli.error(f"backends: {', '.join(ALL_BACKENDS)}; models: {', '.join(MODELS)}")
     if shutil.which("wrk") is None:
@@ -353,14 +358,14 @@ def main() -> None:
         f"{args.seconds:g} s per load, wrk -t1 on loopback, one worker per server"
     )
     print(
-        f"{'server':>13} {'conns':>5} {'rows':>5} {'req/s':>9} {'vs hand':>8}"
+        f"{'server':>20} {'conns':>5} {'rows':>5} {'req/s':>9} {'vs hand':>8}"
         f" {'p50 ms':>8} {'p99 ms':>8} {'bad':>5} {'wrong':>5}"
     )
     work = Path(tempfile.mkdtemp(prefix="mljet-serve-"))
     all_figures: list[Figure] = []
     try:
         for name in names:
-            figures, ready = bench_model(name, backends, args.seconds, work)
+            figures, ready = bench_model(name, backends, runtimes, args.seconds, work)
             all_figures.extend(figures)
             print(
                 "time to /ready: "
