@@ -20,7 +20,7 @@ import pytest
 
 import models
 from cli import run_generator
-from conftest import paired_family
+from conftest import DEFAULT_BACKEND, paired_family
 from generator import cook
 from generator._artifacts import make_artifact
 from generator._artifacts._docker import DockerImage
@@ -292,3 +292,31 @@ def test_every_image_turns_healthy(images: Images) -> None:
                 break
             time.sleep(1)
         assert status == "healthy", backend
+
+
+def test_an_onnx_image_is_verified_within_its_tolerance_without_the_models_library(
+    images: Images, tmp_path: Path
+) -> None:
+    """The image of a converted model (the default backend's case, so that its
+    native image stands beside it) answers within its tolerance, carries
+    neither the model's library nor pandas, and is the smaller one."""
+    native, _, backend = images(DEFAULT_BACKEND)
+    case = models.case_named(case_of(backend))
+    cook(
+        case.model, sample=case.sample, name="img_onnx", backend=backend,
+        output=tmp_path / "onnx", artifact="docker", runtime="onnx", offline=True,
+        quiet=True,
+    )  # fmt: skip
+    for library in ("sklearn", "pandas", "scipy"):
+        done = subprocess.run(
+            ["docker", "run", "--rm", "--entrypoint", "python", "img-onnx",
+             "-c", f"import {library}"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode != 0 and "ModuleNotFoundError" in done.stderr
+    image_of = docker("inspect", "--format", "{{.Image}}", native)
+    sizes = [
+        int(docker("image", "inspect", "--format", "{{.Size}}", reference))
+        for reference in ("img-onnx", image_of)
+    ]
+    assert sizes[0] < sizes[1]

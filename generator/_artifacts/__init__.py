@@ -58,7 +58,8 @@ def make_artifact(
     running = artifact.start(built)
     try:
         wait_until_ready(running.url, READY_TIMEOUT, running.is_running)
-        compared = check_parity(running.url, golden_of(project))
+        golden = golden_of(project)
+        compared = check_parity(running.url, golden)
     except MljetError as error:
         logs = running.logs().strip()
         running.stop()
@@ -69,9 +70,14 @@ def make_artifact(
     except BaseException:
         running.stop()
         raise
+    tolerance = float(golden.get("tolerance", 0))
+    how = (
+        f"with the model's labels and scores within {tolerance:g} of its own"
+        if tolerance
+        else "exactly as the model does here"
+    )
     report.step(
-        f"verified: {built.reference} answered {compared} golden predictions "
-        "exactly as the model does here"
+        f"verified: {built.reference} answered {compared} golden predictions {how}"
     )
     if keep_running:
         return built, running
