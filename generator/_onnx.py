@@ -6,13 +6,13 @@ the serialized graph, which features go into which of its inputs (and as
 which element type), and which outputs hold labels and scores. ONNX tree
 ensembles hold float32 thresholds and most converted steps compute in
 float32, so scores may differ from the model's in their last digits:
-`compare` measures by how much (relative to values above 1 in size), and
-whether any label differs.
+`compare` measures by how much (relative to the largest of the model's
+values, at least 1), and whether any label differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -34,8 +34,10 @@ ADAPTER = (
 )
 # Scores of a converted model may differ from the model's by this much by
 # default: measured across the families (docs/runtimes.md).
-DEFAULT_ONNX_TOLERANCE = 1e-4
-Element = Literal["float32", "int64", "bool", "string"]
+DEFAULT_ONNX_TOLERANCE = 1e-3
+Element = Literal["float64", "float32", "int64", "bool", "string"]
+# Numbers in double precision where a converted graph runs in it, else float32.
+PRECISIONS: tuple[Literal["float64", "float32"], ...] = ("float64", "float32")
 # The converters name a graph at random unless told: a fixed name makes the
 # same model give the same file.
 GRAPH_NAME = "model"
@@ -120,12 +122,15 @@ def converting(step: str, convert: Callable[[], Converted]) -> Converted:
         ) from None
 
 
-def element_of(kind: str, categories: Sequence[Any] = ()) -> Element:
-    """The element type a feature of this JSON kind is handed to ONNX as."""
+def element_of(
+    kind: str, categories: Sequence[Any] = (), precision: Element = "float32"
+) -> Element:
+    """The element type a feature of this JSON kind is handed to ONNX as,
+    numbers in `precision`."""
     if kind in ("category", "string"):
         if all(isinstance(c, str) for c in categories):
             return "string"
-        return "int64" if all(isinstance(c, int) for c in categories) else "float32"
+        return "int64" if all(isinstance(c, int) for c in categories) else precision
     # Integers go in as float32, which holds a missing value (an integer
     # tensor cannot) and every integer up to 2**24 exactly; the model itself
     # computes with them as floats. The parity gate catches larger ones.
@@ -209,17 +214,29 @@ def compare(
     return Parity(len(frame), same, _deviation(probabilities, scores))
 
 
-def answer_deviation(found: Any, expected: Any) -> tuple[bool, float]:
+def answer_deviation(found: Any, expected: Any, scale: float) -> tuple[bool, float]:
     """One answer of a client beside the model's, as JSON values: whether a
-    label matches, and how far a score is (relative above 1 in size)."""
+    label matches, and how far a score is, relative to `scale`."""
     if isinstance(expected, dict):
         if not isinstance(found, dict) or found.keys() != expected.keys():
             return False, 0.0
-        offs = [answer_deviation(found[k], v) for k, v in expected.items()]
+        offs = [answer_deviation(found[k], v, scale) for k, v in expected.items()]
         return all(same for same, _ in offs), max((off for _, off in offs), default=0.0)
     if isinstance(expected, float) and isinstance(found, (int, float)):
-        return True, abs(found - expected) / max(1.0, abs(expected))
+        return True, abs(found - expected) / scale
     return bool(found == expected), 0.0
+
+
+def scale_of(answers: Iterable[Any]) -> float:
+    """What differences are relative to: the largest score in `answers`
+    (JSON values), at least 1 (so probabilities compare as they are)."""
+    largest = 1.0
+    for answer in answers:
+        values = answer.values() if isinstance(answer, dict) else (answer,)
+        for value in values:
+            if isinstance(value, float):
+                largest = max(largest, abs(value))
+    return largest
 
 
 def check_parity(parity: Parity, tolerance: float, rows: str) -> None:
@@ -240,31 +257,36 @@ def check_parity(parity: Parity, tolerance: float, rows: str) -> None:
 
 
 def _deviation(expected: np.ndarray, found: np.ndarray) -> float:
-    """The largest difference, relative to the model's value where that is
-    above 1 in size (float32 holds about 7 significant digits, whatever the
-    scale of a regression's values); probabilities are compared as they are."""
+    """The largest difference, relative to the largest of the model's values
+    (at least 1): float32 keeps about 7 significant digits of the largest
+    magnitudes a graph sums, whatever the scale of a regression's values."""
     import numpy as np
 
     if not expected.size:
         return 0.0
-    scale = np.maximum(1.0, np.abs(expected))
-    return float(np.max(np.abs(expected - found) / scale))
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    return float(np.max(np.abs(expected - found))) / scale
 
 
 def per_feature_inputs(
-    features: Sequence[Mapping[str, Any]],
+    features: Sequence[Mapping[str, Any]], precision: Element = "float32"
 ) -> tuple[OnnxInput, ...]:
     """One input per feature, named after it."""
     return tuple(
         OnnxInput(
-            f["name"], (f["name"],), element_of(f["kind"], f.get("categories", ()))
+            f["name"],
+            (f["name"],),
+            element_of(f["kind"], f.get("categories", ()), precision),
         )
         for f in features
     )
 
 
 def one_input(
-    name: str, features: Sequence[Mapping[str, Any]], step: str
+    name: str,
+    features: Sequence[Mapping[str, Any]],
+    step: str,
+    precision: Element = "float32",
 ) -> tuple[OnnxInput, ...]:
     """A single 2-D input of every feature, which must all be numbers."""
     text = [f["name"] for f in features if f["kind"] in ("string", "category")]
@@ -281,4 +303,4 @@ def one_input(
             f"every input as one array of numbers, and these take text: "
             f"{', '.join(texts)}."
         )
-    return (OnnxInput(name, tuple(f["name"] for f in features), "float32"),)
+    return (OnnxInput(name, tuple(f["name"] for f in features), precision),)

@@ -187,7 +187,7 @@ def test_an_onnx_services_own_tools_and_tests_pass(
     ("case_name", "options", "said"),
     [
         (models.representative("python"), {}, "cannot be converted to ONNX"),
-        ("linear_frame", {"onnx_tolerance": 1e-12}, "beyond the tolerance"),
+        ("xgboost_regression", {"onnx_tolerance": 1e-12}, "beyond the tolerance"),
     ],
     ids=["unconvertible", "gate"],
 )

@@ -5,7 +5,8 @@ the service's own code predicted for them in the model's environment. A
 running artifact (a container, an installed wheel) gets the same rows over
 HTTP; any difference, or a failure to answer, is an error naming it. A
 service of the model converted to ONNX must give the same labels and
-scores within the tolerance it records (`tolerance`; 0: exactly).
+scores within the tolerance it records (`tolerance`, relative to the largest
+golden score, at least 1; 0: exactly).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import MljetError
-from .._onnx import answer_deviation
+from .._onnx import answer_deviation, scale_of
 
 SHOWN_DIFFERENCES = 3
 
@@ -55,14 +56,19 @@ def check_parity(url: str, golden: dict[str, Any]) -> int:
     """
     instances = golden["instances"]
     tolerance = float(golden.get("tolerance", 0))
+    scale = scale_of(
+        answer
+        for kind in ("predictions", "predictions_alone")
+        for answers in golden[kind].values()
+        for answer in answers
+    )
     compared = 0
     for method, expected in golden["predictions"].items():
         together = _predict(url, method, instances)
-        _compare(method, together, expected, "together", tolerance)
+        _compare(method, together, expected, "together", tolerance * scale)
         alone = [_predict(url, method, [row])[0] for row in instances]
-        _compare(
-            method, alone, golden["predictions_alone"][method], "one by one", tolerance
-        )
+        expected_alone = golden["predictions_alone"][method]
+        _compare(method, alone, expected_alone, "one by one", tolerance * scale)
         compared += 2 * len(expected)
     return compared
 
@@ -106,7 +112,7 @@ def _compare(
 def _matches(got: Any, want: Any, tolerance: float) -> bool:
     if tolerance == 0:
         return bool(got == want)
-    same, off = answer_deviation(got, want)
+    same, off = answer_deviation(got, want, 1.0)
     return same and off <= tolerance
 
 

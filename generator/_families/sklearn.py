@@ -18,11 +18,14 @@ from .._model_info import (
 )
 from .._onnx import (
     GRAPH_NAME,
+    PRECISIONS,
     TARGET_OPSET,
+    OnnxInput,
     OnnxModel,
     converting,
     one_input,
     per_feature_inputs,
+    session,
 )
 from ._family import DistributionFacts
 from ._sklearn_inputs import first_step, sklearn_input_facts
@@ -120,41 +123,30 @@ class SklearnFamily:
         """skl2onnx, probabilities as a plain tensor (no ZipMap).
 
         A pipeline whose first step is a ColumnTransformer takes a column
-        per feature, each in its own type; other models one float array.
+        per feature, each in its own type; other models one array. Numbers
+        go in as float64 where every converted step runs in double precision
+        in ONNX Runtime (a logistic regression, a forest's thresholds), the
+        exact path; else as float32.
         """
         import skl2onnx
-        from skl2onnx.common import data_types
 
         routed = type(first_step(model)).__name__ == "ColumnTransformer"
-        if routed:
-            inputs = per_feature_inputs(features)
-        else:
-            inputs = one_input("X", features, info.estimator)
-        types = {
-            "float32": data_types.FloatTensorType,
-            "int64": data_types.Int64TensorType,
-            "bool": data_types.BooleanTensorType,
-            "string": data_types.StringTensorType,
-        }
-        initial = [(i.name, types[i.element]([None, len(i.features)])) for i in inputs]
-        options = {"zipmap": False} if info.task != "regression" else None
-        graph = converting(
-            f"the {info.estimator}",
-            lambda: skl2onnx.convert_sklearn(
-                model,
-                initial_types=initial,
-                options={id(model): options} if options else None,
-                target_opset={"": TARGET_OPSET, "ai.onnx.ml": 3},
-                name=GRAPH_NAME,
-            ),
-        )
+        for precision in PRECISIONS:
+            if routed:
+                inputs = per_feature_inputs(features, precision)
+            else:
+                inputs = one_input("X", features, info.estimator, precision)
+            graph = _converted(model, info, inputs)
+            if precision == "float32" or _runs(graph):
+                break
         classifier = info.task != "regression"
+        exact = " in double precision" if precision == "float64" else ""
         return OnnxModel(
-            graph.SerializeToString(),
+            graph,
             inputs,
             labels="label" if classifier else None,
             scores="probabilities" if classifier else "variable",
-            converter=f"skl2onnx {skl2onnx.__version__}",
+            converter=f"skl2onnx {skl2onnx.__version__}{exact}",
         )
 
     def servable(self, model: object) -> object:
@@ -181,6 +173,44 @@ class SklearnFamily:
         return StoredModel(
             filename, "pickle", PICKLE_FORMAT, pickle_reason=dump.refusal
         )
+
+
+def _converted(model: object, info: ModelInfo, inputs: tuple[OnnxInput, ...]) -> bytes:
+    import skl2onnx
+    from skl2onnx.common import data_types
+
+    types = {
+        "float64": data_types.DoubleTensorType,
+        "float32": data_types.FloatTensorType,
+        "int64": data_types.Int64TensorType,
+        "bool": data_types.BooleanTensorType,
+        "string": data_types.StringTensorType,
+    }
+    initial = [(i.name, types[i.element]([None, len(i.features)])) for i in inputs]
+    options = {"zipmap": False} if info.task != "regression" else None
+    graph = converting(
+        f"the {info.estimator}",
+        lambda: skl2onnx.convert_sklearn(
+            model,
+            initial_types=initial,
+            options={id(model): options} if options else None,
+            target_opset={"": TARGET_OPSET, "ai.onnx.ml": 3},
+            name=GRAPH_NAME,
+        ),
+    )
+    data: bytes = graph.SerializeToString()
+    return data
+
+
+def _runs(graph: bytes) -> bool:
+    """Whether ONNX Runtime has a kernel for every node, in its types."""
+    try:
+        session(OnnxModel(graph, (), None, "", ""))
+    # ONNX Runtime says "not implemented" or a type error for a graph whose
+    # double-precision nodes it lacks.
+    except Exception:
+        return False
+    return True
 
 
 def _estimator_name(model: object) -> str:

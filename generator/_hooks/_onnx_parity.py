@@ -8,7 +8,8 @@ together and each alone, and rows with each nullable feature missing and
 each open category unseen. This is the parity gate's second half (the
 first compared every sample row at conversion):
 - every label equals the model's;
-- every score is within the tolerance of the model's (relative above 1);
+- every score is within the tolerance of the model's (relative to the
+  largest of the golden values, at least 1);
 - every row the model answers, the converted model answers too.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import MljetError
-from .._onnx import Parity, answer_deviation, check_parity
+from .._onnx import Parity, answer_deviation, check_parity, scale_of
 from ._golden import served
 from ._schema_probe import UNSEEN_TEXT
 
@@ -40,6 +41,8 @@ def served_parity(project: Path, answers: Mapping[str, Any]) -> Parity:
     tolerance = float(answers["onnx_tolerance"])
     deviation = 0.0
     labels_equal = True
+    golden = [*answers["golden"].values(), *answers["golden_alone"].values()]
+    scale = scale_of(answer for method in golden for answer in method)
     with served(project, answers) as service:
         for method in methods:
             together = service.asked(method, examples)
@@ -49,7 +52,7 @@ def served_parity(project: Path, answers: Mapping[str, Any]) -> Parity:
                 *zip(alone, answers["golden_alone"][method], strict=True),
             ]
             for found, expected in pairs:
-                same, off = answer_deviation(found, expected)
+                same, off = answer_deviation(found, expected, scale)
                 labels_equal &= same
                 deviation = max(deviation, off)
         for name, value in _edge_values(answers["features"]):
