@@ -90,6 +90,56 @@ class Parity:
 Converted = TypeVar("Converted")
 
 
+def onnx_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
+
+
+@dataclass(frozen=True)
+class Gain:
+    """How much faster the converted model answered, and how alike."""
+
+    method: str
+    rows: int
+    speedup: float
+    parity: Parity
+
+
+def measured_gain(
+    native: Any, model: OnnxModel, frame: pd.DataFrame, info: ModelInfo
+) -> Gain:
+    """The converted model beside the model on the rows of `frame` (at most
+    100): the parity, and the ratio of their median times of one call."""
+    import statistics
+    import time
+
+    rows = frame.head(100).set_axis(
+        (
+            [i for spec in model.inputs for i in spec.features]
+            if info.feature_names is None
+            else list(frame.columns)
+        ),
+        axis="columns",
+    )
+    given = rows[list(info.feature_names)] if info.feature_names else rows.to_numpy()
+    method = "predict_proba" if hasattr(native, "predict_proba") else "predict"
+    run = session(model)
+
+    def median(call: Callable[[], Any]) -> float:
+        timings = []
+        for _ in range(20):
+            started = time.perf_counter()
+            call()
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
+
+    mine = median(lambda: getattr(native, method)(given))
+    theirs = median(lambda: answers(model, run, rows, info.classes))
+    parity = compare(native, model, rows, info)
+    return Gain(method, len(rows), mine / max(theirs, 1e-9), parity)
+
+
 def check_onnx_installed() -> None:
     """Refuse --runtime onnx before the model loads where it cannot run."""
     import importlib.util

@@ -12,6 +12,7 @@ library of the model's, and passes its own tools and tests.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -207,3 +208,25 @@ def test_a_model_that_does_not_convert_or_pass_the_gate_writes_nothing(
             **options,
         )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "case_name", ["binary_forest", models.representative("python")]
+)
+def test_a_native_generation_says_what_onnx_would_gain_when_the_model_converts(
+    case_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = models.case_named(case_name)
+    code = [user_steps.__file__] if case.uses_user_steps else []
+    cook(case.model, sample=case.sample, code=code, output=tmp_path / "svc")
+    said = [
+        line
+        for line in capsys.readouterr().err.splitlines()
+        if "--runtime onnx" in line
+    ]
+    if models.CATALOG[case_name].onnx:
+        (line,) = said
+        assert re.search(r"would answer predict_proba [\d.]+x as fast here", line)
+        assert "with the same labels and scores within" in line
+    else:
+        assert said == []
