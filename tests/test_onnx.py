@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from test_schema_fidelity import in_process, tried_rows
 
 import models
 import user_steps
@@ -230,3 +231,39 @@ def test_a_native_generation_says_what_onnx_would_gain_when_the_model_converts(
         assert "with the same labels and scores within" in line
     else:
         assert said == []
+
+
+def test_missing_and_unseen_values_are_answered_as_the_model_answers_them(
+    tmp_path: Path,
+) -> None:
+    """The sklearn fidelity case (an imputer, an encoder ignoring unknown
+    plans, one refusing unknown regions) under --runtime onnx: the same 4xx
+    as the model's refusals, the same labels and probabilities within the
+    tolerance for every row it answers."""
+    case = models.case_named(models.fidelity_case("sklearn"))
+    project = cook(
+        case.model,
+        sample=case.sample,
+        runtime="onnx",
+        name="fidelity_onnx",
+        output=tmp_path / "svc",
+        quiet=True,
+    )
+    answered = 0
+    with serve("fidelity_onnx", pythonpath=project / "src") as server:
+        for name, row in tried_rows(case):
+            expected = in_process(case, row)
+            reply = server.post("/predict_proba", {"instances": [row]})
+            if expected is None:
+                assert reply.status == 422, (row, reply.body)
+                fields = {d.get("field") for d in reply.json()["error"]["details"]}
+                assert fields == {name}
+                continue
+            assert reply.status == 200, (row, reply.body)
+            (found,) = reply.json()["predictions"]
+            for label, value in expected["predict_proba"][0].items():
+                assert abs(found[label] - value) <= DEFAULT_ONNX_TOLERANCE, row
+            labels = server.post("/predict", {"instances": [row]}).json()
+            assert labels["predictions"] == expected["predict"]
+            answered += 1
+    assert answered > 5

@@ -199,7 +199,48 @@ def _converted(model: object, info: ModelInfo, inputs: tuple[OnnxInput, ...]) ->
         ),
     )
     data: bytes = graph.SerializeToString()
-    return data
+    return _missing_routed(data, model)
+
+
+def _missing_routed(graph: bytes, model: object) -> bytes:
+    """The trees of a forest send a missing value where scikit-learn does.
+
+    scikit-learn's trees route a missing value to the child each node
+    learned (`missing_go_to_left`); skl2onnx writes that for a single tree
+    but not for the trees of a forest, whose graph then sends every missing
+    value right. A converted forest's tree ensemble gets each node's side
+    here, so that it answers rows with missing values as the model does.
+    """
+    estimator = model.steps[-1][1] if hasattr(model, "steps") else model
+    trees = [
+        tree.tree_
+        for tree in getattr(estimator, "estimators_", [estimator])
+        if hasattr(tree, "tree_")
+    ]
+    if not trees or not all(hasattr(t, "missing_go_to_left") for t in trees):
+        return graph
+    import onnx
+    from onnx import helper
+
+    parsed = onnx.load_from_string(graph)
+    for node in parsed.graph.node:
+        if not node.op_type.startswith("TreeEnsemble"):
+            continue
+        attributes = {a.name: a for a in node.attribute}
+        trees_of = attributes["nodes_treeids"].ints
+        pairs = zip(trees_of, attributes["nodes_nodeids"].ints, strict=True)
+        modes = attributes["nodes_modes"].strings
+        sides = [
+            0 if mode == b"LEAF" else int(trees[tree].missing_go_to_left[node_id])
+            for mode, (tree, node_id) in zip(modes, pairs, strict=True)
+        ]
+        if "nodes_missing_value_tracks_true" in attributes:
+            node.attribute.remove(attributes["nodes_missing_value_tracks_true"])
+        node.attribute.append(
+            helper.make_attribute("nodes_missing_value_tracks_true", sides)
+        )
+    routed: bytes = parsed.SerializeToString()
+    return routed
 
 
 def _runs(graph: bytes) -> bool:

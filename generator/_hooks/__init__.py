@@ -26,7 +26,7 @@ from .._reporting import Steps
 from .._requirements import pin_requirements, project_modules, python_version
 from ._format import format_project, verbatim_digests
 from ._golden import record_golden
-from ._onnx_parity import drop_model_files, served_parity
+from ._onnx_parity import drop_model_files, edge_answers, served_parity
 from ._project import Project
 from ._schema_probe import settle_schema
 from ._typecheck import EarlyTypecheck, typecheck_project
@@ -81,9 +81,10 @@ def _onnx(project: Project) -> str | None:
     answers = project.answers
     if answers.get("model_runtime", "native") != "onnx":
         return None
+    edges, expected = edge_answers(project.path, answers)
     project.render()
     drop_model_files(project.path, project.package)
-    parity = served_parity(project.path, answers)
+    parity = served_parity(project.path, answers, edges, expected)
     widest = max(parity.max_deviation, answers["onnx_parity"]["max_deviation"])
     rows = parity.rows + answers["onnx_parity"]["rows"]
     project.record(parity_answers(Parity(rows, True, widest)))

@@ -21,8 +21,8 @@ from typing import Any
 
 from .._errors import MljetError
 from .._onnx import Parity, answer_deviation, check_parity, scale_of
-from ._golden import served
-from ._schema_probe import UNSEEN_TEXT
+from ._golden import Served, served
+from ._schema_probe import UNSEEN_TEXT, answers_to
 
 KEPT = ("spec.json", "model.onnx")
 
@@ -34,42 +34,60 @@ def drop_model_files(project: Path, package: str) -> None:
             path.unlink()
 
 
-def served_parity(project: Path, answers: Mapping[str, Any]) -> Parity:
-    """The converted service's answers beside the golden (the model's)."""
+Edges = dict[str, list[Any]]
+
+
+def edge_answers(project: Path, answers: Mapping[str, Any]) -> tuple[list[Any], Edges]:
+    """Rows with a feature missing or an open category unseen, and what the
+    model itself (the draft still serves it) answers each alone."""
+    examples: list[Any] = answers["examples"]
+    rows = [{**examples[0], n: v} for n, v in _edge_values(answers["features"])]
+    return rows, answers_to(project, answers, rows)
+
+
+def served_parity(
+    project: Path, answers: Mapping[str, Any], edges: list[Any], expected: Edges
+) -> Parity:
+    """The converted service's answers beside the model's: the golden rows,
+    and the edge rows with what the model answered them."""
     methods: list[str] = answers["methods"]
     examples: list[Any] = answers["examples"]
-    tolerance = float(answers["onnx_tolerance"])
-    deviation = 0.0
-    labels_equal = True
     golden = [*answers["golden"].values(), *answers["golden_alone"].values()]
     scale = scale_of(answer for method in golden for answer in method)
+    pairs: list[tuple[Any, Any]] = []
     with served(project, answers) as service:
         for method in methods:
             together = service.asked(method, examples)
             alone = [service.asked(method, [example])[0] for example in examples]
-            pairs = [
+            pairs += [
                 *zip(together, answers["golden"][method], strict=True),
                 *zip(alone, answers["golden_alone"][method], strict=True),
             ]
-            for found, expected in pairs:
-                same, off = answer_deviation(found, expected, scale)
-                labels_equal &= same
-                deviation = max(deviation, off)
-        for name, value in _edge_values(answers["features"]):
-            row = {**examples[0], name: value}
-            try:
-                service.asked(methods[0], [row])
-            # The converted model's refusal of a row the model answers.
-            except Exception as error:
-                what = "missing" if value is None else "a value it never saw"
-                raise MljetError(
-                    f"The model converted to ONNX refuses '{name}' {what}, which "
-                    f"the model answers ({type(error).__name__}: {error}). Serve it "
-                    "with --runtime native."
-                ) from None
-    parity = Parity(len(examples) * 2, labels_equal, deviation)
-    check_parity(parity, tolerance, "the golden rows, through the service")
+            for row, answer in zip(edges, expected[method], strict=True):
+                pairs.append((_asked_edge(service, method, row), answer))
+    offs = [answer_deviation(found, wanted, scale) for found, wanted in pairs]
+    parity = Parity(
+        len(pairs),
+        all(same for same, _ in offs),
+        max((off for _, off in offs), default=0.0),
+    )
+    what = (
+        "the golden rows and rows with missing and unseen values, through the service"
+    )
+    check_parity(parity, float(answers["onnx_tolerance"]), what)
     return parity
+
+
+def _asked_edge(service: Served, method: str, row: dict[str, Any]) -> Any:
+    try:
+        return service.asked(method, [row])[0]
+    # The converted model's refusal of a row the model answers.
+    except Exception as error:
+        raise MljetError(
+            "The model converted to ONNX refuses a row the model answers "
+            f"({row}: {type(error).__name__}: {error}). Serve it with --runtime "
+            "native."
+        ) from None
 
 
 def _edge_values(features: list[dict[str, Any]]) -> list[tuple[str, Any]]:

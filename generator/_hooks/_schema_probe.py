@@ -23,6 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .._errors import MljetError
 from ._golden import imported_package
 
@@ -71,12 +73,16 @@ def settle_schema(project: Path, answers: Mapping[str, Any]) -> dict[str, Any]:
     return {"features": features, "examples": kept}
 
 
-def _asker(package: str, features: list[dict[str, Any]], methods: list[str]) -> Ask:
-    """Rows in, None if the model answers them, else what it said."""
+Run = Callable[[list[dict[str, Any]]], dict[str, list[Any]]]
+
+
+def _runner(package: str, features: list[dict[str, Any]], methods: list[str]) -> Run:
+    """Rows in, every method's answers out (before JSON: a NaN is still
+    one); whatever the model raises is raised. Every feature counts as nullable,
+    so that the runtime hands the model a missing value as it would for a
+    nullable feature; validation is left out, as the schema is the question."""
     spec_module = importlib.import_module(f"{package}.spec")
     spec = spec_module.ServiceSpec.load()
-    # Every feature nullable, so that the runtime hands the model a missing
-    # value as it would for a nullable feature.
     permissive = replace(
         spec, features=tuple(replace(f, nullable=True) for f in spec.features)
     )
@@ -86,20 +92,47 @@ def _asker(package: str, features: list[dict[str, Any]], methods: list[str]) -> 
     batch_type = importlib.import_module(f"{package}.validation").Batch
     names = [f["name"] for f in features]
 
-    def ask(rows: list[dict[str, Any]]) -> str | None:
+    def run(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
         batch = batch_type({n: [row[n] for row in rows] for n in names}, len(rows))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return {m: runtime.run(m, batch) for m in methods}
+
+    return run
+
+
+def _asker(package: str, features: list[dict[str, Any]], methods: list[str]) -> Ask:
+    """Rows in, None if the model answers them, else what it said."""
+    run = _runner(package, features, methods)
+
+    def ask(rows: list[dict[str, Any]]) -> str | None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for method in methods:
-                    if not _finite(runtime.run(method, batch)):
-                        return f"{method} answered with a value that is not finite"
+            answered = run(rows)
         # Whatever the model raises is its refusal.
         except Exception as error:
             return f"{type(error).__name__}: {error}"
+        for method, outputs in answered.items():
+            if not _finite(outputs):
+                return f"{method} answered with a value that is not finite"
         return None
 
     return ask
+
+
+def answers_to(
+    project: Path, answers: Mapping[str, Any], rows: list[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """What the rendered service's model answers each of `rows` alone,
+    per method, whatever its schema yet says."""
+    features: list[dict[str, Any]] = answers["features"]
+    with imported_package(project, answers["package_name"]) as module:
+        run = _runner(module.__name__, features, list(answers["methods"]))
+        alone = [run([row]) for row in rows]
+    # Through JSON: what a client reads.
+    return {
+        m: [orjson.loads(orjson.dumps(one[m]))[0] for one in alone]
+        for m in answers["methods"]
+    }
 
 
 def _verdicts(
