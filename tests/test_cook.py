@@ -130,5 +130,5 @@ def test_steps_report_in_order(
     ]
     assert lines == [
         "RandomForestClassifier", "sample", "rendering", "schema", "golden",
-        "requirements", "formatted", "type-checked", "done",
+        "requirements", "formatted", "type-checked", "--runtime", "done",
     ]  # fmt: skip
