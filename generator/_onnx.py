@@ -69,6 +69,21 @@ class OnnxModel:
     scores: str
     converter: str
 
+    @classmethod
+    def converted(
+        cls,
+        data: bytes,
+        inputs: tuple[OnnxInput, ...],
+        info: ModelInfo,
+        converter: str,
+        values: str = "variable",
+    ) -> OnnxModel:
+        """A converter's usual outputs: `label` and `probabilities` for a
+        classifier, `values` for a regressor."""
+        if info.task == "regression":
+            return cls(data, inputs, None, values, converter)
+        return cls(data, inputs, "label", "probabilities", converter)
+
 
 @dataclass(frozen=True)
 class Parity:

@@ -11,10 +11,7 @@ library of the model's, and passes its own tools and tests.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from test_generated_code import run
 from test_schema_fidelity import in_process, tried_rows
 
 import models
@@ -163,25 +161,17 @@ def test_an_onnx_service_answers_like_the_model_without_its_library(
 
 
 def test_an_onnx_services_own_tools_and_tests_pass(
-    onnx_service: Callable[[str], Path], tmp_path: Path
+    onnx_service: Callable[[str], Path],
 ) -> None:
     project = onnx_service(models.representative("sklearn"))
-    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    src = {"PYTHONPATH": str(project / "src")}  # as `pip install -e .` would
     for command in (
         ("black", "--check", "."),
         ("ruff", "check", "."),
         ("mypy",),
         ("pytest", "-q", "-p", "no:cacheprovider"),
     ):
-        done = subprocess.run(
-            [sys.executable, "-m", *command],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        done = run(project, *command, env=src)
         assert done.returncode == 0, (command, done.stdout[-3000:], done.stderr[-2000:])
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .._errors import MljetError
-from .._model_info import Task
+from .._model_info import ModelInfo, Task
+from .._onnx import GRAPH_NAME, TARGET_OPSET, OnnxModel, converting, one_input
 
 
 def task_of(
@@ -68,3 +69,31 @@ def read_native_file(
             f"{path} is not a model file {library} {version} can read "
             f"({type(error).__name__}: {str(error).strip()}). {origin}"
         ) from None
+
+
+def onnxmltools_model(
+    convert: Callable[..., Any],
+    model: object,
+    info: ModelInfo,
+    features: Sequence[Mapping[str, Any]],
+    **options: Any,
+) -> OnnxModel:
+    """A booster converted by onnxmltools' `convert`, every feature in one
+    float32 array."""
+    import onnxmltools
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    inputs = one_input("X", features, info.estimator)
+    shape = FloatTensorType([None, len(features)])
+    graph = converting(
+        f"the {info.estimator}",
+        lambda: convert(
+            model,
+            initial_types=[("X", shape)],
+            target_opset=TARGET_OPSET,
+            name=GRAPH_NAME,
+            **options,
+        ),
+    )
+    converter = f"onnxmltools {onnxmltools.__version__}"
+    return OnnxModel.converted(graph.SerializeToString(), inputs, info, converter)

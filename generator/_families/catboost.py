@@ -101,14 +101,8 @@ class CatBoostFamily:
                 return path.read_bytes()
 
         data = converting(f"the {info.estimator}", export)
-        classifier = info.task != "regression"
-        return OnnxModel(
-            data,
-            inputs,
-            labels="label" if classifier else None,
-            scores="probabilities" if classifier else "predictions",
-            converter=f"catboost {catboost.__version__}",
-        )
+        converter = f"catboost {catboost.__version__}"
+        return OnnxModel.converted(data, inputs, info, converter, "predictions")
 
     def servable(self, model: object) -> object:
         """A plain CatBoost model as the estimator the service loads it into."""

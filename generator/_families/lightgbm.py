@@ -8,10 +8,11 @@ from typing import Any
 
 from .._errors import MljetError
 from .._model_info import ModelInfo, StoredModel, Task
-from .._onnx import GRAPH_NAME, TARGET_OPSET, OnnxModel, converting, one_input
+from .._onnx import OnnxModel
 from .._schema import InputFact
 from ._boosting import (
     not_fitted,
+    onnxmltools_model,
     read_native_file,
     task_of,
     task_of_classes,
@@ -95,9 +96,7 @@ class LightGBMFamily:
         """onnxmltools, probabilities as a plain tensor, all inputs as one
         float array."""
         import onnxmltools
-        from onnxmltools.convert.common.data_types import FloatTensorType
 
-        inputs = one_input("X", features, info.estimator)
         fitted: Any = model
         booster = fitted if type(model).__name__ == "Booster" else fitted.booster_
         if getattr(booster, "pandas_categorical", None):
@@ -105,24 +104,8 @@ class LightGBMFamily:
                 f"The {info.estimator} cannot be converted to ONNX: it splits on "
                 "pandas categories, which the ONNX graph would take as codes."
             )
-        shape = FloatTensorType([None, len(features)])
-        graph = converting(
-            f"the {info.estimator}",
-            lambda: onnxmltools.convert_lightgbm(
-                model,
-                initial_types=[("X", shape)],
-                target_opset=TARGET_OPSET,
-                name=GRAPH_NAME,
-                zipmap=False,
-            ),
-        )
-        classifier = info.task != "regression"
-        return OnnxModel(
-            graph.SerializeToString(),
-            inputs,
-            labels="label" if classifier else None,
-            scores="probabilities" if classifier else "variable",
-            converter=f"onnxmltools {onnxmltools.__version__}",
+        return onnxmltools_model(
+            onnxmltools.convert_lightgbm, model, info, features, zipmap=False
         )
 
     def servable(self, model: object) -> object:

@@ -139,15 +139,9 @@ class SklearnFamily:
             graph = _converted(model, info, inputs)
             if precision == "float32" or _runs(graph):
                 break
-        classifier = info.task != "regression"
         exact = " in double precision" if precision == "float64" else ""
-        return OnnxModel(
-            graph,
-            inputs,
-            labels="label" if classifier else None,
-            scores="probabilities" if classifier else "variable",
-            converter=f"skl2onnx {skl2onnx.__version__}{exact}",
-        )
+        converter = f"skl2onnx {skl2onnx.__version__}{exact}"
+        return OnnxModel.converted(graph, inputs, info, converter)
 
     def servable(self, model: object) -> object:
         return model

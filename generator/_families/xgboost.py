@@ -9,10 +9,11 @@ from typing import Any
 
 from .._errors import MljetError
 from .._model_info import ModelInfo, StoredModel, Task
-from .._onnx import GRAPH_NAME, TARGET_OPSET, OnnxModel, converting, one_input
+from .._onnx import OnnxModel
 from .._schema import InputFact
 from ._boosting import (
     not_fitted,
+    onnxmltools_model,
     read_native_file,
     task_of,
     task_of_classes,
@@ -100,9 +101,7 @@ class XGBoostFamily:
         """onnxmltools, on a copy of the booster without feature names (it
         reads features as f0, f1, ...), all inputs as one float array."""
         import onnxmltools
-        from onnxmltools.convert.common.data_types import FloatTensorType
 
-        inputs = one_input("X", features, info.estimator)
         fitted: Any = model
         booster = fitted if type(model).__name__ == "Booster" else fitted.get_booster()
         if "c" in (booster.feature_types or ()):
@@ -113,24 +112,7 @@ class XGBoostFamily:
         unnamed = booster.copy()
         unnamed.feature_names = None
         unnamed.feature_types = None
-        shape = FloatTensorType([None, len(features)])
-        graph = converting(
-            f"the {info.estimator}",
-            lambda: onnxmltools.convert_xgboost(
-                unnamed,
-                initial_types=[("X", shape)],
-                target_opset=TARGET_OPSET,
-                name=GRAPH_NAME,
-            ),
-        )
-        classifier = info.task != "regression"
-        return OnnxModel(
-            graph.SerializeToString(),
-            inputs,
-            labels="label" if classifier else None,
-            scores="probabilities" if classifier else "variable",
-            converter=f"onnxmltools {onnxmltools.__version__}",
-        )
+        return onnxmltools_model(onnxmltools.convert_xgboost, unnamed, info, features)
 
     def servable(self, model: object) -> object:
         """A Booster as the estimator the service loads it into."""
