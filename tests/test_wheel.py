@@ -67,3 +67,28 @@ def _installed_beside(pid: int) -> dict[str, str]:
         check=True,
     )
     return {entry["name"]: entry["version"] for entry in json.loads(listed.stdout)}
+
+
+def test_the_wheel_of_a_converted_model_needs_none_of_the_models_libraries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Built, installed in a fresh venv and verified within its tolerance by
+    the generator; its metadata requires ONNX Runtime, not scikit-learn."""
+    case = models.case_named(models.representative("sklearn"))
+    project = cook(
+        case.model, sample=case.sample, name="converted", runtime="onnx",
+        output=tmp_path / "svc", artifact="wheel",
+    )  # fmt: skip
+    assert re.search(
+        r"verified: .* within [\d.e-]+ of its own", capsys.readouterr().err
+    )
+    (wheel,) = (project / "dist").glob("converted-*.whl")
+    archive = zipfile.ZipFile(wheel)
+    assert "converted/model/model.onnx" in archive.namelist()
+    metadata = archive.read(
+        next(n for n in archive.namelist() if n.endswith("METADATA"))
+    ).decode()
+    required = {line.split()[1].split("==")[0] for line in metadata.splitlines()
+                if line.startswith("Requires-Dist:")}  # fmt: skip
+    assert "onnxruntime" in required
+    assert not required & {"scikit-learn", "scipy", "pandas", "skops"}
