@@ -123,7 +123,12 @@ def onnx_answers(
             "pickle_reason": "",
             "onnx": {
                 "inputs": [
-                    {"name": i.name, "features": list(i.features), "element": i.element}
+                    {
+                        "name": i.name,
+                        "features": list(i.features),
+                        "element": i.element,
+                        "codes": {k: list(v) for k, v in i.codes.items()},
+                    }
                     for i in converted.inputs
                 ],
                 "labels": converted.labels,

@@ -13,7 +13,7 @@ values, at least 1), and whether any label differs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ._errors import MljetError
@@ -56,6 +56,10 @@ class OnnxInput:
     name: str
     features: tuple[str, ...]
     element: Element
+    # Features given to the graph as category codes: a value's position in
+    # the categories the model was fitted with, any other value (or none)
+    # a missing one, as the model itself treats it.
+    codes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -212,12 +216,21 @@ def feeds(model: OnnxModel, frame: pd.DataFrame) -> dict[str, np.ndarray]:
     fed: dict[str, np.ndarray] = {}
     for spec in model.inputs:
         block = frame[list(spec.features)]
+        if spec.codes:
+            block = block.astype(object)
+            for column, categories in spec.codes.items():
+                block[column] = block[column].map(_coder(categories))
         if spec.element == "string":
             values = block.astype(object).where(block.notna(), "").astype(str)
             fed[spec.name] = values.to_numpy(dtype=object)
         else:
             fed[spec.name] = block.to_numpy(dtype=spec.element)
     return fed
+
+
+def _coder(categories: tuple[Any, ...]) -> Callable[[Any], Any]:
+    position = {value: code for code, value in enumerate(categories)}
+    return lambda value: position.get(value, float("nan"))
 
 
 def session(model: OnnxModel) -> Any:
@@ -352,9 +365,16 @@ def one_input(
     features: Sequence[Mapping[str, Any]],
     step: str,
     precision: Element = "float32",
+    codes: Mapping[str, tuple[Any, ...]] | None = None,
 ) -> tuple[OnnxInput, ...]:
-    """A single 2-D input of every feature, which must all be numbers."""
-    text = [f["name"] for f in features if f["kind"] in ("string", "category")]
+    """A single 2-D input of every feature, which must all be numbers (or
+    categories given as their codes)."""
+    coded = dict(codes or {})
+    text = [
+        f["name"]
+        for f in features
+        if f["kind"] in ("string", "category") and f["name"] not in coded
+    ]
     numeric = [
         f["name"]
         for f in features
@@ -368,4 +388,5 @@ def one_input(
             f"every input as one array of numbers, and these take text: "
             f"{', '.join(texts)}."
         )
-    return (OnnxInput(name, tuple(f["name"] for f in features), precision),)
+    names = tuple(f["name"] for f in features)
+    return (OnnxInput(name, names, precision, coded),)

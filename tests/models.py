@@ -342,7 +342,7 @@ def _mixed_frame(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, label
 
 
-@listed("lightgbm", "binary", representative=True, onnx=False)
+@listed("lightgbm", "binary", representative=True)
 def lightgbm_mixed_frame() -> Case:
     """LightGBM on a frame with a pandas category column, as it is often fed."""
     import lightgbm

@@ -64,7 +64,7 @@ def fidelity_sklearn() -> Case:
     return Case("fidelity_sklearn", model, lacking(frame), frame.head(60))
 
 
-@listed("xgboost", "binary", extra=True, fidelity=True)
+@listed("xgboost", "binary", extra=True, fidelity=True, onnx=False)
 def fidelity_xgboost() -> Case:
     import xgboost
 
@@ -84,7 +84,7 @@ def fidelity_lightgbm() -> Case:
     return Case("fidelity_lightgbm", model, lacking(frame), frame.head(60))
 
 
-@listed("catboost", "binary", extra=True, fidelity=True)
+@listed("catboost", "binary", extra=True, fidelity=True, onnx=False)
 def fidelity_catboost() -> Case:
     import catboost
 

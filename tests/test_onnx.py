@@ -223,14 +223,21 @@ def test_a_native_generation_says_what_onnx_would_gain_when_the_model_converts(
         assert said == []
 
 
+FIDELITY_CONVERTING = [
+    f.name for f in FAMILIES if models.CATALOG[models.fidelity_case(f.name)].onnx
+]
+
+
+@pytest.mark.parametrize("family", FIDELITY_CONVERTING)
 def test_missing_and_unseen_values_are_answered_as_the_model_answers_them(
-    tmp_path: Path,
+    family: str, tmp_path: Path
 ) -> None:
-    """The sklearn fidelity case (an imputer, an encoder ignoring unknown
-    plans, one refusing unknown regions) under --runtime onnx: the same 4xx
-    as the model's refusals, the same labels and probabilities within the
-    tolerance for every row it answers."""
-    case = models.case_named(models.fidelity_case("sklearn"))
+    """A family's fidelity case (scikit-learn's: an imputer, an encoder
+    ignoring unknown plans, one refusing unknown regions; LightGBM's: pandas
+    categories, fed to the graph as codes) under --runtime onnx: the same
+    4xx as the model's refusals, the same labels and probabilities within
+    the tolerance for every row it answers."""
+    case = models.case_named(models.fidelity_case(family))
     project = cook(
         case.model,
         sample=case.sample,

@@ -76,14 +76,15 @@ def onnxmltools_model(
     model: object,
     info: ModelInfo,
     features: Sequence[Mapping[str, Any]],
+    codes: Mapping[str, tuple[Any, ...]] | None = None,
     **options: Any,
 ) -> OnnxModel:
     """A booster converted by onnxmltools' `convert`, every feature in one
-    float32 array."""
+    float32 array (`codes`: categorical features, given as their codes)."""
     import onnxmltools
     from onnxmltools.convert.common.data_types import FloatTensorType
 
-    inputs = one_input("X", features, info.estimator)
+    inputs = one_input("X", features, info.estimator, codes=codes)
     shape = FloatTensorType([None, len(features)])
     graph = converting(
         f"the {info.estimator}",

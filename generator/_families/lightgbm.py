@@ -99,13 +99,21 @@ class LightGBMFamily:
 
         fitted: Any = model
         booster = fitted if type(model).__name__ == "Booster" else fitted.booster_
-        if getattr(booster, "pandas_categorical", None):
+        # The graph splits on the codes of the pandas categories the model
+        # was fitted with: the service feeds it those.
+        named = [f["name"] for f in features]
+        codes = {
+            name: tuple(fact.categories)
+            for name, fact in zip(named, info.inputs, strict=False)
+            if fact.dtype == "category" and fact.categories
+        }
+        if len(codes) != len(getattr(booster, "pandas_categorical", None) or ()):
             raise MljetError(
                 f"The {info.estimator} cannot be converted to ONNX: it splits on "
-                "pandas categories, which the ONNX graph would take as codes."
+                "categories whose values it does not keep."
             )
         return onnxmltools_model(
-            onnxmltools.convert_lightgbm, model, info, features, zipmap=False
+            onnxmltools.convert_lightgbm, model, info, features, codes, zipmap=False
         )
 
     def servable(self, model: object) -> object:
