@@ -98,11 +98,10 @@ class Parity:
     max_deviation: float
 
     def describe(self) -> str:
-        labels = "the same labels, " if self.labels_equal else "DIFFERENT labels, "
+        """The line a passed gate prints."""
         return (
-            f"{labels}scores within {self.max_deviation:.2g} on {self.rows} rows"
-            if self.labels_equal
-            else f"{labels}on {self.rows} rows"
+            f"the same labels, scores within {self.max_deviation:.2g} on "
+            f"{self.rows} rows"
         )
 
 
@@ -110,9 +109,13 @@ Converted = TypeVar("Converted")
 
 
 def onnx_installed() -> bool:
+    return not _missing_onnx_modules()
+
+
+def _missing_onnx_modules() -> list[str]:
     import importlib.util
 
-    return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
+    return [m for m in ("onnx", "onnxruntime") if importlib.util.find_spec(m) is None]
 
 
 @dataclass(frozen=True)
@@ -161,11 +164,7 @@ def measured_gain(
 
 def check_onnx_installed() -> None:
     """Refuse --runtime onnx before the model loads where it cannot run."""
-    import importlib.util
-
-    missing = [
-        m for m in ("onnx", "onnxruntime") if importlib.util.find_spec(m) is None
-    ]
+    missing = _missing_onnx_modules()
     if missing:
         raise MljetError(
             f"--runtime onnx needs {' and '.join(missing)}, which "
@@ -200,15 +199,11 @@ def element_of(
         if all(isinstance(c, str) for c in categories):
             return "string"
         return "int64" if all(isinstance(c, int) for c in categories) else precision
-    # Integers go in as float32, which holds a missing value (an integer
-    # tensor cannot) and every integer up to 2**24 exactly; the model itself
-    # computes with them as floats. The parity gate catches larger ones.
-    elements: dict[str, Element] = {
-        "float": "float32",
-        "int": "float32",
-        "bool": "bool",
-    }
-    return elements[kind]
+    # Integers go in as floats, which hold a missing value (an integer
+    # tensor cannot) and, even in float32, every integer up to 2**24 exactly;
+    # the model computes with them as floats. The parity gate catches more.
+    elements: dict[str, Element] = {"float": precision, "int": precision}
+    return elements.get(kind, "bool")
 
 
 def feeds(model: OnnxModel, frame: pd.DataFrame) -> dict[str, np.ndarray]:
