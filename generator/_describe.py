@@ -18,7 +18,7 @@ from ._learn_schema import (
 )
 from ._model_info import ModelInfo
 from ._reporting import Steps
-from ._sample import check_model_accepts, read_sample
+from ._sample import check_model_accepts, model_rows, read_sample
 from ._schema import Schema
 
 
@@ -32,7 +32,8 @@ class Description:
     # library's estimator), so that the sample is checked against that.
     model: object
     schema: Schema
-    # The sample's rows, or rows built from the schema without one.
+    # The sample's rows (or rows built from the schema without one), in the
+    # model's order and named as the features.
     rows: pd.DataFrame
 
 
@@ -48,8 +49,7 @@ def describe(model: object, sample: Any, report: Steps) -> Description:
         f"{info.estimator} from {info.library} {info.library_version}: {info.task}, "
         f"{info.n_features} features, methods {', '.join(info.methods)}"
     )
-    schema = _schema(servable, info, frame, report)
-    rows = frame if frame is not None else examples_frame(schema)
+    schema, rows = _schema(servable, info, frame, report)
     return Description(family, info, servable, schema, rows)
 
 
@@ -98,17 +98,20 @@ def _inputs_from_sample(
 
 def _schema(
     model: object, info: ModelInfo, frame: pd.DataFrame | None, report: Steps
-) -> Schema:
+) -> tuple[Schema, pd.DataFrame]:
+    """The schema, and its rows in the model's order, named as the features:
+    the sample's, or rows built from the schema without one."""
     schema = learn_schema(info, frame)
     kinds = ", ".join(sorted({f.kind for f in schema.features}))
     if frame is not None:
         check_model_accepts(model, frame, info)
         report.step(f"sample of {len(frame)} rows: features typed as {kinds}")
-    else:
-        if info.feature_names is not None:
-            check_model_accepts_examples(model, schema)
-        report.step(
-            f"no sample: features typed as {kinds} from the model itself; "
-            f"{len(schema.examples)} example rows built from that"
-        )
-    return schema
+        return schema, model_rows(info, frame)
+    rows = examples_frame(schema)
+    if info.feature_names is not None:
+        check_model_accepts_examples(model, rows)
+    report.step(
+        f"no sample: features typed as {kinds} from the model itself; "
+        f"{len(schema.examples)} example rows built from that"
+    )
+    return schema, rows

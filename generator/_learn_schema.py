@@ -90,9 +90,8 @@ def examples_frame(schema: Schema) -> pd.DataFrame:
     )
 
 
-def check_model_accepts_examples(model: object, schema: Schema) -> None:
+def check_model_accepts_examples(model: object, frame: pd.DataFrame) -> None:
     """Fail before writing anything if the model refuses the built rows."""
-    frame = examples_frame(schema)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -132,18 +132,12 @@ def measured_gain(
     native: Any, model: OnnxModel, frame: pd.DataFrame, info: ModelInfo
 ) -> Gain:
     """The converted model beside the model on the rows of `frame` (at most
-    100): the parity, and the ratio of their median times of one call."""
+    100; columns named as the features): the parity, and the ratio of their
+    median times of one call."""
     import statistics
     import time
 
-    rows = frame.head(100).set_axis(
-        (
-            [i for spec in model.inputs for i in spec.features]
-            if info.feature_names is None
-            else list(frame.columns)
-        ),
-        axis="columns",
-    )
+    rows = frame.head(100)
     given = rows[list(info.feature_names)] if info.feature_names else rows.to_numpy()
     method = "predict_proba" if hasattr(native, "predict_proba") else "predict"
     run = session(model)
@@ -264,7 +258,8 @@ def answers(
 def compare(
     native: Any, model: OnnxModel, frame: pd.DataFrame, info: ModelInfo
 ) -> Parity:
-    """The converted model beside the model itself, on the rows of `frame`."""
+    """The converted model beside the model itself, on the rows of `frame`
+    (columns named as the features, in the model's order)."""
     import numpy as np
 
     inputs = frame[list(info.feature_names)] if info.feature_names else frame

@@ -148,6 +148,11 @@ def infer_schema(
     return Schema(features, examples, from_sample=True)
 
 
+def model_rows(info: ModelInfo, sample: pd.DataFrame) -> pd.DataFrame:
+    """The sample's columns in the model's order, named as the features."""
+    return pd.DataFrame(dict(_model_columns(info, sample, _describe(sample))))
+
+
 def check_model_accepts(
     model: object, sample: pd.DataFrame, info: ModelInfo, *, rows: int = 20
 ) -> None:

@@ -264,3 +264,18 @@ def test_missing_and_unseen_values_are_answered_as_the_model_answers_them(
             assert labels["predictions"] == expected["predict"]
             answered += 1
     assert answered > 5
+
+
+def test_a_sample_in_another_column_order_is_compared_column_for_column(
+    tmp_path: Path,
+) -> None:
+    """The gate compares by feature, whatever order the sample's columns
+    come in (mislabelled columns would make other answers)."""
+    case = models.case_named(models.representative("sklearn"))
+    assert case.sample is not None
+    reordered = case.sample[list(reversed(case.sample.columns))]
+    project = cook(
+        case.model, sample=reordered, runtime="onnx", output=tmp_path / "svc",
+        quiet=True,
+    )  # fmt: skip
+    assert (project / "src" / "svc" / "model" / "model.onnx").is_file()
