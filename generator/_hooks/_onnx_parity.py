@@ -22,7 +22,7 @@ from typing import Any
 from .._errors import MljetError
 from .._onnx import Parity, answer_deviation, check_parity, scale_of
 from ._golden import Served, served
-from ._schema_probe import UNSEEN_TEXT, answers_to
+from ._schema_probe import answers_to, unseen_value
 
 KEPT = ("spec.json", "model.onnx")
 
@@ -97,6 +97,8 @@ def _edge_values(features: list[dict[str, Any]]) -> list[tuple[str, Any]]:
     for feature in features:
         if feature["nullable"]:
             edges.append((feature["name"], None))
-        if feature["kind"] == "string" and feature.get("categories"):
-            edges.append((feature["name"], UNSEEN_TEXT))
+        # An open category: its known values listed, others answered too.
+        unseen = unseen_value(feature) if feature.get("categories") else None
+        if feature["kind"] != "category" and unseen is not None:
+            edges.append((feature["name"], unseen))
     return edges

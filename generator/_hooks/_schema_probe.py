@@ -47,9 +47,11 @@ def settle_schema(project: Path, answers: Mapping[str, Any]) -> dict[str, Any]:
         holders = [f for f in features if f["dtype"] not in NO_MISSING_DTYPES]
         missing = _verdicts(ask, base, holders, lambda f: None)
         probed = [
-            f for f in features if f["kind"] == "category" and _unseen(f) is not None
+            f
+            for f in features
+            if f["kind"] == "category" and unseen_value(f) is not None
         ]
-        unseen = _verdicts(ask, base, probed, _unseen)
+        unseen = _verdicts(ask, base, probed, unseen_value)
     for feature in features:
         name = feature["name"]
         learned = dict(feature.get("learned", {}))
@@ -151,7 +153,7 @@ def _verdicts(
     return {f["name"]: ask(rows(f)) for f in features}
 
 
-def _unseen(feature: dict[str, Any]) -> Any:
+def unseen_value(feature: Mapping[str, Any]) -> Any:
     """A value of the category's type that is not one of its categories."""
     known = feature.get("categories", [])
     if all(isinstance(v, str) for v in known):
