@@ -8,6 +8,7 @@ from. The rest of the service reads it through `ServiceSpec`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,11 @@ class FeatureSpec:
     nullable: bool
     dtype: str
     categories: tuple[Any, ...] = ()
+
+    @cached_property
+    def known(self) -> frozenset[Any]:
+        """The categories as a set, made once: requests look values up in it."""
+        return frozenset(self.categories)
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ def _values_ok(feature: FeatureSpec, types: set[type], values: Sequence[Any]) ->
             min(present) >= INT_RANGE[0] and max(present) <= INT_RANGE[1]
         )
     if feature.kind == "category":
-        return set(values) <= set(feature.categories) | {None}
+        return set(values) <= feature.known | {None}
     return True
 
 
@@ -239,7 +239,7 @@ def _value_problem(
         return f"expected {KIND_NAMES[kind]}, got {_describe(value)}"
     if type(value) is float and not math.isfinite(value):
         return "the number must be finite"
-    if kind == "category" and value not in feature.categories:
+    if kind == "category" and value not in feature.known:
         known = ", ".join(map(_short, feature.categories[:10]))
         more = ", ..." if len(feature.categories) > 10 else ""
         return f"unknown category {_short(value)}; expected one of {known}{more}"
