@@ -28,8 +28,8 @@ class Backend:
     name: str
     label: str
     framework: str
-    # The server `python -m PACKAGE` starts; "gunicorn" also renders the
-    # shared `gunicorn_server.py` into the service.
+    # The server `python -m PACKAGE` starts; "gunicorn" or "uvicorn" also
+    # renders the shared `gunicorn_server.py` or `uvicorn_server.py`.
     server: str
     server_label: str
     # What one of the WORKERS is, as the service's README says it.
@@ -48,6 +48,9 @@ class Backend:
     # marker of the platforms it installs on ("" for all). Pinned when they
     # are installed beside the model; the server works without them.
     speedups: Mapping[str, str] = field(default_factory=dict)
+    # A WSGI framework, served on an asyncio server through the shared
+    # `wsgi.py` bridge (each request read whole before a thread answers it).
+    wsgi: bool = False
 
     def check_installed(self) -> None:
         missing = [name for name in self.runtime_requirements if not _installed(name)]
@@ -73,6 +76,7 @@ class Backend:
             "server_label": self.server_label,
             "workers": self.workers,
             "command": self.command.format(package=package),
+            "wsgi": self.wsgi,
         }
 
 
@@ -96,15 +100,16 @@ BACKENDS: dict[str, Backend] = {
         ),
         Backend(
             name="flask",
-            label="Flask on gunicorn",
+            label="Flask on uvicorn",
             framework="Flask",
-            server="gunicorn",
-            server_label="gunicorn",
-            workers="gunicorn worker processes (64 threads each)",
-            command="gunicorn --worker-class gthread --threads 64 --workers 2 "
-            "--bind 0.0.0.0:8000 '{package}.app:create_app()'",
-            runtime_requirements=("flask", "gunicorn"),
-            untyped_modules=("gunicorn.*",),
+            server="uvicorn",
+            server_label="uvicorn",
+            workers="uvicorn worker processes (64 threads each)",
+            command="uvicorn {package}.app:create_asgi_app --factory "
+            "--host 0.0.0.0 --port 8000 --workers 2",
+            runtime_requirements=("flask", "uvicorn"),
+            speedups={"uvloop": NOT_ON_WINDOWS, "httptools": ""},
+            wsgi=True,
         ),
         Backend(
             name="sanic",

@@ -57,3 +57,7 @@ def invalid_instances(problems: list[Problem], total: int) -> ClientError:
         f"{more}",
         shown,
     )
+
+
+# What a request gets once the service has begun to shut down.
+SHUTTING_DOWN = ClientError(503, "shutting_down", "the service is shutting down")

@@ -20,7 +20,8 @@ import orjson
 
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import docs_asset, docs_page
-from .errors import ClientError
+from .edge import draining
+from .errors import SHUTTING_DOWN, ClientError
 from .openapi import build_openapi
 from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
 from .runtime import ModelRuntime
@@ -166,6 +167,8 @@ class PredictionService:
         return json_reply(200, {"status": "ok"})
 
     def ready(self) -> Reply:
+        if draining():
+            return error_reply(SHUTTING_DOWN)
         if self._calls is None:
             return self.not_ready()
         return json_reply(200, {"status": "ready"})

@@ -58,6 +58,36 @@ class Batching:
 
 
 @dataclass(frozen=True)
+class Timeouts:
+    """How long a client may take to send, the model to answer, and the
+    service to shut down, in seconds (`edge.py` holds connections to them)."""
+
+    header: float
+    body: float
+    body_chunk: float
+    keep_alive: float
+    request: float
+    shutdown: float
+
+    def to_json(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in TIMEOUTS}
+
+
+# Each timeout's environment variable and default, in seconds. A request
+# received before a SIGTERM can finish within the shutdown timeout, which
+# stays below the 30 s Kubernetes grants by default.
+TIMEOUTS: dict[str, tuple[str, float]] = {
+    "header": ("HEADER_TIMEOUT", 10.0),
+    "body": ("BODY_TIMEOUT", 30.0),
+    "body_chunk": ("BODY_CHUNK_TIMEOUT", 10.0),
+    "keep_alive": ("KEEP_ALIVE_TIMEOUT", 75.0),
+    "request": ("REQUEST_TIMEOUT", 15.0),
+    "shutdown": ("SHUTDOWN_TIMEOUT", 20.0),
+}
+MAX_TIMEOUT = 3600.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where to listen, how many workers, the request limits and batching."""
 
@@ -69,6 +99,7 @@ class Settings:
     log_level: str
     batching: Batching
     model_threads: int
+    timeouts: Timeouts
 
     @classmethod
     def from_env(
@@ -91,6 +122,7 @@ class Settings:
                 evidence=spec.batching.evidence,
             ),
             model_threads=_positive_int(env, "MODEL_THREADS", DEFAULT_MODEL_THREADS),
+            timeouts=_timeouts(env),
         )
 
 
@@ -144,3 +176,37 @@ def _log_level(raw: str) -> str:
             f"got {raw!r}"
         )
     return level
+
+
+def _timeouts(env: Mapping[str, str]) -> Timeouts:
+    timeouts = Timeouts(
+        **{
+            name: _seconds(env, variable, default)
+            for name, (variable, default) in TIMEOUTS.items()
+        }
+    )
+    if timeouts.request >= timeouts.shutdown:
+        raise SettingsError(
+            f"REQUEST_TIMEOUT ({timeouts.request:g} s) must be shorter than "
+            f"SHUTDOWN_TIMEOUT ({timeouts.shutdown:g} s), so that a request "
+            "received before a shutdown can finish"
+        )
+    return timeouts
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be a number of seconds, got {raw!r}"
+        ) from None
+    if not 0 < value <= MAX_TIMEOUT:
+        raise SettingsError(
+            f"{name} must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "
+            f"got {raw!r}"
+        )
+    return value
