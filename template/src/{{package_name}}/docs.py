@@ -8,6 +8,9 @@ from pathlib import Path
 
 from swagger_ui_bundle import swagger_ui_path
 
+# The bundled Swagger UI reads OpenAPI 3.0: it is given the service's 3.1
+# document rendered in 3.0 (`openapi.for_swagger_ui`), at /docs/openapi.json.
+SWAGGER_UI_DOCUMENT = "openapi.json"
 ASSET_TYPES = {
     "swagger-ui.css": "text/css; charset=utf-8",
     "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
@@ -29,7 +32,7 @@ PAGE = string.Template("""<!DOCTYPE html>
   <script src="/docs/swagger-ui-standalone-preset.js"></script>
   <script>
     window.ui = SwaggerUIBundle({
-      url: "/openapi.json",
+      url: "/docs/$document",
       dom_id: "#swagger-ui",
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
       layout: "StandaloneLayout",
@@ -42,7 +45,9 @@ PAGE = string.Template("""<!DOCTYPE html>
 
 
 def docs_page(title: str) -> bytes:
-    return PAGE.substitute(title=html.escape(title)).encode()
+    return PAGE.substitute(
+        title=html.escape(title), document=SWAGGER_UI_DOCUMENT
+    ).encode()
 
 
 def docs_asset(name: str) -> tuple[bytes, str] | None:

@@ -10,19 +10,35 @@ from typing import Any
 
 from .settings import Settings
 from .spec import FeatureSpec, ServiceSpec
+from .validation import INT_RANGE
 
-OPENAPI_VERSION = "3.0.3"
+# 3.1: JSON Schema 2020-12, whose `prefixItems` gives each position of an
+# instance array its own type (3.0 cannot). /docs hands Swagger UI a 3.0
+# rendering of it (`docs.py`).
+OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
 METHOD_SUMMARIES = {
     "predict": "Predict a label or value for each instance",
     "predict_proba": "Class probabilities for each instance, labelled by class",
     "decision_function": "Decision scores for each instance",
 }
-ERROR_STATUSES = {
-    "400": "Malformed JSON",
-    "413": "Body too large or too many instances",
+# Every error a route can answer, by status: those of any request (the edge
+# guard's and the service's own), then those only a prediction can get.
+ANY_REQUEST_ERRORS = {
+    "400": "Malformed request (its line, headers or framing), or malformed JSON",
+    "408": "The request was not sent within the timeouts",
+    "414": "The request line is too long",
+    "431": "The request head is too large",
+    "503": "Not ready: the model is loading, or the service is shutting down",
+    "504": "No answer within REQUEST_TIMEOUT",
+    "505": "An HTTP version other than 1.0 or 1.1",
+}
+PREDICTION_ERRORS = {
+    "413": "Body too large, or more instances than the limit",
     "415": "Content-Type is not application/json",
-    "422": "Instances that do not fit the schema, named by instance and field",
+    "422": "Instances that do not fit the schema, named by instance and field, "
+    "or values the model refused",
+    "500": "The model failed on these instances; the details are in the log",
 }
 
 
@@ -32,7 +48,7 @@ def build_openapi(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
         for method in spec.methods
     }
     paths["/health"] = _get("Liveness: the process answers", "Status")
-    paths["/ready"] = _get("Readiness: the model is loaded", "Status", ready=True)
+    paths["/ready"] = _get("Readiness: the model is loaded", "Status")
     paths["/metadata"] = _get("What the service serves", "Metadata")
     return {
         "openapi": OPENAPI_VERSION,
@@ -61,8 +77,7 @@ def _prediction_operation(
             },
         }
     }
-    for status, description in ERROR_STATUSES.items():
-        responses[status] = _error_response(description)
+    responses.update(_errors({**ANY_REQUEST_ERRORS, **PREDICTION_ERRORS}))
     return {
         "summary": METHOD_SUMMARIES[method],
         "operationId": method,
@@ -79,22 +94,24 @@ def _prediction_operation(
     }
 
 
-def _get(summary: str, schema: str, ready: bool = False) -> dict[str, Any]:
+def _get(summary: str, schema: str) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "200": {
             "description": "OK",
             "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-        }
+        },
+        **_errors(ANY_REQUEST_ERRORS),
     }
-    if ready:
-        responses["503"] = _error_response("The model is not loaded yet")
     return {"get": {"summary": summary, "responses": responses}}
 
 
-def _error_response(description: str) -> dict[str, Any]:
+def _errors(descriptions: dict[str, str]) -> dict[str, Any]:
     return {
-        "description": description,
-        "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+        status: {
+            "description": description,
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for status, description in sorted(descriptions.items())
     }
 
 
@@ -115,9 +132,10 @@ def _schemas(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
         "InstanceArray": {
             "type": "array",
             "description": "Values in feature order: " + ", ".join(names),
+            "prefixItems": [_feature_schema(f) for f in spec.features],
+            "items": False,
             "minItems": len(names),
             "maxItems": len(names),
-            "items": {},
         },
         "PredictionRequest": {
             "type": "object",
@@ -204,26 +222,31 @@ def _label_schema(spec: ServiceSpec) -> dict[str, Any]:
 
 def _feature_schema(feature: FeatureSpec) -> dict[str, Any]:
     if feature.kind == "category":
+        kind = _json_type({type(c) for c in feature.categories})
         schema: dict[str, Any] = {
-            "type": _json_type({type(c) for c in feature.categories}),
-            "enum": list(feature.categories) + ([None] if feature.nullable else []),
+            "enum": list(feature.categories) + ([None] if feature.nullable else [])
         }
     else:
-        schema = {
-            "type": {
-                "float": "number",
-                "int": "integer",
-                "bool": "boolean",
-                "string": "string",
-            }[feature.kind]
-        }
+        kind = KIND_TYPES[feature.kind]
         if feature.categories:
             # Values the model knows; it answers for others too.
-            schema["example"] = feature.categories[0]
-            schema["x-known-values"] = list(feature.categories)
-    if feature.nullable:
-        schema["nullable"] = True
-    return schema
+            schema = {
+                "examples": [feature.categories[0]],
+                "x-known-values": list(feature.categories),
+            }
+        else:
+            schema = {}
+        if feature.kind == "int":
+            schema.update(format="int64", minimum=INT_RANGE[0], maximum=INT_RANGE[1])
+    return {"type": [kind, "null"] if feature.nullable else kind, **schema}
+
+
+KIND_TYPES = {
+    "float": "number",
+    "int": "integer",
+    "bool": "boolean",
+    "string": "string",
+}
 
 
 def _json_type(kinds: set[type]) -> str:
@@ -234,3 +257,31 @@ def _json_type(kinds: set[type]) -> str:
     if kinds <= {int, float}:
         return "number"
     return "string"
+
+
+def for_swagger_ui(document: dict[str, Any]) -> dict[str, Any]:
+    """The document in OpenAPI 3.0, which the bundled Swagger UI (4.x) reads.
+
+    A type union with null becomes `nullable`; an instance array's
+    positions become one `anyOf` of their types (3.0 has no `prefixItems`).
+    """
+    return {**_downgraded(document), "openapi": "3.0.3"}
+
+
+def _downgraded(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_downgraded(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    schema = {key: _downgraded(value) for key, value in node.items()}
+    kind = schema.get("type")
+    if isinstance(kind, list) and "null" in kind:
+        schema["type"] = next(k for k in kind if k != "null")
+        schema["nullable"] = True
+    if "prefixItems" in schema:
+        positions = schema.pop("prefixItems")
+        distinct = [p for i, p in enumerate(positions) if p not in positions[:i]]
+        schema["items"] = distinct[0] if len(distinct) == 1 else {"anyOf": distinct}
+    if "examples" in schema and isinstance(schema["examples"], list):
+        schema["example"] = schema.pop("examples")[0]
+    return schema

@@ -8,6 +8,8 @@ offers, no further than the limit.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -18,11 +20,12 @@ JSON = "application/json"
 
 @dataclass(frozen=True)
 class Reply:
-    """A response as bytes: status, body and content type."""
+    """A response as bytes: status, body, content type and other headers."""
 
     status: int
     body: bytes
     content_type: str = JSON
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,16 @@ class Route:
     def path_as(self, opening: str, closing: str) -> str:
         """The path with its parameters in a framework's own syntax."""
         return self.path.replace("{", opening).replace("}", closing)
+
+    def matches(self, path: str) -> bool:
+        """Whether `path` is this route's (a parameter is one path segment)."""
+        return _pattern(self.path).fullmatch(path) is not None
+
+
+@functools.cache
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[^}/]+\}", template)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
 
 class BodyLimit:

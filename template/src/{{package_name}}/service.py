@@ -19,10 +19,10 @@ from typing import Any
 import orjson
 
 from .batching import Batcher, DirectCalls, ModelCalls
-from .docs import docs_asset, docs_page
+from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
 from .edge import draining
 from .errors import SHUTTING_DOWN, ClientError
-from .openapi import build_openapi
+from .openapi import build_openapi, for_swagger_ui
 from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
 from .runtime import ModelRuntime
 from .settings import Settings
@@ -52,7 +52,9 @@ class PredictionService:
         self.spec = spec
         self.settings = settings
         self._calls: ModelCalls | None = None
-        self._openapi = orjson.dumps(build_openapi(spec, settings))
+        document = build_openapi(spec, settings)
+        self._openapi = orjson.dumps(document)
+        self._openapi_for_docs = orjson.dumps(for_swagger_ui(document))
         self._metadata = orjson.dumps(_metadata(spec, settings))
         self.body_limit = BodyLimit(settings.max_body_bytes)
 
@@ -186,6 +188,8 @@ class PredictionService:
         return Reply(200, docs_page(self.spec.service), HTML)
 
     def docs_asset(self, name: str) -> Reply:
+        if name == SWAGGER_UI_DOCUMENT:
+            return Reply(200, self._openapi_for_docs)
         asset = _cached_asset(name)
         if asset is None:
             return self.not_found("GET", f"/docs/{name}")
@@ -251,9 +255,18 @@ class PredictionService:
         )
 
     def method_not_allowed(self, method: str, path: str) -> Reply:
-        return error_reply(
-            ClientError(405, "method_not_allowed", f"{method} is not allowed on {path}")
+        """405 with the methods the path takes, or 404 if it is no route's
+        (a framework may answer 405 for a path it matched loosely, such as
+        one with a trailing slash)."""
+        allowed = [
+            m for route in self.routes if route.matches(path) for m in route.methods
+        ]
+        if not allowed:
+            return self.not_found(method, path)
+        error = ClientError(
+            405, "method_not_allowed", f"{method} is not allowed on {path}"
         )
+        return replace(error_reply(error), headers={"Allow": ", ".join(allowed)})
 
     def framework_error(self, status: int, method: str, path: str) -> Reply:
         """The shared reply for an error the web framework raised itself."""

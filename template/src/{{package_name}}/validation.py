@@ -214,8 +214,9 @@ def _values_ok(feature: FeatureSpec, types: set[type], values: Sequence[Any]) ->
         return all(math.isfinite(v) for v in values if type(v) is float)
     if feature.kind == "int":
         present = [v for v in values if v is not None]
+        # Strictly inside: a bound itself is settled value by value.
         return not present or (
-            min(present) >= INT_RANGE[0] and max(present) <= INT_RANGE[1]
+            min(present) > INT_RANGE[0] and max(present) < INT_RANGE[1]
         )
     if feature.kind == "category":
         return set(values) <= feature.known | {None}
@@ -231,7 +232,11 @@ def _value_problem(
         return "null is not allowed for this feature"
     kind = feature.kind
     if kind == "int" and type(value) in (int, float):
-        if not (INT_RANGE[0] <= value <= INT_RANGE[1]):
+        # A float at a bound may be an integer beyond 64 bits that the JSON
+        # parser rounded to it: only an integer may sit on a bound.
+        inclusive = type(value) is int
+        low, high = INT_RANGE
+        if not (low <= value <= high if inclusive else low < value < high):
             return "the integer is out of range (64-bit)"
         if type(value) is float and value.is_integer():
             return None
