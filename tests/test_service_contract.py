@@ -101,10 +101,19 @@ def test_openapi_is_valid_and_typed_per_feature(
     properties = document["components"]["schemas"]["Instance"]["properties"]
     assert list(properties) == feature_names(server)
     if case.name == "mixed_pipeline":
-        assert properties["income"] == {"type": "number", "nullable": True}
-        assert properties["age"] == {"type": "integer", "nullable": True}
+        assert properties["income"] == {"type": ["number", "null"]}
+        assert properties["age"] == {
+            "type": ["integer", "null"],
+            "format": "int64",
+            "minimum": -(2**63),
+            "maximum": 2**63 - 1,
+        }
         assert properties["member"] == {"type": "boolean"}
         assert properties["plan"]["enum"] == ["basic", "gold", "silver"]
+        # An array instance: each position typed as its feature.
+        array = document["components"]["schemas"]["InstanceArray"]
+        assert array["prefixItems"] == list(properties.values())
+        assert (array["items"], array["minItems"]) == (False, len(properties))
     example = document["paths"]["/predict"]["post"]["requestBody"]["content"][
         "application/json"
     ]["example"]
@@ -122,6 +131,10 @@ def test_docs_render_from_the_service_itself(
         assert f"/docs/{asset}".encode() in page.body
         assert server.call("GET", f"/docs/{asset}").status == 200
     assert server.call("GET", "/docs/../../etc/passwd").status == 404
+    # Swagger UI (4.x) reads OpenAPI 3.0: it gets the document rendered so.
+    rendered = server.call("GET", "/docs/openapi.json").json()
+    assert rendered["openapi"] == "3.0.3"
+    validate(rendered)
 
 
 JSON = {"Content-Type": "application/json"}

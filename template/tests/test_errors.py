@@ -109,5 +109,17 @@ def test_errors_raised_by_the_web_server_get_the_shared_bodies(
     status: int, expected: tuple[int, str]
 ) -> None:
     service = importlib.import_module(f"{PACKAGE}.service")
-    reply = service.PredictionService.from_env().framework_error(status, "GET", "/x")
+    reply = service.PredictionService.from_env().framework_error(
+        status, "DELETE", "/health"
+    )
     assert (reply.status, json.loads(reply.body)["error"]["code"]) == expected
+
+
+def test_a_method_not_allowed_names_the_allowed_ones_and_no_route_is_not_found() -> (
+    None
+):
+    service = importlib.import_module(f"{PACKAGE}.service").PredictionService.from_env()
+    refused = service.framework_error(405, "GET", "/health/")
+    assert refused.status == 404
+    allowed = service.framework_error(405, "DELETE", "/health")
+    assert (allowed.status, allowed.headers["Allow"]) == (405, "GET, HEAD")

@@ -1,0 +1,306 @@
+"""Clients that misbehave on purpose, for the edge and reliability tests:
+raw bytes, stalls, keep-alive clients through a SIGTERM, and a soak.
+
+The soak and the shutdown run are also what `benchmarks/bench_reliability.py`
+measures; each returns its figures for a test to assert on or a script to
+print.
+"""
+
+from __future__ import annotations
+
+import collections
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from servers import Server
+
+
+def address(server: Server) -> tuple[str, int]:
+    host, port = server.base.removeprefix("http://").split(":")
+    return host, int(port)
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """What came back on a socket: the response (if any) and how it ended."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    ended: str  # "closed", "reset" or "open" (nothing more within the wait)
+    seconds: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def error_code(self) -> tuple[int | None, str]:
+        return self.status, self.json()["error"]["code"]
+
+
+def exchange(server: Server, data: bytes, wait: float = 5.0) -> RawAnswer:
+    """Send `data` as is; read until the server closes or `wait` passes."""
+    started = time.monotonic()
+    with socket.create_connection(address(server), timeout=wait) as sock:
+        sock.sendall(data)
+        received, ended = _read_all(sock, started + wait)
+    return _parsed(received, ended, time.monotonic() - started)
+
+
+def _read_all(sock: socket.socket, deadline: float) -> tuple[bytes, str]:
+    received = b""
+    while True:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            return received, "open"
+        except ConnectionResetError:
+            return received, "reset"
+        if not chunk:
+            return received, "closed"
+        received += chunk
+
+
+def _parsed(received: bytes, ended: str, seconds: float) -> RawAnswer:
+    head, _, body = received.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/"):
+        return RawAnswer(None, {}, received, ended, seconds)
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return RawAnswer(int(lines[0].split()[1]), headers, body, ended, seconds)
+
+
+@contextmanager
+def stalled_connections(server: Server, count: int) -> Iterator[None]:
+    """`count` connections that stall: idle, mid-head, and mid-body in turn."""
+    starts = [
+        b"",
+        b"P",
+        b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n{",
+    ]
+    sockets = []
+    try:
+        for index in range(count):
+            sock = socket.create_connection(address(server), timeout=10)
+            sock.sendall(starts[index % len(starts)])
+            sockets.append(sock)
+        yield
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@dataclass
+class ShutdownReport:
+    """How keep-alive clients fared through a SIGTERM, and how it ended."""
+
+    answers: collections.Counter[str] = field(default_factory=collections.Counter)
+    lost: list[str] = field(default_factory=list)
+    ready_after_signal: int | None = None
+    exit_status: int | None = None
+    seconds_to_exit: float = 0.0
+
+
+def shutdown_under_load(
+    server: Server, body: bytes, clients: int = 16, before: float = 1.0
+) -> ShutdownReport:
+    """Keep-alive clients posting `body` through a SIGTERM to the server.
+
+    Each client stops once the server says so (`Connection: close`), as a
+    client of a replica that is going away moves to another one. Anything
+    else that ends a request without its answer is counted as lost.
+    """
+    report = ShutdownReport()
+    signalled = threading.Event()
+    lock = threading.Lock()
+    host, port = address(server)
+
+    def client() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        connection.connect()
+        try:
+            while True:
+                try:
+                    connection.request("POST", "/predict", body, JSON)
+                    response = connection.getresponse()
+                    answer = response.read()
+                except (OSError, http.client.HTTPException) as error:
+                    with lock:
+                        report.lost.append(f"{type(error).__name__}: {error}")
+                    return
+                closing = response.getheader("connection", "").lower() == "close"
+                with lock:
+                    report.answers[_outcome(response.status, answer, closing)] += 1
+                if closing or response.will_close:
+                    return
+                if signalled.is_set() and time.monotonic() > deadline:
+                    with lock:
+                        report.lost.append("the server never said close")
+                    return
+        finally:
+            connection.close()
+
+    deadline = time.monotonic() + 60
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    time.sleep(before)
+    ready = http.client.HTTPConnection(host, port, timeout=10)
+    ready.connect()
+    signalled_at = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    signalled.set()
+    # The signal is handled at once, but not before this line runs.
+    time.sleep(0.1)
+    try:
+        ready.request("GET", "/ready")
+        report.ready_after_signal = ready.getresponse().status
+    except (OSError, http.client.HTTPException):
+        report.ready_after_signal = None
+    finally:
+        ready.close()
+    for thread in threads:
+        thread.join(90)
+    report.exit_status = server.process.wait(90)
+    report.seconds_to_exit = time.monotonic() - signalled_at
+    return report
+
+
+def _outcome(status: int, answer: bytes, closing: bool) -> str:
+    label = str(status)
+    if status >= 400:
+        label += " " + json.loads(answer)["error"]["code"]
+    return label + (" (close)" if closing else "")
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request of the soak and what must come back."""
+
+    path: str
+    body: bytes
+    status: int
+    predictions: Any = None
+
+
+@dataclass
+class SoakReport:
+    seconds: float
+    answered: collections.Counter[str] = field(default_factory=collections.Counter)
+    wrong: list[str] = field(default_factory=list)
+    rss_start_kib: int = 0
+    rss_end_kib: int = 0
+
+    @property
+    def requests(self) -> int:
+        return sum(self.answered.values())
+
+    @property
+    def rss_growth_kib(self) -> int:
+        return self.rss_end_kib - self.rss_start_kib
+
+
+def soak(
+    server: Server,
+    requests: Sequence[Request],
+    seconds: float,
+    connections: int = 16,
+    seed: int = 0,
+) -> SoakReport:
+    """`connections` keep-alive clients sending `requests` at random for
+    `seconds`; every answer is checked against what it must be."""
+    report = SoakReport(seconds)
+    lock = threading.Lock()
+    host, port = address(server)
+    pid = server.process.pid
+    # A warm-up pass first, so that RSS is measured from a served state.
+    warm = http.client.HTTPConnection(host, port, timeout=60)
+    for request in requests:
+        warm.request("POST", request.path, request.body, JSON)
+        warm.getresponse().read()
+    warm.close()
+    report.rss_start_kib = rss_kib(pid)
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        chooser = random.Random(seed + index)
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        answered: collections.Counter[str] = collections.Counter()
+        wrong: list[str] = []
+        try:
+            while time.monotonic() < stop_at:
+                request = chooser.choice(requests)
+                connection.request("POST", request.path, request.body, JSON)
+                response = connection.getresponse()
+                got = response.read()
+                kind = "valid" if request.status == 200 else "invalid"
+                answered[f"{kind} {response.status}"] += 1
+                problem = _mismatch(request, response.status, got)
+                if problem:
+                    wrong.append(problem)
+        except (OSError, http.client.HTTPException) as error:
+            wrong.append(f"{type(error).__name__}: {error}")
+        finally:
+            connection.close()
+            with lock:
+                report.answered.update(answered)
+                report.wrong.extend(wrong[:5])
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 120)
+    report.rss_end_kib = rss_kib(pid)
+    return report
+
+
+def _mismatch(request: Request, status: int, got: bytes) -> str | None:
+    if status != request.status:
+        return f"{request.path}: {status} instead of {request.status}: {got[:200]!r}"
+    if status == 200 and json.loads(got)["predictions"] != request.predictions:
+        return f"{request.path}: predictions differ from the model's"
+    return None
+
+
+def rss_kib(pid: int) -> int:
+    """The resident memory of a process and its children (workers), in KiB."""
+    total = 0
+    for each in [pid, *_children(pid)]:
+        try:
+            status = open(f"/proc/{each}/status").read()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            children = open(f"/proc/{pid}/task/{task}/children").read().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *_children(child)]
+    return found
