@@ -27,6 +27,14 @@ def test_defaults_come_from_the_spec(core: Core) -> None:
         ({"WORKERS": "0"}, "WORKERS must be at least 1, got 0"),
         ({"MAX_INSTANCES": "-3"}, "MAX_INSTANCES must be at least 1, got -3"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of critical, error"),
+        ({"HEADER_TIMEOUT": "soon"}, "HEADER_TIMEOUT must be a number of seconds"),
+        ({"BODY_TIMEOUT": "0"}, "BODY_TIMEOUT must be more than 0 and at most"),
+        ({"KEEP_ALIVE_TIMEOUT": "nan"}, "KEEP_ALIVE_TIMEOUT must be more than 0"),
+        ({"SHUTDOWN_TIMEOUT": "inf"}, "SHUTDOWN_TIMEOUT must be more than 0"),
+        (
+            {"REQUEST_TIMEOUT": "30", "SHUTDOWN_TIMEOUT": "20"},
+            r"REQUEST_TIMEOUT \(30 s\) must be shorter than SHUTDOWN_TIMEOUT \(20 s\)",
+        ),
     ],
 )
 def test_a_bad_value_is_named(core: Core, env: dict[str, str], message: str) -> None:
@@ -100,3 +108,11 @@ def test_model_threads_set_the_numeric_libraries_threads_unless_already_set(
     unset: dict[str, str] = {}
     threads.limit_threads(unset)
     assert set(unset.values()) == {"1"} and "OMP_NUM_THREADS" in unset
+
+
+def test_timeouts_have_safe_defaults_and_take_fractions(core: Core) -> None:
+    timeouts = settings_from(core, {"HEADER_TIMEOUT": "2.5"}).timeouts  # type: ignore[attr-defined]
+    assert timeouts.header == 2.5
+    # A request received before a shutdown can finish; the shutdown ends
+    # within the 30 s Kubernetes gives a pod.
+    assert timeouts.request < timeouts.shutdown < 30
