@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import http.client
 import json
-import os
 import random
 import signal
 import socket
@@ -20,6 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from servers import Server
@@ -285,7 +285,7 @@ def rss_kib(pid: int) -> int:
     total = 0
     for each in [pid, *_children(pid)]:
         try:
-            status = open(f"/proc/{each}/status").read()
+            status = Path(f"/proc/{each}/status").read_text()
         except OSError:
             continue
         for line in status.splitlines():
@@ -296,9 +296,9 @@ def rss_kib(pid: int) -> int:
 
 def _children(pid: int) -> list[int]:
     found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
+    for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            children = open(f"/proc/{pid}/task/{task}/children").read().split()
+            children = (task / "children").read_text().split()
         except OSError:
             continue
         for child in map(int, children):

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from edge_clients import Request, soak
 
 import models
 from conftest import BACKEND_PAIRS, Generate, ids
-from edge_clients import Request, soak
 from servers import Server, serve
 
 TESTS = Path(__file__).parent
@@ -44,16 +44,25 @@ def test_schemathesis_finds_nothing(served: tuple[Server, models.Case]) -> None:
     server, _ = served
     run = subprocess.run(
         [
-            sys.executable, "-m", "schemathesis.cli",
-            "--config-file", str(SCHEMATHESIS_CONFIG),
-            "run", f"{server.base}/openapi.json",
-            "--checks", "all",
-            "--max-examples", str(FUZZ_EXAMPLES),
-            "--seed", "18",
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(SCHEMATHESIS_CONFIG),
+            "run",
+            f"{server.base}/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            str(FUZZ_EXAMPLES),
+            "--seed",
+            "18",
             "--no-color",
         ],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     summary = run.stdout[run.stdout.rfind("SUMMARY") :]
     assert run.returncode == 0, run.stdout[-6000:]
     assert "No issues found" in summary, summary
@@ -78,9 +87,13 @@ def soak_requests(server: Server, case: models.Case) -> list[Request]:
         Request("/predict", b'{"instances": [', 400),
         Request("/predict", b'{"instances": []}', 422),
         Request("/predict", json.dumps({"instances": [{}]}).encode(), 422),
-        Request("/predict", json.dumps({"instances": [good] * (MAX_INSTANCES + 1)}).encode(), 413),
+        Request(
+            "/predict",
+            json.dumps({"instances": [good] * (MAX_INSTANCES + 1)}).encode(),
+            413,
+        ),
         Request("/nowhere", b"{}", 404),
-    ]  # fmt: skip
+    ]
     return valid + invalid
 
 

@@ -27,11 +27,13 @@ def framing(core: Core) -> ModuleType:
     return core.module("framing")
 
 
-def feed_in_pieces(framing: ModuleType, data: bytes, cuts: list[int]) -> tuple[bytes, object]:
+def feed_in_pieces(
+    framing: ModuleType, data: bytes, cuts: list[int]
+) -> tuple[bytes, object]:
     requests = framing.RequestFraming(max_body=100)
     passed = b""
     at = 0
-    for cut in sorted(cuts) + [len(data)]:
+    for cut in [*sorted(cuts), len(data)]:
         passed += requests.feed(data[at:cut])
         at = cut
     return passed, requests
@@ -66,16 +68,30 @@ REFUSED = {
     b"GET / HTTP/1.1\r\n" + HOST + b"Bad Name: a\r\n\r\n": (400, "bad_request"),
     b"GET /" + b"a" * 9000: (414, "uri_too_long"),
     b"GET / HTTP/1.1\r\n" + HOST + b"X: " + b"a" * 17000: (431, "headers_too_large"),
-    b"POST / HTTP/1.1\r\n" + HOST + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\n": (400, "bad_request"),
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\n": (400, "bad_request"),
     b"POST / HTTP/1.1\r\n" + HOST + b"Content-Length: -1\r\n\r\n": (400, "bad_request"),
-    b"POST / HTTP/1.1\r\n" + HOST + b"Content-Length: 101\r\n\r\n": (413, "body_too_large"),
-    b"POST / HTTP/1.1\r\n" + HOST + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n": (400, "bad_request"),
-    b"POST / HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: gzip, chunked\r\n\r\n": (400, "bad_request"),
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Content-Length: 101\r\n\r\n": (413, "body_too_large"),
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n": (400, "bad_request"),
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Transfer-Encoding: gzip, chunked\r\n\r\n": (400, "bad_request"),
     b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n": (400, "bad_request"),
-    b"POST / HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n\r\nx\r\n": (400, "bad_request"),
-    b"POST / HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n": (400, "bad_request"),
-    b"POST / HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n\r\n65\r\n": (413, "body_too_large"),
-}  # fmt: skip
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Transfer-Encoding: chunked\r\n\r\nx\r\n": (400, "bad_request"),
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n": (400, "bad_request"),
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Transfer-Encoding: chunked\r\n\r\n65\r\n": (413, "body_too_large"),
+}
 
 
 @pytest.mark.parametrize("data", list(REFUSED), ids=range(len(REFUSED)))

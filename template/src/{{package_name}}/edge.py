@@ -15,7 +15,7 @@ gives every backend the same edge behaviour:
 - malformed framing, an over-long request line or head, a declared body
   over the limit, or both Content-Length and Transfer-Encoding are refused
   here, with the service's JSON error, before the server parses them;
-- at shutdown (`begin_drain`), responses carry `Connection: close`, and a
+- at shutdown (`shutdown.py`), responses carry `Connection: close`, and a
   request arriving on a kept-alive connection is answered 503
   `shutting_down` instead of meeting a closed socket.
 
@@ -28,23 +28,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any, cast
 
 import orjson
 
+from . import shutdown
 from .errors import SHUTTING_DOWN, ClientError
 from .framing import RequestFraming, ResponseFraming
 from .settings import Settings
 
-# How long a connection idle at shutdown stays open for a request already
-# on its way; one sent later meets a closed socket, as at any idle close.
-DRAIN_GRACE = 1.0
 # How long an answered error waits for the client to stop sending.
 LINGER = 2.0
 # The guard closes idle connections and times requests out; a server's own
@@ -85,59 +79,6 @@ class EdgeLimits:
             keep_alive_timeout=timeouts.keep_alive,
             request_timeout=timeouts.request,
         )
-
-
-class _Drain:
-    """Whether the process is shutting down, and the connections to tell."""
-
-    def __init__(self) -> None:
-        self.started = False
-        self.guards: weakref.WeakSet[ConnectionGuard] = weakref.WeakSet()
-
-
-_DRAIN = _Drain()
-
-
-def begin_drain() -> None:
-    """Start a graceful shutdown, on the event loop."""
-    _DRAIN.started = True
-    for guard in list(_DRAIN.guards):
-        guard.drain()
-
-
-def drain_on_signals() -> None:
-    """Drain when the server is told to stop (SIGTERM, or SIGINT).
-
-    Called on the event loop once the server handles the signals itself:
-    its handler still runs, after this one. The drain is marked at once
-    (`/ready` answers 503) and the connections are told on the loop, as a
-    signal handler must not touch it.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        server_handler = signal.getsignal(number)
-        if not callable(server_handler) or getattr(server_handler, "drains", False):
-            continue
-
-        def handler(
-            signum: int,
-            frame: FrameType | None,
-            then: Callable[..., Any] = server_handler,
-        ) -> None:
-            if not _DRAIN.started:
-                _DRAIN.started = True
-                logger.info("draining %d connection(s)", len(_DRAIN.guards))
-                loop.call_soon_threadsafe(begin_drain)
-            then(signum, frame)
-
-        handler.drains = True  # type: ignore[attr-defined]
-        signal.signal(number, handler)
-
-
-def draining() -> bool:
-    return _DRAIN.started
 
 
 class Guarded:
@@ -200,9 +141,9 @@ class ConnectionGuard(asyncio.Protocol):
         # uvloop's transports are not asyncio.Transport subclasses, but
         # have its methods.
         self.transport = cast(asyncio.Transport, transport)
-        _DRAIN.guards.add(self)
+        shutdown.CONNECTIONS.add(self)
         self.inner.connection_made(GuardedTransport(self, self.transport))
-        if _DRAIN.started:
+        if shutdown.started():
             self.drain()
 
     def data_received(self, data: bytes) -> None:
@@ -211,7 +152,7 @@ class ConnectionGuard(asyncio.Protocol):
         if self.finishing:
             return
         if self.requests.idle:
-            if _DRAIN.started and self._answered():
+            if shutdown.started() and self._answered():
                 self.finish(SHUTTING_DOWN, answer=True)
                 return
             self.phase_started = now
@@ -239,7 +180,7 @@ class ConnectionGuard(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timer()
-        _DRAIN.guards.discard(self)
+        shutdown.CONNECTIONS.discard(self)
         self.inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
@@ -273,7 +214,7 @@ class ConnectionGuard(asyncio.Protocol):
         """The server closes: at shutdown, an idle connection waits a moment."""
         if self.transport is None or self.finishing:
             return
-        if _DRAIN.started and self._idle():
+        if shutdown.started() and self._idle():
             self.server_closed = True
             self._arm()
             return
@@ -330,8 +271,8 @@ class ConnectionGuard(asyncio.Protocol):
             return self.phase_started + limits.request_timeout
         if self.responses.in_progress:
             return None
-        if _DRAIN.started:
-            return self.idle_since + DRAIN_GRACE
+        if shutdown.started():
+            return self.idle_since + shutdown.DRAIN_GRACE
         return self.idle_since + limits.keep_alive_timeout
 
     def _arm(self) -> None:

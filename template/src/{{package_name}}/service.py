@@ -18,9 +18,9 @@ from typing import Any
 
 import orjson
 
+from . import shutdown
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
-from .edge import draining
 from .errors import SHUTTING_DOWN, ClientError
 from .openapi import build_openapi, for_swagger_ui
 from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
@@ -169,7 +169,7 @@ class PredictionService:
         return json_reply(200, {"status": "ok"})
 
     def ready(self) -> Reply:
-        if draining():
+        if shutdown.started():
             return error_reply(SHUTTING_DOWN)
         if self._calls is None:
             return self.not_ready()
