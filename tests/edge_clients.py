@@ -205,6 +205,8 @@ class SoakReport:
     seconds: float
     answered: collections.Counter[str] = field(default_factory=collections.Counter)
     wrong: list[str] = field(default_factory=list)
+    # Answers other than what they must be, by kind ("valid", "invalid").
+    mismatched: collections.Counter[str] = field(default_factory=collections.Counter)
     rss_start_kib: int = 0
     rss_end_kib: int = 0
 
@@ -231,11 +233,15 @@ def soak(
     host, port = address(server)
     pid = server.process.pid
     # A warm-up pass first, so that RSS is measured from a served state.
-    warm = http.client.HTTPConnection(host, port, timeout=60)
     for request in requests:
-        warm.request("POST", request.path, request.body, JSON)
-        warm.getresponse().read()
-    warm.close()
+        warm = http.client.HTTPConnection(host, port, timeout=60)
+        try:
+            warm.request("POST", request.path, request.body, JSON)
+            warm.getresponse().read()
+        except (OSError, http.client.HTTPException) as error:
+            report.wrong.append(f"warm-up: {type(error).__name__}: {error}")
+        finally:
+            warm.close()
     report.rss_start_kib = rss_kib(pid)
     stop_at = time.monotonic() + seconds
 
@@ -243,25 +249,31 @@ def soak(
         chooser = random.Random(seed + index)
         connection = http.client.HTTPConnection(host, port, timeout=60)
         answered: collections.Counter[str] = collections.Counter()
+        mismatched: collections.Counter[str] = collections.Counter()
         wrong: list[str] = []
-        try:
-            while time.monotonic() < stop_at:
-                request = chooser.choice(requests)
+        while time.monotonic() < stop_at:
+            request = chooser.choice(requests)
+            kind = "valid" if request.status == 200 else "invalid"
+            try:
                 connection.request("POST", request.path, request.body, JSON)
                 response = connection.getresponse()
                 got = response.read()
-                kind = "valid" if request.status == 200 else "invalid"
-                answered[f"{kind} {response.status}"] += 1
-                problem = _mismatch(request, response.status, got)
-                if problem:
-                    wrong.append(problem)
-        except (OSError, http.client.HTTPException) as error:
-            wrong.append(f"{type(error).__name__}: {error}")
-        finally:
-            connection.close()
-            with lock:
-                report.answered.update(answered)
-                report.wrong.extend(wrong[:5])
+            except (OSError, http.client.HTTPException) as error:
+                answered[f"{kind} lost"] += 1
+                mismatched[kind] += 1
+                wrong.append(f"{type(error).__name__}: {error}")
+                connection.close()
+                continue
+            answered[f"{kind} {response.status}"] += 1
+            problem = _mismatch(request, response.status, got)
+            if problem:
+                mismatched[kind] += 1
+                wrong.append(problem)
+        connection.close()
+        with lock:
+            report.answered.update(answered)
+            report.mismatched.update(mismatched)
+            report.wrong.extend(wrong)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
     for thread in threads:

@@ -252,9 +252,13 @@ def test_a_model_that_overruns_gets_504_and_the_service_goes_on(
         assert statuses[-1] == 200, statuses
 
 
-def test_sigterm_under_load_loses_no_request(project: tuple[Path, str]) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_under_load_loses_no_request(
+    project: tuple[Path, str], workers: int
+) -> None:
     path, name = project
-    with serve(name, pythonpath=path / "src") as server:
+    env = {"WORKERS": str(workers)}
+    with serve(name, pythonpath=path / "src", env=env) as server:
         report = shutdown_under_load(server, one_instance(server, name))
     assert report.lost == [], report
     # Answered until the end; each client was told to go at its last answer.

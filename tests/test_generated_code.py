@@ -140,7 +140,10 @@ def test_each_backend_pins_its_own_server_and_nothing_of_the_others(
     for alternatives in BACKENDS[backend].test_requirements:
         assert any(f"\n{name}==" in dev for name in alternatives), alternatives
     modules = {p.stem for p in (project / "src" / "mixed_pipeline").glob("*.py")}
-    assert ("gunicorn_server" in modules) == (BACKENDS[backend].server == "gunicorn")
+    server = BACKENDS[backend].server
+    assert ("gunicorn_server" in modules) == (server == "gunicorn")
+    assert ("uvicorn_server" in modules) == (server == "uvicorn")
+    assert ("wsgi" in modules) == BACKENDS[backend].wsgi
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

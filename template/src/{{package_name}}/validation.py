@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from .errors import ClientError, Problem, invalid_instances
+from .prescan import instances_over
 from .spec import FeatureSpec, ServiceSpec
 
 NoneType = type(None)
@@ -64,6 +65,9 @@ class Batch:
 
 def parse_batch(body: bytes, spec: ServiceSpec, max_instances: int) -> Batch:
     """Parse and validate a `{"instances": [...]}` body."""
+    counted = instances_over(body, max_instances)
+    if counted is not None:
+        raise too_many_instances(counted, max_instances)
     instances = _instances(_json(body), max_instances)
     columns, positions, problems = _columns(instances, spec.feature_names)
     for feature in spec.features:
@@ -118,13 +122,16 @@ def _instances(payload: Any, max_instances: int) -> list[Any]:
     if not instances:
         raise ClientError(422, "empty_batch", "'instances' must not be empty")
     if len(instances) > max_instances:
-        raise ClientError(
-            413,
-            "too_many_instances",
-            f"{len(instances)} instances sent; at most {max_instances} are "
-            "accepted per request",
-        )
+        raise too_many_instances(len(instances), max_instances)
     return instances
+
+
+def too_many_instances(count: int, max_instances: int) -> ClientError:
+    return ClientError(
+        413,
+        "too_many_instances",
+        f"{count} instances sent; at most {max_instances} are accepted per request",
+    )
 
 
 Columns = dict[str, list[Any]]
