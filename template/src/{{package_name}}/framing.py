@@ -95,6 +95,34 @@ class ChunkedBody:
             self._in_trailers = True
 
 
+class Body:
+    """Where one body ends: after its length, at a chunked body's last
+    chunk, or (a response with neither) at the end of the connection."""
+
+    def __init__(self, length: int | None, chunked: bool = False) -> None:
+        self._left = length
+        self._chunks = ChunkedBody() if chunked else None
+        self.done = not chunked and length == 0
+
+    @property
+    def chunked_size(self) -> int:
+        return self._chunks.size if self._chunks is not None else 0
+
+    def feed(self, data: bytes, start: int) -> int:
+        """Consume `data` from `start`; the offset consumed to (the body's
+        end once `done`)."""
+        if self._chunks is not None:
+            end = self._chunks.feed(data, start)
+            self.done = end is not None
+            return len(data) if end is None else end
+        if self._left is None:
+            return len(data)
+        end = min(len(data), start + self._left)
+        self._left -= end - start
+        self.done = not self._left
+        return end
+
+
 class RequestFraming:
     """The requests a client sends on one connection, checked and delimited.
 
@@ -105,7 +133,6 @@ class RequestFraming:
     def __init__(self, max_body: int) -> None:
         self.max_body = max_body
         self.in_head = False
-        self.in_body = False
         self.completed = 0
         # The methods of complete requests whose responses are still to
         # come: a response to HEAD has no body.
@@ -113,8 +140,11 @@ class RequestFraming:
         self.expects_continue = False
         self.refusal: ClientError | None = None
         self._head = b""
-        self._body_left = 0
-        self._chunked: ChunkedBody | None = None
+        self._body: Body | None = None
+
+    @property
+    def in_body(self) -> bool:
+        return self._body is not None
 
     @property
     def idle(self) -> bool:
@@ -214,34 +244,26 @@ class RequestFraming:
                 )
             if not http_11 or [c.lower() for c in codings] != [b"chunked"]:
                 raise bad_request("the only Transfer-Encoding served is chunked")
-            self._chunked = ChunkedBody()
-            self.in_body = True
+            self._body = Body(None, chunked=True)
             return
         if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
             raise bad_request("Content-Length is not one whole number")
         length = int(lengths.pop()) if lengths else 0
         if length > self.max_body:
             raise too_large(self.max_body)
-        self._body_left = length
-        self.in_body = length > 0
-        if not self.in_body:
+        if length:
+            self._body = Body(length)
+        else:
             self.completed += 1
 
     def _feed_body(self, data: bytes, start: int) -> int:
-        if self._chunked is not None:
-            end = self._chunked.feed(data, start)
-            if self._chunked.size > self.max_body:
-                raise too_large(self.max_body)
-            if end is None:
-                return len(data)
-            self._chunked = None
-        else:
-            end = min(len(data), start + self._body_left)
-            self._body_left -= end - start
-            if self._body_left:
-                return end
-        self.in_body = False
-        self.completed += 1
+        assert self._body is not None
+        end = self._body.feed(data, start)
+        if self._body.chunked_size > self.max_body:
+            raise too_large(self.max_body)
+        if self._body.done:
+            self._body = None
+            self.completed += 1
         return end
 
 
@@ -265,8 +287,7 @@ class ResponseFraming:
         self.tunnel = False
         self.in_head = False
         self._head = b""
-        self._body_left: int | None = 0
-        self._chunked: ChunkedBody | None = None
+        self._body: Body | None = None
 
     @property
     def awaited(self) -> bool:
@@ -280,7 +301,7 @@ class ResponseFraming:
 
     @property
     def in_body(self) -> bool:
-        return self._chunked is not None or self._body_left != 0
+        return self._body is not None
 
     def feed(self, data: bytes) -> bytes:
         if self.tunnel:
@@ -329,36 +350,29 @@ class ResponseFraming:
             else b"GET"
         )
         if method == b"HEAD" or status in (204, 304):
-            self._body_left = 0
+            body = Body(0)
         elif fields.get(b"transfer-encoding") == b"chunked":
-            self._chunked = ChunkedBody()
-        elif b"content-length" in fields:
-            self._body_left = int(fields[b"content-length"])
+            body = Body(None, chunked=True)
         else:
             # Without either, the body runs to the end of the connection.
-            self._body_left = None
+            length = fields.get(b"content-length")
+            body = Body(int(length) if length is not None else None)
         self.closes = fields.get(b"connection") == b"close"
         if self.close_next and not self.closes:
             head = _marked_close(lines)
             self.closes = True
-        if not self.in_body:
+        if body.done:
             self.completed += 1
+        else:
+            self._body = body
         return head
 
     def _feed_body(self, data: bytes, start: int) -> int:
-        if self._body_left is None:
-            return len(data)
-        if self._chunked is not None:
-            end = self._chunked.feed(data, start)
-            if end is None:
-                return len(data)
-            self._chunked = None
-        else:
-            end = min(len(data), start + self._body_left)
-            self._body_left -= end - start
-            if self._body_left:
-                return end
-        self.completed += 1
+        assert self._body is not None
+        end = self._body.feed(data, start)
+        if self._body.done:
+            self._body = None
+            self.completed += 1
         return end
 
 
