@@ -24,12 +24,13 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import joblib
@@ -47,7 +48,7 @@ from edge_clients import (
 import models
 from generator import cook
 from generator._backends import BACKENDS
-from servers import Server, serve, wait_until_ready
+from servers import Server, free_port, serve, stop, wait_until_ready
 
 CASE = "mixed_pipeline"
 HANDWRITTEN = "hand-written"
@@ -103,10 +104,6 @@ def handwritten_app(features: list[dict[str, object]]) -> str:
 def handwritten(
     case: models.Case, features: list[dict[str, object]], work: Path
 ) -> Iterator[Server]:
-    import subprocess
-
-    from servers import free_port, stop
-
     joblib.dump(case.model, work / "model.joblib")
     (work / "baseline_app.py").write_text(handwritten_app(features))
     port = free_port()
@@ -157,10 +154,14 @@ def requests_for(server: Server, case: models.Case, names: list[str]) -> list[Re
 
 
 def measure(
-    name: str, start: object, case: models.Case, names: list[str], seconds: float
+    name: str,
+    start: Callable[[], AbstractContextManager[Server]],
+    case: models.Case,
+    names: list[str],
+    seconds: float,
 ) -> dict[str, str]:
     row: dict[str, str] = {"server": name}
-    with start() as server:  # type: ignore[operator]
+    with start() as server:
         for what, data in STALLS.items():
             answer = exchange(server, data, wait=STALL_WAIT)
             status = f"{answer.status}" if answer.status else answer.ended
@@ -220,7 +221,7 @@ def main() -> None:
         names = None
         for backend, project in projects.items():
 
-            def start(project: Path = project) -> object:
+            def start(project: Path = project) -> AbstractContextManager[Server]:
                 return serve(CASE, pythonpath=project / "src")
 
             if names is None:

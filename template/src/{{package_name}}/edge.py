@@ -30,6 +30,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, cast
 
 import orjson
@@ -44,16 +45,6 @@ LINGER = 2.0
 # The guard closes idle connections and times requests out; a server's own
 # timers for the same are set this much later, so that they never fire first.
 SERVER_TIMER_MARGIN = 5.0
-REASONS = {
-    400: "Bad Request",
-    408: "Request Timeout",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    431: "Request Header Fields Too Large",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-    505: "HTTP Version Not Supported",
-}
 logger = logging.getLogger(__name__)
 
 
@@ -101,7 +92,7 @@ class Guarded:
 def error_response(refusal: ClientError) -> bytes:
     """A whole HTTP response carrying the service's JSON error, closing."""
     body = orjson.dumps(refusal.to_json())
-    reason = REASONS.get(refusal.status, "Error")
+    reason = HTTPStatus(refusal.status).phrase
     return b"".join(
         [
             f"HTTP/1.1 {refusal.status} {reason}\r\n".encode(),
@@ -325,7 +316,7 @@ class GuardedTransport(asyncio.Transport):
     """The transport as the server's protocol sees it: through the guard."""
 
     def __init__(self, guard: ConnectionGuard, transport: asyncio.Transport) -> None:
-        super().__init__(transport.get_extra_info("extra", None))
+        super().__init__()
         self._guard = guard
         self._transport = transport
 

@@ -61,3 +61,8 @@ def invalid_instances(problems: list[Problem], total: int) -> ClientError:
 
 # What a request gets once the service has begun to shut down.
 SHUTTING_DOWN = ClientError(503, "shutting_down", "the service is shutting down")
+
+
+def body_too_large(max_bytes: int) -> ClientError:
+    """The 413 for a body over the limit, from the edge or the core."""
+    return ClientError(413, "body_too_large", f"the body exceeds {max_bytes} bytes")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from .errors import ClientError
+from .errors import ClientError, body_too_large
 
 # A head ends at its first empty line; a bare LF ends a line too (RFC 9112
 # lets a server accept it, and every backend's parser does).
@@ -127,7 +127,7 @@ class RequestFraming:
     """The requests a client sends on one connection, checked and delimited.
 
     `feed` returns the bytes that may go on to the server (a head only once
-    it is whole and valid) and raises `ClientError` at the first invalid byte.
+    it is whole and valid) and sets `refusal` at the first invalid byte.
     """
 
     def __init__(self, max_body: int) -> None:
@@ -137,7 +137,6 @@ class RequestFraming:
         # The methods of complete requests whose responses are still to
         # come: a response to HEAD has no body.
         self.pending_methods: deque[bytes] = deque()
-        self.expects_continue = False
         self.refusal: ClientError | None = None
         self._head = b""
         self._body: Body | None = None
@@ -226,9 +225,6 @@ class RequestFraming:
                 raise bad_request("a header line is malformed")
             fields.setdefault(field[1].lower(), []).append(field[2])
         self._start_body(fields, http_11=request[4] == b"1")
-        self.expects_continue = [b"100-continue"] == [
-            v.lower() for v in fields.get(b"expect", [])
-        ]
         self.pending_methods.append(request[1])
 
     def _start_body(self, fields: dict[bytes, list[bytes]], http_11: bool) -> None:
@@ -250,7 +246,7 @@ class RequestFraming:
             raise bad_request("Content-Length is not one whole number")
         length = int(lengths.pop()) if lengths else 0
         if length > self.max_body:
-            raise too_large(self.max_body)
+            raise body_too_large(self.max_body)
         if length:
             self._body = Body(length)
         else:
@@ -260,15 +256,11 @@ class RequestFraming:
         assert self._body is not None
         end = self._body.feed(data, start)
         if self._body.chunked_size > self.max_body:
-            raise too_large(self.max_body)
+            raise body_too_large(self.max_body)
         if self._body.done:
             self._body = None
             self.completed += 1
         return end
-
-
-def too_large(max_body: int) -> ClientError:
-    return ClientError(413, "body_too_large", f"the body exceeds {max_body} bytes")
 
 
 class ResponseFraming:

@@ -21,7 +21,7 @@ import orjson
 from . import shutdown
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
-from .errors import SHUTTING_DOWN, ClientError
+from .errors import SHUTTING_DOWN, ClientError, body_too_large
 from .openapi import build_openapi, for_swagger_ui
 from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
 from .runtime import ModelRuntime
@@ -235,13 +235,7 @@ class PredictionService:
             return error_reply(error)
 
     def too_large(self) -> Reply:
-        return error_reply(
-            ClientError(
-                413,
-                "body_too_large",
-                f"the body exceeds {self.settings.max_body_bytes} bytes",
-            )
-        )
+        return error_reply(body_too_large(self.settings.max_body_bytes))
 
     def not_found(self, method: str, path: str) -> Reply:
         routes = ", ".join(f"POST /{m}" for m in self.methods)

@@ -69,9 +69,6 @@ class Timeouts:
     request: float
     shutdown: float
 
-    def to_json(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in TIMEOUTS}
-
 
 # Each timeout's environment variable and default, in seconds. A request
 # received before a SIGTERM can finish within the shutdown timeout, which
