@@ -129,12 +129,12 @@ def handwritten(
         stop(process)
 
 
-def requests_for(server: Server, case: models.Case, names: list[str]) -> list[Request]:
+def requests_for(case: models.Case) -> list[Request]:
     inputs = case.inputs
     valid = []
     for start in range(0, 45):
         rows = inputs.iloc[start : start + 1 + start % 5]
-        body = json.dumps({"instances": models.records(rows, names)}).encode()
+        body = json.dumps({"instances": models.records(rows)}).encode()
         valid.append(
             Request(
                 "/predict",
@@ -157,7 +157,6 @@ def measure(
     name: str,
     start: Callable[[], AbstractContextManager[Server]],
     case: models.Case,
-    names: list[str],
     seconds: float,
 ) -> dict[str, str]:
     row: dict[str, str] = {"server": name}
@@ -175,7 +174,7 @@ def measure(
                 )
             except OSError as error:
                 row["/health, 200 stalled"] = f"{type(error).__name__}"
-        report = soak(server, requests_for(server, case, names), seconds)
+        report = soak(server, requests_for(case), seconds)
         row["soak req/s"] = f"{report.requests / seconds:.0f}"
         for kind in ("valid", "invalid"):
             total = sum(v for k, v in report.answered.items() if k.startswith(kind))
@@ -184,7 +183,7 @@ def measure(
         row["soak RSS"] = (
             f"{report.rss_start_kib // 1024} → {report.rss_end_kib // 1024} MiB"
         )
-        body = requests_for(server, case, names)[0].body
+        body = requests_for(case)[0].body
         shutdown = shutdown_under_load(server, body)
         answers = collections.Counter({k: v for k, v in shutdown.answers.items()})
         row["SIGTERM: lost"] = str(len(shutdown.lost))
@@ -218,17 +217,16 @@ def main() -> None:
             )
             for backend in args.backends.split(",")
         }
-        names = None
+        features = None
         for backend, project in projects.items():
 
             def start(project: Path = project) -> AbstractContextManager[Server]:
                 return serve(CASE, pythonpath=project / "src")
 
-            if names is None:
+            if features is None:
                 with start() as server:
                     features = server.call("GET", "/metadata").json()["features"]
-                names = [f["name"] for f in features]
-            rows.append(measure(backend, start, case, names, args.soak_seconds))
+            rows.append(measure(backend, start, case, args.soak_seconds))
             print_row(rows[-1])
         (work / "baseline").mkdir()
         rows.insert(
@@ -237,7 +235,6 @@ def main() -> None:
                 HANDWRITTEN,
                 lambda: handwritten(case, features, work / "baseline"),
                 case,
-                names,
                 args.soak_seconds,
             ),
         )

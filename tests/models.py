@@ -183,7 +183,7 @@ def expected_predictions(case: Case, method: str, inputs: Any) -> list[Any]:
     return [dict(zip(labels, row, strict=True)) for row in outputs.tolist()]
 
 
-def records(inputs: pd.DataFrame | np.ndarray, names: list[str]) -> list[Any]:
+def records(inputs: pd.DataFrame | np.ndarray) -> list[Any]:
     """Rows as JSON-ready instances: objects for frames, arrays otherwise."""
     if isinstance(inputs, pd.DataFrame):
         rows = inputs.astype(object).where(inputs.notna(), None)

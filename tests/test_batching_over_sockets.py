@@ -104,7 +104,6 @@ def test_concurrent_requests_get_exactly_their_answers_alone(
 ) -> None:
     server, case, log = served
     metadata = server.call("GET", "/metadata").json()
-    names = [f["name"] for f in metadata["features"]]
     methods = metadata["model"]["methods"]
     inputs = case.inputs
     pick = inputs.iloc if hasattr(inputs, "iloc") else inputs
@@ -121,10 +120,9 @@ def test_concurrent_requests_get_exactly_their_answers_alone(
         connection = Connection(server)
         try:
             return [
-                connection.post(f"/{method}", {"instances": models.records(
-                    pick[rows], names)})
+                connection.post(f"/{method}", {"instances": models.records(pick[rows])})
                 for method, rows in asked[index]
-            ]  # fmt: skip
+            ]
         finally:
             connection.close()
 
@@ -202,8 +200,7 @@ def test_shutdown_answers_the_requests_still_waiting_for_the_model(
     # Each batch is held open a second: the requests are queued at SIGTERM.
     env = {"BATCHING": "on", "MAX_BATCH_WAIT_MS": "1000"}
     with serve(case_name, pythonpath=project / "src", env=env) as server:
-        names = [f["name"] for f in server.call("GET", "/metadata").json()["features"]]
-        rows = models.records(case.inputs[:6], names)
+        rows = models.records(case.inputs[:6])
         sent = threading.Barrier(len(rows) + 1)
 
         def client(index: int) -> tuple[int, Any]:
@@ -238,8 +235,7 @@ def test_a_client_that_leaves_costs_its_batch_mates_nothing(
     env = {"BATCHING": "on", "MAX_BATCH_WAIT_MS": "300", "LOG_LEVEL": "debug"}
     log = tmp_path / "server.log"
     with serve(case_name, pythonpath=project / "src", env=env, log=log) as server:
-        names = [f["name"] for f in server.call("GET", "/metadata").json()["features"]]
-        body = json.dumps({"instances": models.records(case.inputs[:2], names)})
+        body = json.dumps({"instances": models.records(case.inputs[:2])})
         host, port = server.base.removeprefix("http://").split(":")
         for _ in range(3):
             with socket.create_connection((host, int(port))) as leaving:
@@ -249,7 +245,7 @@ def test_a_client_that_leaves_costs_its_batch_mates_nothing(
                     + str(len(body)).encode() + b"\r\n\r\n" + body.encode()
                 )  # fmt: skip
         status, answer = Connection(server).post(
-            "/predict", {"instances": models.records(case.inputs[2:5], names)}
+            "/predict", {"instances": models.records(case.inputs[2:5])}
         )
         assert status == 200
         assert answer["predictions"] == models.expected_predictions(

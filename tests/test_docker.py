@@ -111,7 +111,7 @@ def test_the_running_image_predicts_like_the_model(
     name, _, backend = container
     case = models.case_named(case_of(backend))
     server = Server(f"http://127.0.0.1:{_port(name)}", None)  # type: ignore[arg-type]
-    instances = models.records(case.inputs, list(case.inputs.columns))
+    instances = models.records(case.inputs)
     answer = server.post("/predict", {"instances": instances})
     assert answer.status == 200, answer.body
     # CatBoost's classifiers give a column of labels; the service, a list.
@@ -268,7 +268,7 @@ def test_the_command_line_runs_the_image_and_says_how_to_stop_it(
     try:
         assert docker("inspect", "--format", "{{.State.Running}}", name) == "true"
         server = Server(url, None)  # type: ignore[arg-type]
-        instances = models.records(case.inputs.head(3), list(case.inputs.columns))
+        instances = models.records(case.inputs.head(3))
         answer = server.post("/predict", {"instances": instances})
         assert answer.json()["predictions"] == (
             case.model.predict(case.inputs.head(3)).tolist()

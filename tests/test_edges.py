@@ -42,10 +42,9 @@ def edge_server(project: tuple[Path, str]) -> Iterator[Server]:
         yield server
 
 
-def one_instance(server: Server, case_name: str) -> bytes:
-    names = [f["name"] for f in server.call("GET", "/metadata").json()["features"]]
+def one_instance(case_name: str) -> bytes:
     case = models.case_named(case_name)
-    return json.dumps({"instances": models.records(case.inputs[:1], names)}).encode()
+    return json.dumps({"instances": models.records(case.inputs[:1])}).encode()
 
 
 def post(path: bytes, body: bytes, *headers: bytes) -> bytes:
@@ -209,7 +208,7 @@ def test_idle_keep_alive_connections_are_closed_quietly(edge_server: Server) -> 
 def test_stalled_connections_never_starve_the_others(
     edge_server: Server, project: tuple[Path, str]
 ) -> None:
-    body = one_instance(edge_server, project[1])
+    body = one_instance(project[1])
     with stalled_connections(edge_server, STALLED):
         for method, path, data in (
             ("GET", "/health", None),
@@ -232,9 +231,7 @@ def test_a_model_that_overruns_gets_504_and_the_service_goes_on(
     # answered on the event loop, well within it.
     env = {"REQUEST_TIMEOUT": "0.005", "MAX_INSTANCES": "20000", "BATCHING": "off"}
     with serve(name, pythonpath=path / "src", env=env) as server:
-        names = [f["name"] for f in server.call("GET", "/metadata").json()["features"]]
-        case = models.case_named(name)
-        rows = models.records(case.inputs[:1], names) * 20000
+        rows = models.records(models.case_named(name).inputs[:1]) * 20000
         answer = exchange(
             server, post(b"/predict", json.dumps({"instances": rows}).encode()), wait=30
         )
@@ -259,7 +256,7 @@ def test_sigterm_under_load_loses_no_request(
     path, name = project
     env = {"WORKERS": str(workers)}
     with serve(name, pythonpath=path / "src", env=env) as server:
-        report = shutdown_under_load(server, one_instance(server, name))
+        report = shutdown_under_load(server, one_instance(name))
     assert report.lost == [], report
     # Answered until the end; each client was told to go at its last answer.
     assert set(report.answers) <= {"200", "200 (close)", "503 shutting_down (close)"}

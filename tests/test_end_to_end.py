@@ -70,7 +70,7 @@ def test_generated_service_lives_on_its_own(
         assert checked.returncode == 0, checked.stdout + checked.stderr
 
     with serve("forest", python=str(python), env={"WORKERS": "2"}) as server:
-        instances = models.records(binary_case.inputs, [f"x{i}" for i in range(6)])
+        instances = models.records(binary_case.inputs)
         answer = server.post("/predict", {"instances": instances})
         assert answer.status == 200
         expected = np.asarray(binary_case.model.predict(binary_case.inputs)).tolist()

@@ -139,8 +139,7 @@ def test_an_onnx_service_answers_like_the_model_without_its_library(
             <= runtime["tolerance"]
             == DEFAULT_ONNX_TOLERANCE
         )
-        names = [f["name"] for f in server.call("GET", "/metadata").json()["features"]]
-        instances = models.records(case.inputs, names)
+        instances = models.records(case.inputs)
         answer = server.post("/predict", {"instances": instances})
         assert answer.status == 200, answer.body
         expected = models.expected_predictions(case, "predict", case.inputs)

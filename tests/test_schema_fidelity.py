@@ -76,7 +76,7 @@ def tried_rows(case: models.Case) -> Iterator[tuple[str, dict[str, Any]]]:
     fitted with, a plan nobody sent before, and a missing value."""
     frame = case.inputs
     assert isinstance(frame, pd.DataFrame)
-    base = models.records(frame.dropna().head(1), list(frame.columns))[0]
+    base = models.records(frame.dropna().head(1))[0]
     for name in frame.columns:
         column = frame[name].dropna()
         values = list(pd.unique(column.astype(object)))[:6]

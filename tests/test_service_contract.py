@@ -44,15 +44,15 @@ def feature_names(server: Server) -> list[str]:
     return [f["name"] for f in server.call("GET", "/metadata").json()["features"]]
 
 
-def good_instance(server: Server, case: models.Case) -> Any:
-    return models.records(case.inputs[:1], feature_names(server))[0]
+def good_instance(case: models.Case) -> Any:
+    return models.records(case.inputs[:1])[0]
 
 
 def test_predictions_equal_the_model_in_this_process(
     running: Running,
 ) -> None:
     server, case, _ = running
-    instances = models.records(case.inputs, feature_names(server))
+    instances = models.records(case.inputs)
     answer = server.post("/predict", {"instances": instances})
     assert answer.status == 200, answer.body
     expected = models.expected_predictions(case, "predict", case.inputs)
@@ -66,7 +66,7 @@ def test_probabilities_are_labelled_by_class_and_equal_the_model(
     if not hasattr(case.expected, "predict_proba"):
         assert server.post("/predict_proba", {"instances": []}).status == 404
         return
-    instances = models.records(case.inputs, feature_names(server))
+    instances = models.records(case.inputs)
     answer = server.post("/predict_proba", {"instances": instances})
     assert answer.status == 200, answer.body
     expected = models.expected_predictions(case, "predict_proba", case.inputs)
@@ -155,7 +155,7 @@ def test_every_client_mistake_is_a_4xx_and_the_server_keeps_serving(
     running: Running,
 ) -> None:
     server, case, _ = running
-    good = {"instances": [good_instance(server, case)]}
+    good = {"instances": [good_instance(case)]}
     json_type = {"Content-Type": "application/json"}
     cases: list[tuple[bytes, dict[str, str], tuple[int, str]]] = [
         (b"{not json", json_type, (400, "invalid_json")),
@@ -192,7 +192,7 @@ def test_field_problems_name_instance_and_field(
 ) -> None:
     server, case, _ = running
     names = feature_names(server)
-    good = models.records(case.inputs[:1], names)[0]
+    good = models.records(case.inputs[:1])[0]
     as_object = dict(zip(names, good, strict=True)) if isinstance(good, list) else good
     missing = {k: v for k, v in as_object.items() if k != names[0]}
     unknown = {**as_object, "bogus": 1}
@@ -216,7 +216,7 @@ def test_field_problems_name_instance_and_field(
 @per_backend
 def test_categories_and_nulls_follow_the_model(running: Running) -> None:
     server, mixed_case, _ = running
-    base = models.records(mixed_case.inputs[:1], feature_names(server))[0]
+    base = models.records(mixed_case.inputs[:1])[0]
     ok = server.post("/predict", {"instances": [{**base, "income": None}]})
     assert ok.status == 200
     bad = server.post(
@@ -282,7 +282,7 @@ def test_http_semantics_are_the_same_on_every_backend(running: Running) -> None:
         405,
         "method_not_allowed",
     )
-    good = json.dumps({"instances": [good_instance(server, case)]}).encode()
+    good = json.dumps({"instances": [good_instance(case)]}).encode()
     chunked = server.post_chunked("/predict", [good[:5], good[5:]])
     assert chunked.status == 200, chunked.body
     assert chunked.json() == server.call("POST", "/predict", good, JSON).json()
