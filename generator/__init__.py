@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import HookError, MljetError, OptionError
 
-__version__ = "0.1.0"
+# The one version: pyproject.toml reads it, and the template is tagged v<it>.
+__version__ = "0.2.0"
 __all__ = ["HookError", "MljetError", "OptionError", "Options", "__version__", "cook"]
 
 if TYPE_CHECKING:

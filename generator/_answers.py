@@ -58,7 +58,8 @@ def generation_answers(
     return json_native(
         {
             **options.answers(),
-            "model_file": str(model_file) if model_file else IN_MEMORY,
+            # The file's name only: its path is the generating machine's.
+            "model_file": model_file.name if model_file else IN_MEMORY,
             "python_version": python_version(),
             **serving_answers(backend, family, str(options.name), options.runtime),
             **storage_answers(stored),

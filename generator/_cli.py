@@ -15,7 +15,7 @@ from typing import Any
 from . import __version__
 from ._errors import MljetError, OptionError
 from ._options import Option, Options, default_of, option_specs
-from ._reporting import exit_status
+from ._reporting import Reporter, exit_status
 from ._worker import WorkerProcess
 
 SHORT_FLAGS = {"quiet": "-q"}
@@ -26,7 +26,8 @@ DEFAULT: Any = object()
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="mljet",
-        description="Generate a web-service project that serves a trained model.",
+        description="Generate a web-service project that serves a trained model. "
+        "`mljet update [DIR]` brings a generated one to this version's template.",
     )
     cli.add_argument(
         "model_file",
@@ -66,7 +67,34 @@ def _argument(option: Option, default: Any) -> dict[str, Any]:
     return spoken
 
 
+def update_parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="mljet update",
+        description="Bring a generated service to this MLJET's template, keeping "
+        "your committed edits; files where they collide are listed and the "
+        "command fails.",
+    )
+    cli.add_argument(
+        "project",
+        nargs="?",
+        type=Path,
+        default=Path(),
+        help="the service's directory, a clean git work tree (default: here)",
+    )
+    cli.add_argument(
+        "--no-checks",
+        dest="checks",
+        action="store_false",
+        help="skip the checks after the update (import, black, mypy --strict)",
+    )
+    add_option(cli, "quiet")
+    return cli
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["update"]:
+        return update(argv[1:])
     cli = parser()
     args = vars(cli.parse_args(argv))
     model_file = args.pop("model_file")
@@ -87,3 +115,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         worker.close()
     return 0
+
+
+def update(argv: Sequence[str]) -> int:
+    """`mljet update [DIR]`: 0 when the service is updated and checks pass."""
+    args = update_parser().parse_args(argv)
+    try:
+        from ._update import update_service
+
+        updated = update_service(args.project, Reporter(args.quiet), checks=args.checks)
+    except MljetError as error:
+        return exit_status(error)
+    except KeyboardInterrupt:
+        print("mljet: interrupted", file=sys.stderr)
+        return 130
+    print(updated.summary())
+    return 0 if updated.ok else 1

@@ -111,8 +111,9 @@ def _image_problem(image: Any) -> str | None:
 
 
 def _path_answer(value: Any) -> str:
-    # A DataFrame or an array from a notebook has no path to record.
-    return str(value) if isinstance(value, (str, os.PathLike)) else ""
+    # The file's name: its path is the generating machine's. A DataFrame or
+    # an array from a notebook has no name to record.
+    return Path(value).name if isinstance(value, (str, os.PathLike)) else ""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ edits the way `copier update` does.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,18 +23,23 @@ from typing import Any
 from ._errors import MljetError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+ANSWERS_FILE = ".copier-answers.yml"
 
 
 @dataclass(frozen=True)
 class TemplateSource:
-    """Where Copier reads the template from, and at which git ref."""
+    """Where Copier reads the template from, at which git ref, and what the
+    project's answers record as its source."""
 
-    # A string, not a Path: it may be a git URL.
+    # Strings, not Paths: either may be a git URL.
     path: str
     vcs_ref: str | None
     # The directory's files are exactly what `vcs_ref` holds, so a draft can
     # be rendered from them without Copier cloning the repository.
     working_tree: bool = False
+    # What `_src_path` records when it is not `path`: a machine-local
+    # repository is recorded as the public one, which git reads as it.
+    recorded: str | None = None
 
     @property
     def template_dir(self) -> Path | None:
@@ -41,27 +47,36 @@ class TemplateSource:
         local = Path(self.path) / "template"
         return local if local.is_dir() else None
 
+    @property
+    def rewrites(self) -> dict[str, Path]:
+        """The URLs git must read as this source's repository, for Copier."""
+        if self.recorded is None or self.recorded == self.path:
+            return {}
+        return {self.recorded: Path(self.path)}
+
 
 def template_source() -> TemplateSource:
-    """The template beside this package: the checkout, else the bundled copy.
+    """This MLJET's template, in the cache's history repository.
 
-    `MLJET_TEMPLATE` (a git URL or path) and `MLJET_TEMPLATE_REF` point
-    elsewhere. A git checkout is rendered at HEAD so that `_commit` lands in
-    the answers and `copier update` can follow the template later.
+    Its files come from the checkout beside this package, else from the
+    wheel's bundle; every release comes with them, so that `copier update`
+    finds the version a project was made from (`_history`). Projects record
+    the public repository as their source. `MLJET_TEMPLATE` (a git URL or
+    path) and `MLJET_TEMPLATE_REF` point elsewhere, recorded as given.
     """
     override = os.environ.get("MLJET_TEMPLATE")
     if override:
         return TemplateSource(override, os.environ.get("MLJET_TEMPLATE_REF"))
-    checkout = PACKAGE_DIR.parent
-    if (checkout / "copier.yml").is_file() and (checkout / "template").is_dir():
-        has_git = (checkout / ".git").exists()
-        # Copier renders HEAD of a dirty checkout with its changes: the tree.
-        return TemplateSource(str(checkout), "HEAD" if has_git else None, True)
     from . import __version__
-    from ._bundled import bundled_template
+    from ._history import BUNDLED, PUBLIC_REPOSITORY, history_repository
 
-    repository, tag = bundled_template(__version__)
-    return TemplateSource(str(repository), tag, True)
+    checkout = PACKAGE_DIR.parent
+    is_checkout = (checkout / "copier.yml").is_file() and (
+        checkout / "template"
+    ).is_dir()
+    files = checkout if is_checkout else BUNDLED
+    repository, tag = history_repository(files, __version__)
+    return TemplateSource(str(repository), tag, True, PUBLIC_REPOSITORY)
 
 
 def render(
@@ -81,8 +96,18 @@ def render(
             shutil.copy2(root / "copier.yml", export)
             shutil.copytree(root / "template", Path(export, "template"))
             _run_copy(destination, answers, TemplateSource(export, None))
-        return
-    _run_copy(destination, answers, source)
+    else:
+        _run_copy(destination, answers, source)
+    if source.recorded is not None:
+        record_source(destination, source.recorded)
+
+
+def record_source(project: Path, source: str) -> None:
+    """Make the project's answers name `source` as its template."""
+    answers_file = project / ANSWERS_FILE
+    text = answers_file.read_text()
+    recorded = re.sub(r"(?m)^_src_path: .*$", f"_src_path: {source}", text, count=1)
+    answers_file.write_text(recorded)
 
 
 def _run_copy(
@@ -133,19 +158,9 @@ def update_answers(project: Path, changed: dict[str, Any]) -> None:
     project must be a clean git work tree (Copier's own condition); a file
     where an edit and the change collide is named, never left silently.
     """
-    from copier import VcsRef, run_update
+    from copier import VcsRef
 
-    _check_clean(project)
-    with _copier(f"update {project}"):
-        run_update(
-            project,
-            data=changed,
-            vcs_ref=VcsRef.CURRENT,
-            # The template's own task is not run; Copier counts it all the same.
-            unsafe=True,
-            **QUIET_AND_COMPLETE,
-        )
-    conflicted = _git(project, "diff", "--name-only", "--diff-filter=U").split()
+    conflicted = update_project(project, changed, VcsRef.CURRENT)
     if conflicted:
         raise MljetError(
             f"Your edits and the new answers collide in {', '.join(conflicted)}: "
@@ -153,7 +168,48 @@ def update_answers(project: Path, changed: dict[str, Any]) -> None:
         )
 
 
-def _check_clean(project: Path) -> None:
+def update_project(
+    project: Path,
+    changed: dict[str, Any],
+    vcs_ref: Any,
+    source: TemplateSource | None = None,
+) -> list[str]:
+    """Copier's update of `project` to `vcs_ref`; the files left in conflict.
+
+    The project's recorded source is read as `source`'s repository (the
+    template MLJET carries, by default), so no network is needed.
+    """
+    from copier import run_update
+
+    from ._cache import cache_lock
+    from ._history import rewritten
+
+    check_clean(project)
+    source = source or template_source()
+    recorded = str(recorded_source(project))
+    rewrites = {recorded: Path(source.path)} if recorded in source.rewrites else {}
+    # Copier keeps one mirror per source URL: one process updates it at a time.
+    with _copier(f"update {project}"), rewritten(rewrites), cache_lock("mirror"):
+        run_update(
+            project,
+            data=changed,
+            vcs_ref=vcs_ref,
+            # The template's own task is not run; Copier counts it all the same.
+            unsafe=True,
+            **QUIET_AND_COMPLETE,
+        )
+    return _git(project, "diff", "--name-only", "--diff-filter=U").split()
+
+
+def recorded_source(project: Path) -> str | None:
+    """The template source the project's answers record."""
+    found = re.search(r"(?m)^_src_path: (.*)$", (project / ANSWERS_FILE).read_text())
+    return found.group(1).strip() if found else None
+
+
+def check_clean(project: Path) -> None:
+    """Refuse a project Copier cannot update: no answers, no git, or edits
+    not yet committed (they would be lost in a failed update)."""
     if not (project / ".copier-answers.yml").is_file():
         raise MljetError(f"{project} is not a project MLJET generated (no answers).")
     try:
@@ -166,7 +222,9 @@ def _check_clean(project: Path) -> None:
     if status.strip():
         raise MljetError(
             f"{project} has uncommitted changes: commit them first, so that "
-            "they can be merged with the change."
+            "they can be merged with the change (git -C "
+            f"{project} add --all && git -C {project} commit -m 'my edits'), "
+            "or put them aside (git stash)."
         )
 
 

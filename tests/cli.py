@@ -14,8 +14,11 @@ def run_generator(
     return _run(sys.executable, "-m", "generator", *args, cwd=cwd, env=env)
 
 
-def run_copier(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`copier ARGS` with this environment's python3 first on PATH.
+def run_copier(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`copier ARGS` with this environment's python3 first on PATH, and
+    `env` besides.
 
     Copier's task runs `python3` from PATH, which stands for the active
     environment of a user; PWD is what their shell would have set.
@@ -23,6 +26,7 @@ def run_copier(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]
     bin_dir = str(Path(sys.executable).parent)
     env = {
         **os.environ,
+        **(env or {}),
         "PATH": bin_dir + os.pathsep + os.environ["PATH"],
         "PWD": str(cwd),
     }

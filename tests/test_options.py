@@ -87,7 +87,7 @@ def test_every_option_reaches_the_service_from_every_entry_point(
     specs = dict(option_specs())
     for name, value in CHOSEN.items():
         assert answers[specs[name].answer] == value, name
-    assert answers["sample_file"] == str(sample)
+    assert answers["sample_file"] == sample.name
     package = project / "src" / CHOSEN["name"]
     spec = json.loads((package / "model/spec.json").read_text())
     limits = ("max_instances", "max_body_bytes", "max_batch_rows")

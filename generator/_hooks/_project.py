@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._answers import recorded_answers
-from .._template import TemplateSource, render, update_answers
+from .._template import TemplateSource, render, template_source, update_answers
 from .._worker import InProcess, Worker
 
 
@@ -58,7 +58,4 @@ class Project:
     @property
     def template_dir(self) -> Path | None:
         """The template's files, when they are on this machine."""
-        if self.template is not None:
-            return self.template.template_dir
-        source = TemplateSource(str(self.answers.get("_src_path", "")), None)
-        return source.template_dir
+        return (self.template or template_source()).template_dir

@@ -19,7 +19,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from .._bundled import cache_lock, cache_root
+from .._cache import cache_lock, cache_root
 from .._errors import HookError
 
 SHOWN_ERRORS = 10
