@@ -12,7 +12,8 @@ and the next one's:
   the cache: a commit per release holding only the template's files
   (`TEMPLATE_PATHS`), and one for this MLJET's own template when it is not
   a release (a development build, tagged `vX.Y.Z+<tree>`). While MLJET
-  runs Copier, git reads the public URL as that repository (`rewritten`).
+  runs Copier, git reads the public URL as that repository
+  (`url_rewrites`).
 
 Release commits are built the same way everywhere (fixed identity and
 dates), so every machine has the same commits for the same releases.
@@ -26,8 +27,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 from ._cache import cache_lock, cache_root
@@ -108,33 +108,16 @@ def release_tags(repository: Path) -> list[str]:
     return sorted(released, key=lambda tag: [int(p) for p in tag[1:].split(".")])
 
 
-@contextmanager
-def rewritten(urls: Mapping[str, Path]) -> Iterator[None]:
-    """Git reads each URL of `urls` as its local repository, meanwhile.
-
-    Through the environment (`GIT_CONFIG_*`), for the git commands Copier
-    starts from this process; the user's git configuration is not touched.
-    Copier runs git through plumbum, whose `local.env` is a copy of the
-    environment taken at import: both are set.
-    """
-    from plumbum import local
-
+def url_rewrites(urls: Mapping[str, Path]) -> dict[str, str]:
+    """The environment under which git reads each URL of `urls` as its
+    local repository (`GIT_CONFIG_*`: the user's git configuration is
+    not touched, and entries already in the environment are kept)."""
     count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
     config = {"GIT_CONFIG_COUNT": str(count + len(urls))}
     for index, (url, repository) in enumerate(urls.items(), start=count):
         config[f"GIT_CONFIG_KEY_{index}"] = f"url.{repository.resolve()}.insteadOf"
         config[f"GIT_CONFIG_VALUE_{index}"] = url
-    saved = {key: os.environ.get(key) for key in config}
-    os.environ.update(config)
-    try:
-        with local.env(**config):
-            yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return config if urls else {}
 
 
 def _import_releases(files: Path, repository: Path) -> None:

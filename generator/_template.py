@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -182,14 +183,17 @@ def update_project(
     from copier import run_update
 
     from ._cache import cache_lock
-    from ._history import rewritten
+    from ._history import url_rewrites
 
     check_clean(project)
     source = source or template_source()
     recorded = str(recorded_source(project))
     rewrites = {recorded: Path(source.path)} if recorded in source.rewrites else {}
+    # The template's migration runs in this Python, which holds the model's
+    # libraries (Copier would start the first python3 on PATH).
+    environment = {**url_rewrites(rewrites), "MLJET_PYTHON": sys.executable}
     # Copier keeps one mirror per source URL: one process updates it at a time.
-    with _copier(f"update {project}"), rewritten(rewrites), cache_lock("mirror"):
+    with _copier(f"update {project}"), _environment(environment), cache_lock("mirror"):
         run_update(
             project,
             data=changed,
@@ -199,6 +203,28 @@ def update_project(
             **QUIET_AND_COMPLETE,
         )
     return _git(project, "diff", "--name-only", "--diff-filter=U").split()
+
+
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """`variables` in the environment of the commands Copier starts.
+
+    Copier runs git through plumbum, whose `local.env` is a copy of the
+    environment taken at import: both are set, then restored.
+    """
+    from plumbum import local
+
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update(variables)
+    try:
+        with local.env(**variables):
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def recorded_source(project: Path) -> str | None:

@@ -146,8 +146,12 @@ def _new_pins(
             # The template's side of each collision: what the new template
             # imports there (the owner's side was pinned before, or is theirs).
             _run(["git", "-C", str(probe), "checkout", "--theirs", "--", *conflicts])
-        pinned = set(answers.get("requirements", {}))
-        covered = modules_of_distributions(pinned) | set(answers["model_modules"])
+        # As the template's migration completed them for this version.
+        probed = Project.existing(probe)
+        pinned = set(probed.answers.get("requirements", {}))
+        covered = modules_of_distributions(pinned) | set(
+            probed.answers.get("model_modules", ())
+        )
         needed = project_modules(probe)
         if needed <= covered:
             return {}
@@ -155,7 +159,6 @@ def _new_pins(
             f"the new template imports {', '.join(sorted(needed - covered))}: "
             "pinning the requirements again, to the versions installed here"
         )
-        probed = Project.existing(probe)
         for hook in hooks_named("requirements"):
             hook.run(probed)
         return dict(probed.pending)

@@ -21,7 +21,9 @@ TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 def run_entry(script: str, argv: Sequence[str], command: str) -> int:
     """Run the generator's hook `command` with `argv`; its exit status."""
     chosen = os.environ.get("MLJET_PYTHON")
-    if chosen and Path(chosen).resolve() != Path(sys.executable).resolve():
+    # Not resolved: a virtualenv's python is a symlink to the base one, yet
+    # only started by its own path does it see the environment's packages.
+    if chosen and os.path.abspath(chosen) != os.path.abspath(sys.executable):
         os.execv(chosen, [chosen, script, *argv])
     sys.path.insert(0, str(TEMPLATE_ROOT))
     try:

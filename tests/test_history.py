@@ -23,7 +23,7 @@ from generator._history import (
     PUBLIC_REPOSITORY,
     history_repository,
     release_tags,
-    rewritten,
+    url_rewrites,
     write_bundle,
 )
 
@@ -128,15 +128,13 @@ def test_a_development_build_gets_a_tag_of_its_own_files(
 def test_git_reads_the_public_url_as_the_local_repository_meanwhile(
     checkout: Path,
 ) -> None:
-    before = {k: v for k, v in os.environ.items() if k.startswith("GIT_CONFIG")}
-    with rewritten({PUBLIC_REPOSITORY: checkout}):
-        listed = subprocess.run(
-            ["git", "ls-remote", "--tags", PUBLIC_REPOSITORY],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+    listed = subprocess.run(
+        ["git", "ls-remote", "--tags", PUBLIC_REPOSITORY],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, **url_rewrites({PUBLIC_REPOSITORY: checkout})},
+    ).stdout  # fmt: skip
     assert "refs/tags/v1.1.0" in listed
-    after = {k: v for k, v in os.environ.items() if k.startswith("GIT_CONFIG")}
-    assert after == before
+    assert url_rewrites({}) == {}
 
 
 @installed

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import generator
 import models
 from cli import run_copier, run_generator
 from conftest import REPO, Lines, git
@@ -250,3 +251,53 @@ def test_a_summary_says_what_changed() -> None:
     text = updated.summary()
     assert "v1 -> v2: 1 files changed" in text and "certifi" in text
     assert "b.py" in text and not updated.ok
+
+
+def test_a_service_made_by_the_previous_release_updates_to_this_one(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    """Made by v0.1.0's own generator (its tag in this repository), which
+    recorded a path of its machine; updated by this MLJET, as installed."""
+    previous = tmp_path / "mljet-0.1.0"
+    previous.mkdir()
+    archive = tmp_path / "previous.tar"
+    git(REPO, "archive", "--output", str(archive), "v0.1.0")
+    shutil.unpack_archive(archive, previous)
+    git(previous, "init", "--quiet")
+    release(previous, "0.1.0")
+    model, sample = binary_files
+    env = {**os.environ, "PYTHONPATH": str(previous),
+           "XDG_CACHE_HOME": str(tmp_path / "xdg")}  # fmt: skip
+    env.pop("MLJET_TEMPLATE", None)
+    made = run_generator(model, "--sample", sample, "--name", "old", cwd=tmp_path,
+                         env=env)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    service = tmp_path / "old"
+    assert answers_of(service)["_src_path"] == str(previous)
+    git(service, "init", "--quiet")
+    with (service / "README.md").open("a") as readme:
+        readme.write("\nOwned by the fraud team.\n")
+    git(service, "add", "--all")
+    git(service, "commit", "--quiet", "-m", "made by MLJET 0.1.0, and our line")
+
+    env.pop("PYTHONPATH")
+    first = run_generator("update", service, cwd=tmp_path, env=env)
+    # The machine-local path is renamed once, for the owner to commit.
+    assert first.returncode == 1 and "Commit that change" in first.stderr
+    assert answers_of(service)["_src_path"] == PUBLIC_REPOSITORY
+    git(service, "commit", "--quiet", "-am", "Record the template by its public URL")
+    done = run_generator("update", service, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr + done.stdout
+    version = str(answers_of(service)["_commit"])
+    assert version.startswith(f"v{generator.__version__}")
+    assert f"template v0.1.0 -> {version}" in done.stdout
+    # The migration recorded what 0.1.0 did not know, from the service itself.
+    assert "recorded the answers this template needs" in done.stderr
+    assert "Owned by the fraud team." in (service / "README.md").read_text()
+    no_markers(service)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
+        cwd=service, env={**os.environ, "PYTHONPATH": str(service / "src")},
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert tests.returncode == 0, tests.stdout[-3000:]
