@@ -13,16 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._artifacts import make_artifact, serving
+from ._answers import recorded_answers
+from ._artifacts import Artifact, artifact_named, make_artifact, serving
 from ._describe import Description, describe
 from ._errors import HookError, MljetError
 from ._hooks import Project, run_hooks
 from ._loading import load_model_file
 from ._onnx import measured_gain, onnx_installed
 from ._options import Options
-from ._plan import Plan, plan
+from ._plan import plan
 from ._reporting import Reporter
 from ._staging import place, stage, staging_directory
+from ._swap import swap_model
 from ._template import TemplateSource
 from ._worker import InProcess, Worker
 
@@ -62,6 +64,8 @@ def generate(
     """`cook()` for options already gathered (by the CLI, or Copier's task)."""
     report = Reporter(options.quiet)
     worker = worker or InProcess()
+    if options.update is not None:
+        return _swap(model, options, worker, report)
     planned = plan(model, options, template)
     if planned.model_path is not None:
         report.step(f"loading {planned.model_path}")
@@ -82,12 +86,37 @@ def generate(
         place(staging, planned, staged)
     if not options.quiet and options.runtime == "native":
         _onnx_gain(described, report)
-    _artifact(planned, report)
+    _artifact(
+        planned.artifact, planned.destination, planned.package, options.run, report
+    )
     report.step(
         f"done in {report.elapsed:.1f} s: {planned.destination} "
         f"(start it with: cd {planned.destination} && python -m {planned.package})"
     )
     return planned.destination
+
+
+def _swap(
+    model: ModelSource, options: Options, worker: Worker, report: Reporter
+) -> Path:
+    """`--update DIR`: the model into an existing service (`_swap`)."""
+    options.check()
+    updated, differences = swap_model(model, options, worker, report)
+    for difference in differences:
+        report.step(f"contract changed, as allowed: {difference}")
+    print(updated.summary(), flush=True)
+    if not updated.ok:
+        raise MljetError(
+            f"the model is in {updated.project}, but "
+            + ("conflicts remain" if updated.conflicts else "a check failed")
+            + " (see above)"
+        )
+    if options.artifact is not None:
+        artifact = artifact_named(options.artifact, options.offline)
+        package = str(recorded_answers(updated.project)["package_name"])
+        _artifact(artifact, updated.project, package, options.run, report)
+    report.step(f"done in {report.elapsed:.1f} s: {updated.project}")
+    return updated.project
 
 
 def _onnx_gain(described: Description, report: Reporter) -> None:
@@ -109,20 +138,18 @@ def _onnx_gain(described: Description, report: Reporter) -> None:
         )
 
 
-def _artifact(planned: Plan, report: Reporter) -> None:
-    if planned.artifact is None:
+def _artifact(
+    artifact: Artifact | None,
+    destination: Path,
+    package: str,
+    run: bool,
+    report: Reporter,
+) -> None:
+    if artifact is None:
         return
     try:
-        _, running = make_artifact(
-            planned.artifact,
-            planned.destination,
-            planned.package,
-            report,
-            planned.options.run,
-        )
+        _, running = make_artifact(artifact, destination, package, report, run)
     except MljetError as error:
-        raise HookError(
-            planned.artifact.name, str(error), planned.destination
-        ) from None
+        raise HookError(artifact.name, str(error), destination) from None
     if running is not None:
-        print(serving(planned.package, running), flush=True)
+        print(serving(package, running), flush=True)

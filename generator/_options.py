@@ -180,6 +180,25 @@ class Options:
             flag="--output", metavar="DIR", help="project directory (default: ./NAME)"
         ),
     )
+    update: str | os.PathLike[str] | None = field(
+        default=None,
+        metadata=_offered(
+            flag="--update",
+            metavar="DIR",
+            help="put the model into the existing service DIR instead (a clean git "
+            "work tree): its answers, golden tests and pins are refreshed through "
+            "Copier's update, keeping your committed edits; the service's recorded "
+            "options stay",
+        ),
+    )
+    allow_schema_change: bool = field(
+        default=False,
+        metadata=_offered(
+            flag="--allow-schema-change",
+            help="with --update: accept a model whose inputs, task, classes or "
+            "methods differ from the service's (the differences are printed)",
+        ),
+    )
     force: bool = field(
         default=False,
         metadata=_offered(
@@ -328,6 +347,16 @@ class Options:
                     )
             if problem is not None:
                 raise OptionError(name, problem)
+        if self.update is not None and (self.output is not None or self.force):
+            raise OptionError(
+                "update",
+                "it puts the model into an existing service in place; --output and "
+                "--force name a new project: give one or the other",
+            )
+        if self.allow_schema_change and self.update is None:
+            raise OptionError(
+                "allow_schema_change", "it only applies with --update DIR"
+            )
         if self.run and self.artifact is None:
             raise OptionError(
                 "run",

@@ -50,18 +50,21 @@ class Updated:
     newly_pinned: list[str] = field(default_factory=list)
     # Quick checks that failed after a clean update, with why.
     broken: list[str] = field(default_factory=list)
+    # The model file put in, when the update swapped the model.
+    model: str | None = None
 
     @property
     def ok(self) -> bool:
         return not (self.conflicts or self.broken)
 
     def summary(self) -> str:
-        if self.from_version == self.to_version:
+        if self.model is not None:
+            done = f"model {self.model} put in"
+        elif self.from_version == self.to_version:
             return f"{self.project} is already at template {self.to_version}"
-        lines = [
-            f"template {self.from_version} -> {self.to_version}: "
-            f"{len(self.changed)} files changed"
-        ]
+        else:
+            done = f"template {self.from_version} -> {self.to_version}"
+        lines = [f"{done}: {len(self.changed)} files changed"]
         lines += [f"  {path}" for path in self.changed]
         if self.newly_pinned:
             lines.append(f"pinned for the new template: {', '.join(self.newly_pinned)}")
@@ -98,7 +101,7 @@ def update_service(
     data = _new_pins(project, answers, source, new, report)
     conflicts = update_project(project, data, new, source)
     updated = Updated(project, old, new, conflicts=conflicts)
-    updated.changed = _changed_files(project)
+    updated.changed = changed_files(project)
     updated.newly_pinned = sorted(
         set(data.get("requirements", {})) - set(answers.get("requirements", {}))
     )
@@ -164,7 +167,7 @@ def _new_pins(
         return dict(probed.pending)
 
 
-def _changed_files(project: Path) -> list[str]:
+def changed_files(project: Path) -> list[str]:
     status = _run(["git", "-C", str(project), "status", "--porcelain"])
     return sorted(line[3:] for line in status.splitlines() if line.strip())
 

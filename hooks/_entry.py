@@ -23,7 +23,7 @@ def run_entry(script: str, argv: Sequence[str], command: str) -> int:
     chosen = os.environ.get("MLJET_PYTHON")
     # Not resolved: a virtualenv's python is a symlink to the base one, yet
     # only started by its own path does it see the environment's packages.
-    if chosen and os.path.abspath(chosen) != os.path.abspath(sys.executable):
+    if chosen and Path(chosen).absolute() != Path(sys.executable).absolute():
         os.execv(chosen, [chosen, script, *argv])
     sys.path.insert(0, str(TEMPLATE_ROOT))
     try:

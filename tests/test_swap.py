@@ -1,0 +1,139 @@
+"""`--update DIR` (`generator/_swap.py`): a retrained model into a service
+its owner has edited and committed, for real with git and Copier."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import pandas as pd
+import pytest
+import yaml
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+
+import models
+from cli import run_generator
+from conftest import git
+from generator import MljetError, OptionError, cook
+
+TEAM_ROUTE = """
+
+@app.get("/team")
+async def team() -> dict[str, str]:
+    return {"team": "fraud"}
+"""
+
+
+def retrained(
+    columns: int = 6, seed: int = 1
+) -> tuple[RandomForestClassifier, pd.DataFrame]:
+    """The service's forest fitted again: other trees, or fewer features."""
+    x, y = make_classification(n_samples=300, n_features=6, random_state=0)
+    frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(6)]).iloc[:, :columns]
+    model = RandomForestClassifier(n_estimators=7, max_depth=2, random_state=seed)
+    return model.fit(frame, y), frame.head(60)
+
+
+@pytest.fixture
+def service(tmp_path: Path, binary_case: models.Case) -> Path:
+    """A generated service with its owner's edits committed."""
+    path = cook(
+        binary_case.model, sample=binary_case.sample, name="svc",
+        output=tmp_path / "svc", quiet=True,
+    )  # fmt: skip
+    git(path, "init", "--quiet")
+    git(path, "add", "--all")
+    git(path, "commit", "--quiet", "-m", "generated")
+    settings = path / "src/svc/settings.py"
+    settings.write_text(settings.read_text().replace('"PORT", 8000', '"PORT", 9000'))
+    with (path / "src/svc/app.py").open("a") as app:
+        app.write(TEAM_ROUTE)
+    with (path / "README.md").open("a") as readme:
+        readme.write("\nOwned by the fraud team.\n")
+    git(path, "commit", "--quiet", "-am", "our changes")
+    return path
+
+
+def answers_of(project: Path) -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load(
+        (project / ".copier-answers.yml").read_text()
+    )
+    return loaded
+
+
+def own_tests(project: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
+        cwd=project, env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+def test_a_retrained_model_goes_in_and_the_edits_stay(
+    service: Path, tmp_path: Path
+) -> None:
+    before = answers_of(service)
+    model, sample = retrained()
+    joblib.dump(model, tmp_path / "forest-v2.joblib")
+    sample.to_csv(tmp_path / "rows.csv", index=False)
+    done = run_generator(
+        tmp_path / "forest-v2.joblib", "--sample", tmp_path / "rows.csv",
+        "--update", service, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    after = answers_of(service)
+    assert after["model_file"] == "forest-v2.joblib"
+    assert after["model_sha256"] != before["model_sha256"]
+    assert after["golden"] != before["golden"]
+    assert after["_commit"] == before["_commit"]
+    assert after["features"] == before["features"]
+    # The new model's golden answers are the model's own.
+    examples = pd.DataFrame(after["examples"])  # type: ignore[arg-type]
+    expected = model.predict(examples[sample.columns]).tolist()
+    assert after["golden"]["predict"] == expected  # type: ignore[index]
+    # The owner's edits, kept.
+    assert '"PORT", 9000' in (service / "src/svc/settings.py").read_text()
+    assert '@app.get("/team")' in (service / "src/svc/app.py").read_text()
+    assert "Owned by the fraud team." in (service / "README.md").read_text()
+    assert "src/svc/model/model.skops" in done.stdout
+    tests = own_tests(service)
+    assert tests.returncode == 0, tests.stdout[-3000:]
+
+
+def test_a_model_with_other_inputs_is_refused_then_allowed(
+    service: Path, tmp_path: Path
+) -> None:
+    model, sample = retrained(columns=5)
+    with pytest.raises(MljetError) as refused:
+        cook(model, sample=sample, update=service, quiet=True)
+    assert "feature 'x5' removed" in str(refused.value)
+    assert "--allow-schema-change" in str(refused.value)
+    assert git(service, "status", "--porcelain") == ""
+
+    cook(model, sample=sample, update=service, allow_schema_change=True, quiet=True)
+    spec = json.loads((service / "src/svc/model/spec.json").read_text())
+    assert [f["name"] for f in spec["features"]] == [f"x{i}" for i in range(5)]
+    assert '"PORT", 9000' in (service / "src/svc/settings.py").read_text()
+    tests = own_tests(service)
+    assert tests.returncode == 0, tests.stdout[-3000:]
+
+
+def test_what_a_swap_refuses_before_touching_anything(
+    service: Path, tmp_path: Path
+) -> None:
+    model, sample = retrained()
+    with pytest.raises(OptionError, match="backend"):
+        cook(model, sample=sample, update=service, backend="flask", quiet=True)
+    with pytest.raises(OptionError, match="--output"):
+        cook(model, update=service, output=tmp_path / "elsewhere", quiet=True)
+    with pytest.raises(OptionError, match="only applies with --update"):
+        cook(model, allow_schema_change=True, quiet=True)
+    (service / "README.md").write_text("mine\n")
+    with pytest.raises(MljetError, match="uncommitted changes"):
+        cook(model, sample=sample, update=service, quiet=True)
+    assert (service / "README.md").read_text() == "mine\n"
