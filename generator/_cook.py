@@ -44,7 +44,8 @@ def cook(
     `model` is a fitted model or the path of a model file (a pickle, or a
     boosting library's own format). The keywords are the options of
     `generator.Options` (the command line's flags, in Python's spelling):
-    `sample`, `backend`, `name`, `output`, `force`, `max_instances`,
+    `sample`, `backend`, `name`, `output`, `update`, `allow_schema_change`,
+    `force`, `max_instances`,
     `max_body_bytes`, `max_batch_rows`, `trust`, `code`, `base_image`,
     `artifact`, `run`, `offline` and `quiet`. `template` overrides where the
     Copier template is read from, and `worker` who runs Copier (this

@@ -86,6 +86,7 @@ def check_output(output: Path, force: bool) -> None:
         raise MljetError(
             f"{output} is not empty; MLJET will not write into it. Choose another "
             "--output, or pass --force to overwrite the files the template renders "
-            "there (other files are left alone). To bring an existing service up to "
-            "date, run `copier update --trust` inside it instead."
+            "there (other files are left alone). To put a retrained model into an "
+            "existing service, keeping your edits, pass --update DIR instead; for a "
+            "newer template, run `python -m generator update DIR`."
         )

@@ -178,8 +178,9 @@ READY_TURNS = 1.0
 
 
 def _ready_status(connection: http.client.HTTPConnection, within: float) -> int | None:
-    """503 once /ready says so (or says `Connection: close`: the drain began
-    while it answered), else its last status after `within` s."""
+    """503 once /ready says so (or says `Connection: close`, or closes the
+    connection: the drain began, and a probe counts a connection the server
+    closed as not ready), else its last status after `within` s."""
     deadline = time.monotonic() + within
     status = None
     try:
@@ -194,7 +195,7 @@ def _ready_status(connection: http.client.HTTPConnection, within: float) -> int 
                 return status
             time.sleep(0.05)
     except (OSError, http.client.HTTPException):
-        return status
+        return 503
     finally:
         connection.close()
 
