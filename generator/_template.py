@@ -63,13 +63,20 @@ def template_source() -> TemplateSource:
     wheel's bundle; every release comes with them, so that `copier update`
     finds the version a project was made from (`_history`). Projects record
     the public repository as their source. `MLJET_TEMPLATE` (a git URL or
-    path) and `MLJET_TEMPLATE_REF` point elsewhere, recorded as given.
+    path) and `MLJET_TEMPLATE_REF` point elsewhere: a URL is recorded as
+    given, a directory as the public repository (git reads it as that).
     """
+    from ._history import PUBLIC_REPOSITORY
+
     override = os.environ.get("MLJET_TEMPLATE")
     if override:
-        return TemplateSource(override, os.environ.get("MLJET_TEMPLATE_REF"))
+        # A directory is this machine's: the public repository stands for it.
+        local = PUBLIC_REPOSITORY if Path(override).is_dir() else None
+        return TemplateSource(
+            override, os.environ.get("MLJET_TEMPLATE_REF"), False, local
+        )
     from . import __version__
-    from ._history import BUNDLED, PUBLIC_REPOSITORY, history_repository
+    from ._history import BUNDLED, history_repository
 
     checkout = PACKAGE_DIR.parent
     is_checkout = (checkout / "copier.yml").is_file() and (

@@ -26,6 +26,7 @@ from generator._history import (
     url_rewrites,
     write_bundle,
 )
+from generator._template import template_source
 
 installed = pytest.mark.skipif(
     not BUNDLED.is_dir(),
@@ -167,3 +168,22 @@ def test_answers_name_the_public_template_and_no_local_path(
     assert (answers["model_file"], answers["sample_file"]) == (model.name, sample.name)
     for local in (str(tmp_path), str(model.parent), str(Path.home()), "/tmp/"):
         assert local not in text, local
+
+
+@installed
+def test_an_empty_cache_gets_every_release_from_the_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine that never generated anything, with MLJET installed."""
+    monkeypatch.setenv("MLJET_CACHE_DIR", str(tmp_path / "never-used"))
+    monkeypatch.delenv("MLJET_TEMPLATE", raising=False)
+    source = template_source()
+    assert source.recorded == PUBLIC_REPOSITORY
+    assert source.vcs_ref is not None
+    assert source.vcs_ref.startswith(f"v{generator.__version__}")
+    repository = Path(source.path)
+    assert repository.is_relative_to(tmp_path / "never-used")
+    assert set(release_tags(REPO)) <= set(tagged(repository))
+    assert (repository / "copier.yml").read_bytes() == (
+        BUNDLED / "copier.yml"
+    ).read_bytes()

@@ -184,15 +184,19 @@ def test_a_conflict_is_listed_and_fails_the_update(
     edit(owned / "src/svc/errors.py", "MAX_REPORTED_PROBLEMS = 100\n",
          "MAX_REPORTED_PROBLEMS = 50\n")  # fmt: skip
     git(owned, "commit", "--quiet", "-am", "fewer problems")
-    updated = update_service(owned, Lines(), source=releases.source("v0.2.1"))
-    assert not updated.ok
-    assert updated.conflicts == ["src/svc/errors.py"]
-    assert "<<<<<<<" in (owned / "src/svc/errors.py").read_text()
-    summary = updated.summary()
-    assert "collide" in summary and "src/svc/errors.py" in summary
-    # The rest of the update is there; the checks did not run on markers.
+    # The command line, with MLJET's template taken from the releases.
+    env = {**os.environ, "MLJET_TEMPLATE": str(releases.history),
+           "MLJET_TEMPLATE_REF": "v0.2.1"}  # fmt: skip
+    done = run_generator("update", owned, cwd=owned.parent, env=env)
+    assert done.returncode == 1, done.stderr
+    assert "collide" in done.stdout and "  src/svc/errors.py" in done.stdout
+    assert "checking the updated service" not in done.stderr
+    assert git(owned, "diff", "--name-only", "--diff-filter=U").split() == [
+        "src/svc/errors.py"
+    ]
+    assert "<<<<<<< before updating" in (owned / "src/svc/errors.py").read_text()
+    # The rest of the update is there.
     assert "Updated by the template." in (owned / "README.md").read_text()
-    assert updated.broken == []
 
 
 def test_a_fresh_clone_updates_with_an_empty_cache(
@@ -275,8 +279,10 @@ def test_a_service_made_by_the_previous_release_updates_to_this_one(
     service = tmp_path / "old"
     assert answers_of(service)["_src_path"] == str(previous)
     git(service, "init", "--quiet")
-    with (service / "README.md").open("a") as readme:
-        readme.write("\nOwned by the fraud team.\n")
+    edit(service / "README.md", "# old\n", "# old\n\nOwned by the fraud team.\n")
+    (service / "src/old/team.py").write_text(
+        '"""Our own module."""\n\nTEAM = "fraud"\n'
+    )
     git(service, "add", "--all")
     git(service, "commit", "--quiet", "-m", "made by MLJET 0.1.0, and our line")
 
@@ -294,6 +300,7 @@ def test_a_service_made_by_the_previous_release_updates_to_this_one(
     # The migration recorded what 0.1.0 did not know, from the service itself.
     assert "recorded the answers this template needs" in done.stderr
     assert "Owned by the fraud team." in (service / "README.md").read_text()
+    assert (service / "src/old/team.py").read_text().endswith('TEAM = "fraud"\n')
     no_markers(service)
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
