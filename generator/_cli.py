@@ -68,18 +68,13 @@ def _argument(option: Option, default: Any) -> dict[str, Any]:
 
 
 def update_parser() -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(
-        prog="mljet update",
-        description="Bring a generated service to this MLJET's template, keeping "
-        "your committed edits; files where they collide are listed and the "
-        "command fails.",
-    )
-    cli.add_argument(
-        "project",
-        nargs="?",
-        type=Path,
-        default=Path(),
-        help="the service's directory, a clean git work tree (default: here)",
+    from ._hooks._commands import project_parser
+
+    cli = project_parser(
+        "mljet update",
+        "Bring a generated service to this MLJET's template, keeping your "
+        "committed edits; files where they collide are listed and the command "
+        "fails.",
     )
     cli.add_argument(
         "--no-checks",
@@ -87,7 +82,6 @@ def update_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the checks after the update (import, black, mypy --strict)",
     )
-    add_option(cli, "quiet")
     return cli
 
 

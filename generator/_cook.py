@@ -15,10 +15,9 @@ from typing import Any
 
 from ._answers import recorded_answers
 from ._artifacts import Artifact, artifact_named, make_artifact, serving
-from ._describe import Description, describe
+from ._describe import Description, describe_planned
 from ._errors import HookError, MljetError
 from ._hooks import Project, run_hooks
-from ._loading import load_model_file
 from ._onnx import measured_gain, onnx_installed
 from ._options import Options
 from ._plan import plan
@@ -68,12 +67,7 @@ def generate(
     if options.update is not None:
         return _swap(model, options, worker, report)
     planned = plan(model, options, template)
-    if planned.model_path is not None:
-        report.step(f"loading {planned.model_path}")
-        model = load_model_file(
-            planned.model_path, trust=options.trust, code=planned.code
-        ).model
-    described = describe(model, options.sample, report)
+    described = describe_planned(model, planned, report)
     with staging_directory(planned.destination) as staging:
         staged = stage(staging, planned, described, worker, report)
         project = Project(staging, staged.answers, planned.template, worker)

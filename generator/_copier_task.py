@@ -18,6 +18,7 @@ from pathlib import Path
 from ._answers import recorded_answers
 from ._cook import generate
 from ._errors import MljetError
+from ._history import PUBLIC_REPOSITORY
 from ._options import Options
 from ._template import TemplateSource
 
@@ -44,7 +45,9 @@ def _template(source: str, commit: str) -> TemplateSource:
 
     Copier renders a dirty local checkout from a temporary commit that only
     exists in its own clone; then the working tree at HEAD is the same thing.
+    A directory is this machine's: the answers record the public repository.
     """
+    recorded = PUBLIC_REPOSITORY if Path(source).is_dir() else None
     if commit and Path(source, ".git").exists():
         known = subprocess.run(
             ["git", "-C", source, "cat-file", "-e", f"{commit}^{{commit}}"],
@@ -52,8 +55,8 @@ def _template(source: str, commit: str) -> TemplateSource:
             check=False,
         )
         if known.returncode != 0:
-            return TemplateSource(source, "HEAD")
-    return TemplateSource(source, commit or None)
+            return TemplateSource(source, "HEAD", recorded=recorded)
+    return TemplateSource(source, commit or None, recorded=recorded)
 
 
 def _origins(destination: Path, destination_argument: str) -> list[Path]:

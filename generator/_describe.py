@@ -16,7 +16,9 @@ from ._learn_schema import (
     examples_frame,
     learn_schema,
 )
+from ._loading import load_model_file
 from ._model_info import ModelInfo
+from ._plan import Plan
 from ._reporting import Steps
 from ._sample import check_model_accepts, model_rows, read_sample
 from ._schema import Schema
@@ -35,6 +37,17 @@ class Description:
     # The sample's rows (or rows built from the schema without one), in the
     # model's order and named as the features.
     rows: pd.DataFrame
+
+
+def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:
+    """The model of a plan (loaded first when it is a file), described with
+    the plan's sample."""
+    if planned.model_path is not None:
+        report.step(f"loading {planned.model_path}")
+        model = load_model_file(
+            planned.model_path, trust=planned.options.trust, code=planned.code
+        ).model
+    return describe(model, planned.options.sample, report)
 
 
 def describe(model: object, sample: Any, report: Steps) -> Description:

@@ -22,10 +22,9 @@ from typing import Any
 
 from ._answers import recorded_answers
 from ._contract import contract_differences
-from ._describe import describe
+from ._describe import describe_planned
 from ._errors import MljetError, OptionError
 from ._hooks import Project, hooks_named, run_hooks
-from ._loading import load_model_file
 from ._options import Options, default_of, option_specs
 from ._plan import plan
 from ._reporting import Steps
@@ -60,12 +59,7 @@ def swap_model(
     with tempfile.TemporaryDirectory(prefix="mljet-swap-") as scratch:
         staged_options = replace(recorded, output=Path(scratch) / project.name)
         planned = plan(model, staged_options, source)
-        if planned.model_path is not None:
-            report.step(f"loading {planned.model_path}")
-            model = load_model_file(
-                planned.model_path, trust=recorded.trust, code=planned.code
-            ).model
-        described = describe(model, recorded.sample, report)
+        described = describe_planned(model, planned, report)
         with staging_directory(planned.destination) as staging:
             staged = stage(staging, planned, described, worker, report)
             fresh = Project(staging, staged.answers, planned.template, worker)

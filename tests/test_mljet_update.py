@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 import generator
 import models
@@ -23,6 +20,13 @@ from generator import cook
 from generator._history import PUBLIC_REPOSITORY, history_repository
 from generator._template import TemplateSource
 from generator._update import Updated, update_service
+from owned import (
+    answers_of,
+    commit_owner_edits,
+    edit,
+    owner_edits_kept,
+    run_own_tests,
+)
 
 # The next release's module, importing a package no service pinned before.
 NEW_MODULE = "template/src/{{package_name}}/certificates.py"
@@ -35,12 +39,6 @@ def bundle() -> str:
     return certifi.where()
 '''
 MAX_LINE = "MAX_REPORTED_PROBLEMS = 100\n"
-TEAM_ROUTE = """
-
-@app.get("/team")
-async def team() -> dict[str, str]:
-    return {"team": "fraud"}
-"""
 
 
 @dataclass(frozen=True)
@@ -54,12 +52,6 @@ class Releases:
 
     def source(self, tag: str) -> TemplateSource:
         return TemplateSource(str(self.history), tag, False, PUBLIC_REPOSITORY)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1))
 
 
 def release(checkout: Path, version: str) -> None:
@@ -114,20 +106,8 @@ def owned(releases: Releases, tmp_path: Path) -> Path:
     """The owner's clone of the service, with their edits committed."""
     path = tmp_path / "svc"
     git(tmp_path, "clone", "--quiet", str(releases.service), str(path))
-    edit(path / "src/svc/settings.py", '"PORT", 8000', '"PORT", 9000')
-    with (path / "src/svc/app.py").open("a") as app:
-        app.write(TEAM_ROUTE)
-    with (path / "README.md").open("a") as readme:
-        readme.write("\nOwned by the fraud team.\n")
-    git(path, "commit", "--quiet", "-am", "our changes")
+    commit_owner_edits(path, "svc")
     return path
-
-
-def answers_of(project: Path) -> dict[str, object]:
-    loaded: dict[str, object] = yaml.safe_load(
-        (project / ".copier-answers.yml").read_text()
-    )
-    return loaded
 
 
 def no_markers(project: Path) -> None:
@@ -150,11 +130,9 @@ def test_an_update_brings_the_template_keeps_the_edits_and_pins_anew(
         updated.changed
     )
     # The template's change and the owner's edits, side by side.
-    readme = (owned / "README.md").read_text()
-    assert "Updated by the template." in readme and "Owned by the fraud team." in readme
+    assert "Updated by the template." in (owned / "README.md").read_text()
     assert "TEMPLATE_UPDATE_MARKER = True" in (owned / "src/svc/errors.py").read_text()
-    assert '"PORT", 9000' in (owned / "src/svc/settings.py").read_text()
-    assert '@app.get("/team")' in (owned / "src/svc/app.py").read_text()
+    assert owner_edits_kept(owned, "svc")
     no_markers(owned)
     # Pinned where the template now imports it.
     import certifi
@@ -165,11 +143,7 @@ def test_an_update_brings_the_template_keeps_the_edits_and_pins_anew(
     untouched = {k for k in before if k not in ("_commit",) and "requirement" not in k}
     assert {k: after[k] for k in untouched} == {k: before[k] for k in untouched}
     # The service's own tests pass, the golden ones too.
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
-        cwd=owned, env={**os.environ, "PYTHONPATH": str(owned / "src")},
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    tests = run_own_tests(owned)
     assert tests.returncode == 0, tests.stdout[-3000:]
     # Updating again finds nothing to do.
     git(owned, "add", "--all")
@@ -230,7 +204,7 @@ def test_plain_copier_update_reads_the_public_repository(
     assert done.returncode == 0, done.stderr
     assert answers_of(owned)["_commit"] == "v0.2.1"
     assert "Updated by the template." in (owned / "README.md").read_text()
-    assert '"PORT", 9000' in (owned / "src/svc/settings.py").read_text()
+    assert owner_edits_kept(owned, "svc")
 
 
 def test_the_command_refuses_uncommitted_edits_and_reports_no_change(
@@ -302,9 +276,5 @@ def test_a_service_made_by_the_previous_release_updates_to_this_one(
     assert "Owned by the fraud team." in (service / "README.md").read_text()
     assert (service / "src/old/team.py").read_text().endswith('TEAM = "fraud"\n')
     no_markers(service)
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
-        cwd=service, env={**os.environ, "PYTHONPATH": str(service / "src")},
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    tests = run_own_tests(service)
     assert tests.returncode == 0, tests.stdout[-3000:]

@@ -4,15 +4,11 @@ its owner has edited and committed, for real with git and Copier."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import joblib
 import pandas as pd
 import pytest
-import yaml
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 
@@ -20,13 +16,7 @@ import models
 from cli import run_generator
 from conftest import git
 from generator import MljetError, OptionError, cook
-
-TEAM_ROUTE = """
-
-@app.get("/team")
-async def team() -> dict[str, str]:
-    return {"team": "fraud"}
-"""
+from owned import answers_of, commit_owner_edits, owner_edits_kept, run_own_tests
 
 
 def retrained(
@@ -49,29 +39,8 @@ def service(tmp_path: Path, binary_case: models.Case) -> Path:
     git(path, "init", "--quiet")
     git(path, "add", "--all")
     git(path, "commit", "--quiet", "-m", "generated")
-    settings = path / "src/svc/settings.py"
-    settings.write_text(settings.read_text().replace('"PORT", 8000', '"PORT", 9000'))
-    with (path / "src/svc/app.py").open("a") as app:
-        app.write(TEAM_ROUTE)
-    with (path / "README.md").open("a") as readme:
-        readme.write("\nOwned by the fraud team.\n")
-    git(path, "commit", "--quiet", "-am", "our changes")
+    commit_owner_edits(path, "svc")
     return path
-
-
-def answers_of(project: Path) -> dict[str, object]:
-    loaded: dict[str, object] = yaml.safe_load(
-        (project / ".copier-answers.yml").read_text()
-    )
-    return loaded
-
-
-def own_tests(project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
-        cwd=project, env={**os.environ, "PYTHONPATH": str(project / "src")},
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
 
 
 def test_a_retrained_model_goes_in_and_the_edits_stay(
@@ -97,11 +66,9 @@ def test_a_retrained_model_goes_in_and_the_edits_stay(
     expected = model.predict(examples[sample.columns]).tolist()
     assert after["golden"]["predict"] == expected  # type: ignore[index]
     # The owner's edits, kept.
-    assert '"PORT", 9000' in (service / "src/svc/settings.py").read_text()
-    assert '@app.get("/team")' in (service / "src/svc/app.py").read_text()
-    assert "Owned by the fraud team." in (service / "README.md").read_text()
+    assert owner_edits_kept(service, "svc")
     assert "src/svc/model/model.skops" in done.stdout
-    tests = own_tests(service)
+    tests = run_own_tests(service)
     assert tests.returncode == 0, tests.stdout[-3000:]
 
 
@@ -118,8 +85,8 @@ def test_a_model_with_other_inputs_is_refused_then_allowed(
     cook(model, sample=sample, update=service, allow_schema_change=True, quiet=True)
     spec = json.loads((service / "src/svc/model/spec.json").read_text())
     assert [f["name"] for f in spec["features"]] == [f"x{i}" for i in range(5)]
-    assert '"PORT", 9000' in (service / "src/svc/settings.py").read_text()
-    tests = own_tests(service)
+    assert owner_edits_kept(service, "svc")
+    tests = run_own_tests(service)
     assert tests.returncode == 0, tests.stdout[-3000:]
 
 

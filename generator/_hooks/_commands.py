@@ -22,7 +22,7 @@ Command = Callable[[Sequence[str]], int]
 
 def _hooks_command(prog: str, description: str, *names: str) -> Command:
     def command(argv: Sequence[str]) -> int:
-        args = _parser(prog, description).parse_args(argv)
+        args = project_parser(prog, description).parse_args(argv)
         report = Reporter(args.quiet)
         return _reported(
             lambda: run_hooks(
@@ -37,7 +37,7 @@ def build_artifact(argv: Sequence[str]) -> int:
     from .._artifacts import artifact_named, make_artifact, serving
     from .._cli import add_option
 
-    cli = _parser(
+    cli = project_parser(
         "build_artifact",
         "Build the project into an artifact, start it, and verify that it "
         "answers the golden rows exactly.",
@@ -65,7 +65,7 @@ def complete_answers(argv: Sequence[str]) -> int:
     from .._answers import write_answers
     from ._upgrade import missing_answers
 
-    args = _parser(
+    args = project_parser(
         "complete_answers",
         "Record in the project's answers file the answers this template needs "
         "that it lacks (Copier runs it before an update).",
@@ -101,14 +101,15 @@ def finish_copier_copy(argv: Sequence[str]) -> int:
     return 0
 
 
-def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+def project_parser(prog: str, description: str) -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(prog=prog, description=description)
     cli.add_argument(
         "project",
         nargs="?",
         type=Path,
         default=Path(),
-        help="the generated project's directory (default: the current one)",
+        help="the generated project's directory, a clean git work tree where it "
+        "is updated (default: the current one)",
     )
     cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     return cli
