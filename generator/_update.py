@@ -117,6 +117,8 @@ def _adopt_recorded_source(project: Path, source: TemplateSource) -> None:
     recorded = recorded_source(project)
     if source.recorded is None or recorded in (source.recorded, source.path):
         return
+    if recorded is None or _is_url(recorded):
+        return  # a fork's URL, say: Copier reads it as it is
     record_source(project, source.recorded)
     raise MljetError(
         f"{project}'s answers named its template '{recorded}', a path on the "
@@ -124,6 +126,15 @@ def _adopt_recorded_source(project: Path, source: TemplateSource) -> None:
         "works on any machine. Commit that change (git -C "
         f"{project} commit -am 'Record the template by its public URL'), then "
         "run the update again."
+    )
+
+
+def _is_url(source: str) -> bool:
+    """A git URL (https://, ssh://, git@host:, Copier's gh: and gl:), not a path."""
+    return (
+        "://" in source
+        or source.startswith(("gh:", "gl:"))
+        or ("@" in source.split(":", 1)[0] and ":" in source)
     )
 
 

@@ -19,7 +19,7 @@ from conftest import REPO, Lines, git
 from generator import cook
 from generator._history import PUBLIC_REPOSITORY, history_repository
 from generator._template import TemplateSource
-from generator._update import Updated, update_service
+from generator._update import Updated, _is_url, update_service
 from owned import (
     answers_of,
     commit_owner_edits,
@@ -278,3 +278,19 @@ def test_a_service_made_by_the_previous_release_updates_to_this_one(
     no_markers(service)
     tests = run_own_tests(service)
     assert tests.returncode == 0, tests.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("source", "url"),
+    [
+        ("https://github.com/me/mljet.git", True),
+        ("git@github.com:me/mljet.git", True),
+        ("gh:me/mljet", True),
+        ("/home/me/.cache/mljet/template", False),
+        ("../mljet", False),
+    ],
+)
+def test_only_a_path_is_renamed_to_the_public_repository(
+    source: str, url: bool
+) -> None:
+    assert _is_url(source) is url
