@@ -19,7 +19,7 @@ from conftest import REPO, Lines, git
 from generator import cook
 from generator._history import PUBLIC_REPOSITORY, history_repository
 from generator._template import TemplateSource
-from generator._update import Updated, _is_url, update_service
+from generator._update import Updated, _is_url, quick_checks, update_service
 from owned import (
     answers_of,
     commit_owner_edits,
@@ -196,6 +196,8 @@ def test_plain_copier_update_reads_the_public_repository(
     git(tmp_path, "clone", "--quiet", "--bare", str(releases.checkout), str(public))
     env = {
         "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+        # MLJET is never started: the migration finds every answer recorded.
+        "MLJET_PYTHON": str(tmp_path / "no-mljet-here"),
         "GIT_CONFIG_COUNT": "1",
         "GIT_CONFIG_KEY_0": f"url.{public}.insteadOf",
         "GIT_CONFIG_VALUE_0": PUBLIC_REPOSITORY,
@@ -222,6 +224,19 @@ def test_the_command_refuses_uncommitted_edits_and_reports_no_change(
     assert done.returncode == 1
     assert "uncommitted changes" in done.stderr and "git -C" in done.stderr
     assert (path / "README.md").read_text() == "mine\n"
+
+
+def test_the_quick_checks_say_what_broke(releases: Releases, tmp_path: Path) -> None:
+    path = tmp_path / "svc"
+    git(tmp_path, "clone", "--quiet", str(releases.service), str(path))
+    assert quick_checks(path, "svc") == []
+    (path / "src/svc/ours.py").write_text('"""Ours."""\n\nCOUNT: int = "many"\n')
+    broken = quick_checks(path, "svc")
+    assert len(broken) == 1 and "ours.py:3" in broken[0], broken
+    (path / "src/svc/app.py").write_text("import no_such_module\n")
+    broken = quick_checks(path, "svc")
+    assert broken[0].startswith("the service does not import"), broken
+    assert "no_such_module" in broken[0]
 
 
 def test_a_summary_says_what_changed() -> None:
