@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import sys
 
 from .settings import Settings, SettingsError
@@ -25,7 +24,7 @@ def main() -> int:
     except (SettingsError, ModelLoadError) as error:
         print(f"{spec.service}: cannot start: {error}", file=sys.stderr)
         return 2
-    _log_to_stderr(settings.log_level)
+    # Importing the app configures the log (`PredictionService.from_env`).
     from .app import serve
 
     # A server whose workers are other processes (gunicorn's master) loads
@@ -33,19 +32,6 @@ def main() -> int:
     gc.enable()
     serve(settings)
     return 0
-
-
-def _log_to_stderr(level: str) -> None:
-    """The service's own messages (model loaded, batches at debug) on stderr,
-    beside the server's; the server's loggers keep their own handlers."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
-    package = logging.getLogger(__package__)
-    package.addHandler(handler)
-    package.setLevel(level.upper())
-    package.propagate = False
 
 
 if __name__ == "__main__":

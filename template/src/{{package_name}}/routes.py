@@ -26,6 +26,8 @@ class Reply:
     body: bytes
     content_type: str = JSON
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Rows predicted, for the access log (not sent).
+    rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Incoming:
     content_type: str | None = None
     body: bytes = b""
     params: Mapping[str, str] = field(default_factory=dict)
+    # The client's X-Request-ID header, as sent (`logs.request_id` checks it).
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from . import shutdown
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
 from .errors import SHUTTING_DOWN, ClientError, body_too_large
+from .logs import answering
+from .logs import configure as configure_logging
 from .openapi import build_openapi, for_swagger_ui
 from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
 from .runtime import ModelRuntime
@@ -57,11 +59,16 @@ class PredictionService:
         self._openapi_for_docs = orjson.dumps(for_swagger_ui(document))
         self._metadata = orjson.dumps(_metadata(spec, settings))
         self.body_limit = BodyLimit(settings.max_body_bytes)
+        self._serving: Callable[[], bool] = lambda: True
 
     @classmethod
     def from_env(cls) -> PredictionService:
+        """The service as the environment configures it, its log included
+        (in every worker process, which imports the app on its own)."""
         spec = ServiceSpec.load()
-        return cls(spec, Settings.from_env(spec))
+        settings = Settings.from_env(spec)
+        configure_logging(settings.log_level, settings.log_format)
+        return cls(spec, settings)
 
     def load(self) -> None:
         """Load the model; until then `/ready` answers 503."""
@@ -133,14 +140,17 @@ class PredictionService:
         `body` is what the framework offers (its bytes, or a stream of
         chunks) and `declared` its Content-Length; both only for POST.
         """
-        if route.reads_body:
-            read = await self.body_limit.read(body, declared)
-            if read is None:
-                return self.too_large()
-            incoming = replace(incoming, body=read)
-        if route.predicts is not None:
-            return await self._predict_async(route.predicts, incoming)
-        return route.answer(incoming)
+        with answering(incoming.method, incoming.path, incoming.request_id) as access:
+            if route.reads_body:
+                read = await self.body_limit.read(body, declared)
+                if read is None:
+                    return access.answered(self.too_large())
+                incoming = replace(incoming, body=read)
+            if route.predicts is not None:
+                reply = await self._predict_async(route.predicts, incoming)
+            else:
+                reply = route.answer(incoming)
+            return access.answered(reply)
 
     def answer(
         self,
@@ -150,12 +160,13 @@ class PredictionService:
         declared: int | str | None = None,
     ) -> Reply:
         """Answer on a server's own thread, reading the body with `read`."""
-        if route.reads_body and read is not None:
-            body = self.body_limit.read_blocking(read, declared)
-            if body is None:
-                return self.too_large()
-            incoming = replace(incoming, body=body)
-        return route.answer(incoming)
+        with answering(incoming.method, incoming.path, incoming.request_id) as access:
+            if route.reads_body and read is not None:
+                body = self.body_limit.read_blocking(read, declared)
+                if body is None:
+                    return access.answered(self.too_large())
+                incoming = replace(incoming, body=body)
+            return access.answered(route.answer(incoming))
 
     @property
     def is_loaded(self) -> bool:
@@ -168,10 +179,15 @@ class PredictionService:
     def health(self) -> Reply:
         return json_reply(200, {"status": "ok"})
 
+    def ready_only_while(self, serving: Callable[[], bool]) -> None:
+        """Answer /ready 503 also while `serving()` is false (a server that
+        answers before it can handle its signals)."""
+        self._serving = serving
+
     def ready(self) -> Reply:
         if shutdown.started():
             return error_reply(SHUTTING_DOWN)
-        if self._calls is None:
+        if self._calls is None or not self._serving():
             return self.not_ready()
         return json_reply(200, {"status": "ready"})
 
@@ -262,8 +278,15 @@ class PredictionService:
         )
         return replace(error_reply(error), headers={"Allow": ", ".join(allowed)})
 
-    def framework_error(self, status: int, method: str, path: str) -> Reply:
-        """The shared reply for an error the web framework raised itself."""
+    def framework_error(
+        self, status: int, method: str, path: str, request_id: str | None = None
+    ) -> Reply:
+        """The shared reply for an error the web framework raised itself,
+        logged and identified like any other answer."""
+        with answering(method, path, request_id) as access:
+            return access.answered(self._framework_error(status, method, path))
+
+    def _framework_error(self, status: int, method: str, path: str) -> Reply:
         if status == 404:
             return self.not_found(method, path)
         if status == 405:
@@ -294,7 +317,7 @@ class PredictionService:
 
 
 def _predictions(outputs: list[Any]) -> Reply:
-    return json_reply(200, {"predictions": outputs})
+    return replace(json_reply(200, {"predictions": outputs}), rows=len(outputs))
 
 
 def _refused(error: Exception) -> Reply:

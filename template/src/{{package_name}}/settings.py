@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .logs import LOG_FORMATS
 from .spec import ServiceSpec
 from .threads import DEFAULT_MODEL_THREADS
 
@@ -94,6 +95,7 @@ class Settings:
     max_instances: int
     max_body_bytes: int
     log_level: str
+    log_format: str
     batching: Batching
     model_threads: int
     timeouts: Timeouts
@@ -109,6 +111,7 @@ class Settings:
             max_instances=_positive_int(env, "MAX_INSTANCES", spec.max_instances),
             max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", spec.max_body_bytes),
             log_level=_log_level(env.get("LOG_LEVEL", "info")),
+            log_format=_log_format(env.get("LOG_FORMAT", "text")),
             batching=Batching(
                 # Only a model that answers a row alike in any batch is
                 # batched unless asked: then batching changes no answer.
@@ -173,6 +176,15 @@ def _log_level(raw: str) -> str:
             f"got {raw!r}"
         )
     return level
+
+
+def _log_format(raw: str) -> str:
+    form = raw.strip().lower()
+    if form not in LOG_FORMATS:
+        raise SettingsError(
+            f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}; got {raw!r}"
+        )
+    return form
 
 
 def _timeouts(env: Mapping[str, str]) -> Timeouts:

@@ -1,0 +1,64 @@
+"""The service's log lines and request IDs (`src/PACKAGE/logs.py`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from conftest import Core
+
+
+@pytest.mark.parametrize(
+    "given", ["abc-123", "0f" * 64, "trace:span/1@edge+x=y", "A.b_c"]
+)
+def test_a_safe_client_id_is_kept(core: Core, given: str) -> None:
+    assert core.module("logs").request_id(given) == given
+
+
+@pytest.mark.parametrize(
+    "given", [None, "", "x" * 129, "two words", "new\nline", "<script>", "-lead", "é"]
+)
+def test_any_other_id_is_replaced_by_a_new_one(core: Core, given: str | None) -> None:
+    made = core.module("logs").request_id(given)
+    assert made != given and len(made) == 32 and int(made, 16) >= 0
+
+
+def record(message: str, *args: object, **extra: object) -> logging.LogRecord:
+    made = logging.LogRecord("svc.x", logging.INFO, __file__, 1, message, args, None)
+    made.__dict__.update(extra)
+    return made
+
+
+def test_a_text_line_cannot_be_forged_with_a_newline(core: Core) -> None:
+    logs = core.module("logs")
+    line = logs.TextLines().format(
+        record("asked %s", "x\nINFO svc: forged", request_id="r1")
+    )
+    assert "\n" not in line and "x\\x0aINFO svc: forged" in line
+    assert "[r1]" in line
+
+
+def test_a_json_line_holds_the_access_fields(core: Core) -> None:
+    logs = core.module("logs")
+    access = {"method": "POST", "path": "/predict", "status": 200, "rows": 3}
+    line = logs.JsonLines().format(
+        record("POST /predict 200", request_id="r2", access=access)
+    )
+    parsed = json.loads(line)
+    assert parsed["request_id"] == "r2" and parsed["level"] == "info"
+    assert {k: parsed[k] for k in access} == access
+
+
+def test_an_answer_carries_its_id_and_leaves_one_access_line(
+    core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
+    logs, routes = core.module("logs"), core.module("routes")
+    caplog.set_level(logging.INFO, logger=logs.ACCESS.name)
+    with logs.answering("POST", "/predict\r\nX: y", "abc") as access:
+        reply = access.answered(routes.Reply(200, b"{}", rows=4))
+    assert reply.headers["X-Request-ID"] == "abc"
+    [line] = [r for r in caplog.records if r.name == logs.ACCESS.name]
+    assert line.access["rows"] == 4 and line.access["status"] == 200
+    assert line.access["path"] == "/predict\\x0d\\x0aX: y"
