@@ -56,7 +56,7 @@ def test_an_answer_carries_its_id_and_leaves_one_access_line(
 ) -> None:
     logs, routes = core.module("logs"), core.module("routes")
     caplog.set_level(logging.INFO, logger=logs.ACCESS.name)
-    with logs.answering("POST", "/predict\r\nX: y", "abc") as access:
+    with logs.answering("/predict", "POST", "/predict\r\nX: y", "abc") as access:
         reply = access.answered(routes.Reply(200, b"{}", rows=4))
     assert reply.headers["X-Request-ID"] == "abc"
     [line] = [r for r in caplog.records if r.name == logs.ACCESS.name]

@@ -42,7 +42,8 @@ def test_the_routes_are_the_fixed_ones_and_one_per_prediction_method(
     listed = {(r.path, r.methods, r.predicts) for r in service.routes}
     assert listed == {
         *((p, ("GET", "HEAD"), None) for p in
-          ("/health", "/ready", "/metadata", "/openapi.json", "/docs", "/docs/{name}")),
+          ("/health", "/ready", "/metadata", "/openapi.json", "/metrics", "/docs",
+           "/docs/{name}")),
         ("/predict", ("POST",), "predict"),
     }  # fmt: skip
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from .settings import Settings, SettingsError
 from .spec import ServiceSpec
@@ -24,6 +29,8 @@ def main() -> int:
     except (SettingsError, ModelLoadError) as error:
         print(f"{spec.service}: cannot start: {error}", file=sys.stderr)
         return 2
+    # Before anything imports the metrics' client, which reads it then.
+    _metrics_directory(spec.service)
     # Importing the app configures the log (`PredictionService.from_env`).
     from .app import serve
 
@@ -32,6 +39,22 @@ def main() -> int:
     gc.enable()
     serve(settings)
     return 0
+
+
+def _metrics_directory(service: str) -> None:
+    """Where every worker process writes its metrics, for `/metrics` to add
+    up (prometheus_client's multiprocess mode): the directory given in
+    PROMETHEUS_MULTIPROC_DIR, emptied of an earlier run's files, else a
+    fresh one, removed at exit. Set before the client is first imported."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    made = tempfile.mkdtemp(prefix=f"{service}-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    atexit.register(shutil.rmtree, made, True)
 
 
 if __name__ == "__main__":

@@ -27,10 +27,10 @@ from typing import Any
 
 import orjson
 
+from . import metrics
 from .routes import Reply
 
 REQUEST_ID_HEADER = "X-Request-ID"
-LOG_FORMATS = ("text", "json")
 MAX_LOGGED_PATH = 200
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/-]{0,127}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -52,16 +52,20 @@ def printable(text: str) -> str:
 
 @dataclass(frozen=True)
 class Access:
-    """A request being answered: what its access line will say."""
+    """A request being answered: what its access line and metrics will say."""
 
+    route: str
     method: str
     path: str
     request_id: str
     started: float
 
     def answered(self, reply: Reply) -> Reply:
-        """Log the access line; the reply with the request's ID header."""
-        latency = (time.perf_counter() - self.started) * 1000
+        """Log the access line and count the answer; the reply with the
+        request's ID header."""
+        seconds = time.perf_counter() - self.started
+        metrics.answered(self.route, self.method, reply.status, seconds, reply.error)
+        latency = seconds * 1000
         path = printable(self.path[:MAX_LOGGED_PATH])
         fields = {
             "method": self.method,
@@ -80,13 +84,16 @@ class Access:
 
 
 @contextmanager
-def answering(method: str, path: str, given_id: str | None) -> Iterator[Access]:
+def answering(
+    route: str, method: str, path: str, given_id: str | None
+) -> Iterator[Access]:
     """Every line logged inside carries the request's ID (threads the
-    request hands work to inherit it, as `asyncio.to_thread` copies it)."""
+    request hands work to inherit it, as `asyncio.to_thread` copies it).
+    `route` is the route's template (`metrics.UNMATCHED` for none)."""
     # The method is the server's parsed token; only ours reach the core.
-    access = Access(
-        printable(method[:16]), path, request_id(given_id), time.perf_counter()
-    )
+    method = printable(method[:16])
+    access = Access(route, method, path, request_id(given_id), time.perf_counter())
+    metrics.started()
     token = _CURRENT.set(access.request_id)
     try:
         yield access

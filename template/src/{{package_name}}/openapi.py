@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .metrics import CONTENT_TYPE
 from .settings import Settings
 from .spec import FeatureSpec, ServiceSpec
 from .validation import INT_RANGE
@@ -50,6 +51,7 @@ def build_openapi(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
     paths["/health"] = _get("Liveness: the process answers", "Status")
     paths["/ready"] = _get("Readiness: the model is loaded", "Status")
     paths["/metadata"] = _get("What the service serves", "Metadata")
+    paths["/metrics"] = _metrics_operation()
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -103,6 +105,23 @@ def _get(summary: str, schema: str) -> dict[str, Any]:
         **_errors(ANY_REQUEST_ERRORS),
     }
     return {"get": {"summary": summary, "responses": responses}}
+
+
+def _metrics_operation() -> dict[str, Any]:
+    text = {"schema": {"type": "string"}}
+    return {
+        "get": {
+            "summary": "Prometheus metrics: requests, latency, model calls, "
+            "rejected inputs, predictions by class",
+            "responses": {
+                "200": {
+                    "description": "Prometheus' text format",
+                    "content": {CONTENT_TYPE: text},
+                },
+                **_errors(ANY_REQUEST_ERRORS),
+            },
+        }
+    }
 
 
 def _errors(descriptions: dict[str, str]) -> dict[str, Any]:

@@ -26,8 +26,10 @@ class Reply:
     body: bytes
     content_type: str = JSON
     headers: Mapping[str, str] = field(default_factory=dict)
-    # Rows predicted, for the access log (not sent).
+    # Rows predicted, and a client error's code: for the access log and
+    # the metrics (not sent).
     rows: int | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)

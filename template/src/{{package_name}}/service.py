@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from . import shutdown
+from . import metrics, shutdown
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
 from .errors import SHUTTING_DOWN, ClientError, body_too_large
@@ -44,7 +44,7 @@ def json_reply(status: int, payload: Any) -> Reply:
 
 
 def error_reply(error: ClientError) -> Reply:
-    return json_reply(error.status, error.to_json())
+    return replace(json_reply(error.status, error.to_json()), error=error.code)
 
 
 class PredictionService:
@@ -59,6 +59,7 @@ class PredictionService:
         self._openapi_for_docs = orjson.dumps(for_swagger_ui(document))
         self._metadata = orjson.dumps(_metadata(spec, settings))
         self.body_limit = BodyLimit(settings.max_body_bytes)
+        metrics.describe(spec)
         self._serving: Callable[[], bool] = lambda: True
 
     @classmethod
@@ -84,11 +85,12 @@ class PredictionService:
             gc.freeze()
         finally:
             gc.enable()
+        run = metrics.timed(runtime.run)
         batching = self.settings.batching
         if batching.enabled:
-            self._calls = Batcher(runtime.run, batching.max_rows, batching.max_wait)
+            self._calls = Batcher(run, batching.max_rows, batching.max_wait)
         else:
-            self._calls = DirectCalls(runtime.run)
+            self._calls = DirectCalls(run)
         logger.info("model %s loaded; %s", self.spec.model_file, batching.summary)
 
     async def load_async(self) -> None:
@@ -112,6 +114,7 @@ class PredictionService:
             "/ready": self.ready,
             "/metadata": self.metadata,
             "/openapi.json": self.openapi,
+            "/metrics": self.metrics_text,
             "/docs": self.docs,
         }
         found = [
@@ -140,7 +143,8 @@ class PredictionService:
         `body` is what the framework offers (its bytes, or a stream of
         chunks) and `declared` its Content-Length; both only for POST.
         """
-        with answering(incoming.method, incoming.path, incoming.request_id) as access:
+        asked = (route.path, incoming.method, incoming.path, incoming.request_id)
+        with answering(*asked) as access:
             if route.reads_body:
                 read = await self.body_limit.read(body, declared)
                 if read is None:
@@ -160,7 +164,8 @@ class PredictionService:
         declared: int | str | None = None,
     ) -> Reply:
         """Answer on a server's own thread, reading the body with `read`."""
-        with answering(incoming.method, incoming.path, incoming.request_id) as access:
+        asked = (route.path, incoming.method, incoming.path, incoming.request_id)
+        with answering(*asked) as access:
             if route.reads_body and read is not None:
                 body = self.body_limit.read_blocking(read, declared)
                 if body is None:
@@ -178,6 +183,10 @@ class PredictionService:
 
     def health(self) -> Reply:
         return json_reply(200, {"status": "ok"})
+
+    def metrics_text(self) -> Reply:
+        body, content_type = metrics.exposition()
+        return Reply(200, body, content_type)
 
     def ready_only_while(self, serving: Callable[[], bool]) -> None:
         """Answer /ready 503 also while `serving()` is false (a server that
@@ -223,7 +232,7 @@ class PredictionService:
         if isinstance(parsed, Reply):
             return parsed
         try:
-            return _predictions(calls.call(method, parsed))
+            return self._predictions(method, calls.call(method, parsed))
         except MODEL_REFUSALS as error:
             return _refused(error)
 
@@ -238,9 +247,14 @@ class PredictionService:
         if isinstance(parsed, Reply):
             return parsed
         try:
-            return _predictions(await calls.call_async(method, parsed))
+            return self._predictions(method, await calls.call_async(method, parsed))
         except MODEL_REFUSALS as error:
             return _refused(error)
+
+    def _predictions(self, method: str, outputs: list[Any]) -> Reply:
+        if method == "predict" and self.spec.classes:
+            metrics.predicted(outputs)
+        return replace(json_reply(200, {"predictions": outputs}), rows=len(outputs))
 
     def _parse(self, incoming: Incoming) -> Batch | Reply:
         """The validated rows of a prediction request, or the reply refusing it."""
@@ -283,7 +297,7 @@ class PredictionService:
     ) -> Reply:
         """The shared reply for an error the web framework raised itself,
         logged and identified like any other answer."""
-        with answering(method, path, request_id) as access:
+        with answering(metrics.UNMATCHED, method, path, request_id) as access:
             return access.answered(self._framework_error(status, method, path))
 
     def _framework_error(self, status: int, method: str, path: str) -> Reply:
@@ -314,10 +328,6 @@ class PredictionService:
                 }
             },
         )
-
-
-def _predictions(outputs: list[Any]) -> Reply:
-    return replace(json_reply(200, {"predictions": outputs}), rows=len(outputs))
 
 
 def _refused(error: Exception) -> Reply:

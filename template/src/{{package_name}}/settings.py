@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .logs import LOG_FORMATS
 from .spec import ServiceSpec
 from .threads import DEFAULT_MODEL_THREADS
 
@@ -176,6 +175,10 @@ def _log_level(raw: str) -> str:
             f"got {raw!r}"
         )
     return level
+
+
+# `text` for people, `json` for a log collector (`logs.py`).
+LOG_FORMATS = ("text", "json")
 
 
 def _log_format(raw: str) -> str:

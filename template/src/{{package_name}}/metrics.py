@@ -1,0 +1,158 @@
+"""The service's Prometheus metrics, the same on every backend (`GET /metrics`).
+
+- `http_requests_total` (counter): by `route` (its template; `unmatched`
+  for none), `method` and `status`.
+- `http_request_duration_seconds` (histogram): by `route` and `method`.
+- `http_requests_in_flight` (gauge).
+- `model_rejected_inputs_total` (counter): by `code`, the error body's.
+- `model_call_duration_seconds` (histogram): by `method`; one model call,
+  a whole batch when requests share it.
+- `model_call_rows` (histogram): by `method`; rows in one model call.
+- `model_predictions_total` (counter): by `class`, the labels `/predict`
+  answered (classifiers).
+- `model_info` (gauge, always 1): `model_sha256`, `model_class`, `runtime`,
+  `template_version`, `service_version`.
+
+With several worker processes every process writes its samples into
+`PROMETHEUS_MULTIPROC_DIR` (`python -m` makes a fresh one when it is not
+set) and `/metrics` adds them up, whichever worker answers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter as Tally
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from .spec import ServiceSpec
+from .validation import Batch
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+# What `GET /metrics` answers: Prometheus' text format, as this client writes it.
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+UNMATCHED = "unmatched"
+SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+ROWS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 10000)
+
+# The service's own registry, not the client's global one: a process may
+# import more than one service (MLJET's hooks run each it generates).
+_REGISTRY = CollectorRegistry()
+
+REQUESTS = Counter(
+    "http_requests_total",
+    "Requests answered, by route template, method and status",
+    ["route", "method", "status"],
+    registry=_REGISTRY,
+)
+REQUEST_SECONDS = Histogram(
+    "http_request_duration_seconds",
+    "Time from a request's arrival in the service to its answer",
+    ["route", "method"],
+    buckets=SECONDS,
+    registry=_REGISTRY,
+)
+IN_FLIGHT = Gauge(
+    "http_requests_in_flight",
+    "Requests being answered now",
+    multiprocess_mode="livesum",
+    registry=_REGISTRY,
+)
+REJECTED = Counter(
+    "model_rejected_inputs_total",
+    "Requests refused with a client error, by the error's code",
+    ["code"],
+    registry=_REGISTRY,
+)
+MODEL_SECONDS = Histogram(
+    "model_call_duration_seconds",
+    "One call of the model: a whole batch when requests share it",
+    ["method"],
+    buckets=SECONDS,
+    registry=_REGISTRY,
+)
+MODEL_ROWS = Histogram(
+    "model_call_rows",
+    "Rows in one call of the model",
+    ["method"],
+    buckets=ROWS,
+    registry=_REGISTRY,
+)
+PREDICTIONS = Counter(
+    "model_predictions_total",
+    "Labels answered by /predict, by class",
+    ["class"],
+    registry=_REGISTRY,
+)
+INFO = Gauge(
+    "model_info",
+    "The model and template this service serves (always 1)",
+    ["model_sha256", "model_class", "runtime", "template_version", "service_version"],
+    multiprocess_mode="max",
+    registry=_REGISTRY,
+)
+
+
+def describe(spec: ServiceSpec) -> None:
+    INFO.labels(
+        spec.model_sha256,
+        spec.model_class,
+        str(spec.runtime.get("name", "native")),
+        spec.template_version,
+        spec.version,
+    ).set(1)
+
+
+def started() -> None:
+    IN_FLIGHT.inc()
+
+
+def answered(
+    route: str, method: str, status: int, seconds: float, error: str | None
+) -> None:
+    IN_FLIGHT.dec()
+    REQUESTS.labels(route, method, str(status)).inc()
+    REQUEST_SECONDS.labels(route, method).observe(seconds)
+    if error is not None and 400 <= status < 500:
+        REJECTED.labels(error).inc()
+
+
+def predicted(labels: Iterable[Any]) -> None:
+    for label, count in Tally(str(label) for label in labels).items():
+        PREDICTIONS.labels(label).inc(count)
+
+
+def timed(run: Callable[[str, Batch], list[Any]]) -> Callable[[str, Batch], list[Any]]:
+    """`run`, each model call's time and rows observed."""
+
+    def observed(method: str, batch: Batch) -> list[Any]:
+        began = time.perf_counter()
+        try:
+            return run(method, batch)
+        finally:
+            MODEL_SECONDS.labels(method).observe(time.perf_counter() - began)
+            MODEL_ROWS.labels(method).observe(batch.size)
+
+    return observed
+
+
+def exposition() -> tuple[bytes, str]:
+    """Every process's metrics in Prometheus' text format, and its type."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        registry = CollectorRegistry()
+        # Untyped in some releases of the client, typed in others.
+        collector: Any = multiprocess.MultiProcessCollector
+        collector(registry)
+        return generate_latest(registry), CONTENT_TYPE
+    return generate_latest(_REGISTRY), CONTENT_TYPE

@@ -1,0 +1,112 @@
+"""`GET /metrics` over real sockets, with two worker processes, the same on
+every backend (`src/PACKAGE/metrics.py`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+import models
+from conftest import BACKEND_PAIRS, DEFAULT_BACKEND, Generate, ids
+from servers import Server, lowercase, serve
+
+NAMES = {
+    "http_requests", "http_request_duration_seconds", "http_requests_in_flight",
+    "model_rejected_inputs", "model_call_duration_seconds", "model_call_rows",
+    "model_predictions", "model_info",
+}  # fmt: skip
+JSON = {"Content-Type": "application/json", "Connection": "close"}
+
+
+# Each backend's pairing (a regressor), and a classifier, whose predictions
+# are counted by class.
+SERVED = [*BACKEND_PAIRS, (DEFAULT_BACKEND, "binary_forest")]
+
+
+@pytest.fixture(scope="module", params=SERVED, ids=ids(SERVED))
+def served(
+    request: pytest.FixtureRequest, generate: Generate
+) -> Iterator[tuple[Server, str]]:
+    backend, case_name = request.param
+    project = generate(backend, case_name)
+    with serve(case_name, pythonpath=project / "src", env={"WORKERS": "2"}) as running:
+        yield running, case_name
+
+
+def scrape(server: Server) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    answer = server.call("GET", "/metrics")
+    assert answer.status == 200
+    assert lowercase(answer.headers)["content-type"].startswith("text/plain")
+    samples = {}
+    for family in text_string_to_metric_families(answer.body.decode()):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def value(samples: dict, name: str, **labels: str) -> float:  # type: ignore[type-arg]
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def families(server: Server) -> set[str]:
+    text = server.call("GET", "/metrics").body.decode()
+    return {family.name for family in text_string_to_metric_families(text)}
+
+
+def test_the_counters_move_by_what_was_asked(served: tuple[Server, str]) -> None:
+    server, case_name = served
+    case = models.case_named(case_name)
+    rows = models.records(case.inputs[:2])
+    before = scrape(server)
+    # Each request on its own connection, so that both workers answer some.
+    for _ in range(10):
+        ok = server.call(
+            "POST", "/predict", json.dumps({"instances": rows}).encode(), JSON
+        )
+        assert ok.status == 200
+    for _ in range(3):
+        refused = server.call("POST", "/predict", b'{"instances": []}', JSON)
+        assert refused.status == 422
+    for _ in range(2):
+        assert (
+            server.call("GET", "/nowhere", None, {"Connection": "close"}).status == 404
+        )
+    after = scrape(server)
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    ok_labels = {"route": "/predict", "method": "POST"}
+    assert moved("http_requests_total", **ok_labels, status="200") == 10
+    assert moved("http_requests_total", **ok_labels, status="422") == 3
+    assert (
+        moved("http_requests_total", route="unmatched", method="GET", status="404") == 2
+    )
+    assert moved("http_request_duration_seconds_count", **ok_labels) == 13
+    code = json.loads(refused.body)["error"]["code"]
+    assert moved("model_rejected_inputs_total", code=code) == 3
+    assert moved("model_call_rows_sum", method="predict") == 20
+    assert moved("model_call_duration_seconds_count", method="predict") >= 1
+    model = server.call("GET", "/metadata").json()["model"]
+    if model["classes"]:
+        predicted = sum(
+            v - value(before, n, **dict(labels))
+            for (n, labels), v in after.items()
+            if n == "model_predictions_total"
+        )
+        assert predicted == 20
+    sha = model["sha256"]
+    info = [labels for (n, labels), v in after.items() if n == "model_info" and v == 1]
+    assert info and dict(info[0])["model_sha256"] == sha
+    assert value(after, "http_requests_in_flight") >= 0
+
+
+def test_the_same_metrics_on_every_backend(served: tuple[Server, str]) -> None:
+    server = served[0]
+    server.call("POST", "/predict", b"[", JSON)  # a rejection, counted
+    classifier = bool(server.call("GET", "/metadata").json()["model"]["classes"])
+    # A regressor predicts no class: its counter has nothing to show.
+    assert families(server) == (NAMES if classifier else NAMES - {"model_predictions"})
