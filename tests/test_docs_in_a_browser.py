@@ -37,5 +37,7 @@ def test_swagger_ui_renders_every_route_offline(
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
     paths = re.findall(r'opblock-summary-path" data-path="([^"]+)"', dom.stdout)
-    assert paths == ["/predict", "/predict_proba", "/health", "/ready", "/metadata"]
+    assert paths == [
+        "/predict", "/predict_proba", "/health", "/ready", "/metadata", "/metrics",
+    ]  # fmt: skip
     assert "binary_forest" in dom.stdout
