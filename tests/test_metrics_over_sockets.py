@@ -105,8 +105,12 @@ def test_the_counters_move_by_what_was_asked(served: tuple[Server, str]) -> None
 
 
 def test_the_same_metrics_on_every_backend(served: tuple[Server, str]) -> None:
-    server = served[0]
-    server.call("POST", "/predict", b"[", JSON)  # a rejection, counted
+    server, case_name = served
+    # A prediction and a rejection: every metric then has a sample to show.
+    rows = models.records(models.case_named(case_name).inputs[:1])
+    body = json.dumps({"instances": rows}).encode()
+    assert server.call("POST", "/predict", body, JSON).status == 200
+    server.call("POST", "/predict", b"[", JSON)
     classifier = bool(server.call("GET", "/metadata").json()["model"]["classes"])
     # A regressor predicts no class: its counter has nothing to show.
     assert families(server) == (NAMES if classifier else NAMES - {"model_predictions"})

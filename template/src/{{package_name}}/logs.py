@@ -16,9 +16,9 @@ can be forged with a newline; JSON escapes them itself.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -42,11 +42,13 @@ def request_id(given: str | None) -> str:
     """The client's ID when it is safe to log and echo, else a new one."""
     if given is not None and _SAFE_ID.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def printable(text: str) -> str:
     """`text` with every control character escaped (a newline as \\x0a)."""
+    if text.isascii() and text.isprintable():
+        return text
     return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
@@ -65,7 +67,12 @@ class Access:
         request's ID header."""
         seconds = time.perf_counter() - self.started
         metrics.answered(self.route, self.method, reply.status, seconds, reply.error)
-        latency = seconds * 1000
+        if ACCESS.isEnabledFor(logging.INFO):
+            self._log(reply, seconds * 1000)
+        headers = {**reply.headers, REQUEST_ID_HEADER: self.request_id}
+        return replace(reply, headers=headers)
+
+    def _log(self, reply: Reply, latency: float) -> None:
         path = printable(self.path[:MAX_LOGGED_PATH])
         fields = {
             "method": self.method,
@@ -79,8 +86,6 @@ class Access:
             self.method, path, reply.status, latency, reply.rows,
             extra={"access": fields},
         )  # fmt: skip
-        headers = {**reply.headers, REQUEST_ID_HEADER: self.request_id}
-        return replace(reply, headers=headers)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter as Tally
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -121,11 +122,25 @@ def started() -> None:
 def answered(
     route: str, method: str, status: int, seconds: float, error: str | None
 ) -> None:
+    _record_calls()
     IN_FLIGHT.dec()
-    REQUESTS.labels(route, method, str(status)).inc()
-    REQUEST_SECONDS.labels(route, method).observe(seconds)
+    _child(REQUESTS, route, method, str(status)).inc()
+    _child(REQUEST_SECONDS, route, method).observe(seconds)
     if error is not None and 400 <= status < 500:
         REJECTED.labels(error).inc()
+
+
+_CHILDREN: dict[tuple[Any, ...], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    """`metric.labels(*labels)`, looked up once (the client's own lookup
+    takes its lock on every call)."""
+    key = (metric, *labels)
+    found = _CHILDREN.get(key)
+    if found is None:
+        found = _CHILDREN[key] = metric.labels(*labels)
+    return found
 
 
 def predicted(labels: Iterable[Any]) -> None:
@@ -134,21 +149,40 @@ def predicted(labels: Iterable[Any]) -> None:
 
 
 def timed(run: Callable[[str, Batch], list[Any]]) -> Callable[[str, Batch], list[Any]]:
-    """`run`, each model call's time and rows observed."""
+    """`run`, each model call's time and rows noted for the metrics.
+
+    The model's thread only appends to a deque (atomic, no lock): the
+    client's metrics share one lock, and a model thread preempted while
+    holding it would stall the event loop for a whole GIL switch interval.
+    The next answer or scrape records the calls (`_record_calls`).
+    """
 
     def observed(method: str, batch: Batch) -> list[Any]:
         began = time.perf_counter()
         try:
             return run(method, batch)
         finally:
-            MODEL_SECONDS.labels(method).observe(time.perf_counter() - began)
-            MODEL_ROWS.labels(method).observe(batch.size)
+            _CALLS.append((method, time.perf_counter() - began, batch.size))
 
     return observed
 
 
+_CALLS: deque[tuple[str, float, int]] = deque()
+
+
+def _record_calls() -> None:
+    while _CALLS:
+        try:
+            method, seconds, rows = _CALLS.popleft()
+        except IndexError:  # taken by another thread meanwhile
+            return
+        MODEL_SECONDS.labels(method).observe(seconds)
+        MODEL_ROWS.labels(method).observe(rows)
+
+
 def exposition() -> tuple[bytes, str]:
     """Every process's metrics in Prometheus' text format, and its type."""
+    _record_calls()
     if os.environ.get(MULTIPROCESS_DIR):
         registry = CollectorRegistry()
         # Untyped in some releases of the client, typed in others.
