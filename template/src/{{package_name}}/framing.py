@@ -123,7 +123,37 @@ class Body:
         return end
 
 
-class RequestFraming:
+class _Messages:
+    """What both directions share: the head being collected, the body under
+    way (passed on as it arrives, until it ends), the messages completed."""
+
+    def __init__(self) -> None:
+        self.in_head = False
+        self.completed = 0
+        self._head = b""
+        self._body: Body | None = None
+
+    @property
+    def in_body(self) -> bool:
+        return self._body is not None
+
+    def _pass_body(self, data: bytes, at: int, forward: list[bytes]) -> int:
+        """Pass on `data` from `at` to the body's end (or all of it, when
+        it goes on); the offset reached."""
+        assert self._body is not None
+        end = self._body.feed(data, at)
+        self._check_body(self._body)
+        if self._body.done:
+            self._body = None
+            self.completed += 1
+        forward.append(data[at:end])
+        return end
+
+    def _check_body(self, body: Body) -> None:
+        """Refuse a body as it arrives, raising ClientError (requests do)."""
+
+
+class RequestFraming(_Messages):
     """The requests a client sends on one connection, checked and delimited.
 
     `feed` returns the bytes that may go on to the server (a head only once
@@ -131,19 +161,12 @@ class RequestFraming:
     """
 
     def __init__(self, max_body: int) -> None:
+        super().__init__()
         self.max_body = max_body
-        self.in_head = False
-        self.completed = 0
         # The methods of complete requests whose responses are still to
         # come: a response to HEAD has no body.
         self.pending_methods: deque[bytes] = deque()
         self.refusal: ClientError | None = None
-        self._head = b""
-        self._body: Body | None = None
-
-    @property
-    def in_body(self) -> bool:
-        return self._body is not None
 
     @property
     def idle(self) -> bool:
@@ -164,9 +187,7 @@ class RequestFraming:
         at = 0
         while at < len(data):
             if self.in_body:
-                end = self._feed_body(data, at)
-                forward.append(data[at:end])
-                at = end
+                at = self._pass_body(data, at, forward)
                 continue
             if not self.in_head:
                 # Empty lines before a request line are allowed and ignored.
@@ -252,18 +273,12 @@ class RequestFraming:
         else:
             self.completed += 1
 
-    def _feed_body(self, data: bytes, start: int) -> int:
-        assert self._body is not None
-        end = self._body.feed(data, start)
-        if self._body.chunked_size > self.max_body:
+    def _check_body(self, body: Body) -> None:
+        if body.chunked_size > self.max_body:
             raise body_too_large(self.max_body)
-        if self._body.done:
-            self._body = None
-            self.completed += 1
-        return end
 
 
-class ResponseFraming:
+class ResponseFraming(_Messages):
     """The responses a server writes on one connection, delimited.
 
     `feed` returns the bytes to send on: a head is held until it is whole,
@@ -271,15 +286,12 @@ class ResponseFraming:
     """
 
     def __init__(self, requests: RequestFraming) -> None:
+        super().__init__()
         self.requests = requests
         self.started = 0
-        self.completed = 0
         self.close_next = False
         self.closes = False
         self.tunnel = False
-        self.in_head = False
-        self._head = b""
-        self._body: Body | None = None
 
     @property
     def awaited(self) -> bool:
@@ -291,10 +303,6 @@ class ResponseFraming:
         """A response has begun and not ended."""
         return self.in_head or self.in_body
 
-    @property
-    def in_body(self) -> bool:
-        return self._body is not None
-
     def feed(self, data: bytes) -> bytes:
         if self.tunnel:
             return data
@@ -302,9 +310,7 @@ class ResponseFraming:
         at = 0
         while at < len(data):
             if self.in_body:
-                end = self._feed_body(data, at)
-                forward.append(data[at:end])
-                at = end
+                at = self._pass_body(data, at, forward)
                 continue
             self.in_head = True
             self._head += data[at:]
@@ -358,14 +364,6 @@ class ResponseFraming:
         else:
             self._body = body
         return head
-
-    def _feed_body(self, data: bytes, start: int) -> int:
-        assert self._body is not None
-        end = self._body.feed(data, start)
-        if self._body.done:
-            self._body = None
-            self.completed += 1
-        return end
 
 
 def _marked_close(lines: list[bytes]) -> bytes:
