@@ -18,7 +18,7 @@ from pathlib import Path
 from ._answers import recorded_answers
 from ._cook import generate
 from ._errors import MljetError
-from ._history import PUBLIC_REPOSITORY
+from ._history import recorded_as
 from ._options import Options
 from ._template import TemplateSource
 
@@ -47,7 +47,7 @@ def _template(source: str, commit: str) -> TemplateSource:
     exists in its own clone; then the working tree at HEAD is the same thing.
     A directory is this machine's: the answers record the public repository.
     """
-    recorded = PUBLIC_REPOSITORY if Path(source).is_dir() else None
+    recorded = recorded_as(source)
     if commit and Path(source, ".git").exists():
         known = subprocess.run(
             ["git", "-C", source, "cat-file", "-e", f"{commit}^{{commit}}"],

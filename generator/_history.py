@@ -52,6 +52,13 @@ IDENTITY = {
 UNDATED = "2000-01-01T00:00:00+00:00"
 
 
+def recorded_as(source: str) -> str | None:
+    """What a project records for a template read from `source`, when not
+    `source` itself: a directory is this machine's, and the public
+    repository stands for it (a URL is recorded as given)."""
+    return PUBLIC_REPOSITORY if Path(source).is_dir() else None
+
+
 def release_tag(version: str) -> str:
     return f"v{version}"
 

@@ -28,7 +28,7 @@ from ._hooks import Project, hooks_named, run_hooks
 from ._options import Options, default_of, option_specs
 from ._plan import plan
 from ._reporting import Steps
-from ._staging import stage, staging_directory
+from ._staging import stage
 from ._template import check_clean, template_source, update_project
 from ._update import Updated, changed_files, quick_checks
 from ._worker import Worker
@@ -57,31 +57,31 @@ def swap_model(
         )
     recorded = _service_options(answers, options)
     with tempfile.TemporaryDirectory(prefix="mljet-swap-") as scratch:
-        staged_options = replace(recorded, output=Path(scratch) / project.name)
+        staging = Path(scratch)
+        staged_options = replace(recorded, output=staging / project.name)
         planned = plan(model, staged_options, source)
         described = describe_planned(model, planned, report)
-        with staging_directory(planned.destination) as staging:
-            staged = stage(staging, planned, described, worker, report)
-            fresh = Project(staging, staged.answers, planned.template, worker)
-            run_hooks(fresh, report, hooks_named(*ANSWERING_HOOKS))
-            differences = contract_differences(answers, fresh.answers)
-            if differences and not options.allow_schema_change:
-                raise MljetError(
-                    "The new model does not keep the service's contract:\n  "
-                    + "\n  ".join(differences)
-                    + "\nNothing was changed. Pass --allow-schema-change to put it "
-                    "in all the same (its clients must follow)."
-                )
-            changed = {
-                key: value
-                for key, value in fresh.answers.items()
-                if not key.startswith("_") and answers.get(key) != value
-            }
-            report.step(f"updating {project.name}: {len(changed)} answers changed")
-            conflicts = update_project(project, changed, source.vcs_ref, source)
-            _place_model(staging, project, planned.package, answers, fresh.answers)
-            for module in staged.code:
-                module.ship(project / "src")
+        staged = stage(staging, planned, described, worker, report)
+        fresh = Project(staging, staged.answers, planned.template, worker)
+        run_hooks(fresh, report, hooks_named(*ANSWERING_HOOKS))
+        differences = contract_differences(answers, fresh.answers)
+        if differences and not options.allow_schema_change:
+            raise MljetError(
+                "The new model does not keep the service's contract:\n  "
+                + "\n  ".join(differences)
+                + "\nNothing was changed. Pass --allow-schema-change to put it "
+                "in all the same (its clients must follow)."
+            )
+        changed = {
+            key: value
+            for key, value in fresh.answers.items()
+            if not key.startswith("_") and answers.get(key) != value
+        }
+        report.step(f"updating {project.name}: {len(changed)} answers changed")
+        conflicts = update_project(project, changed, source.vcs_ref, source)
+        _place_model(staging, project, planned.package, answers, fresh.answers)
+        for module in staged.code:
+            module.ship(project / "src")
     model_file = str(fresh.answers["model_file"])
     updated = Updated(project, current, current, conflicts=conflicts, model=model_file)
     updated.changed = changed_files(project)

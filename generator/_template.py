@@ -66,15 +66,12 @@ def template_source() -> TemplateSource:
     path) and `MLJET_TEMPLATE_REF` point elsewhere: a URL is recorded as
     given, a directory as the public repository (git reads it as that).
     """
-    from ._history import PUBLIC_REPOSITORY
+    from ._history import PUBLIC_REPOSITORY, recorded_as
 
     override = os.environ.get("MLJET_TEMPLATE")
     if override:
-        # A directory is this machine's: the public repository stands for it.
-        local = PUBLIC_REPOSITORY if Path(override).is_dir() else None
-        return TemplateSource(
-            override, os.environ.get("MLJET_TEMPLATE_REF"), False, local
-        )
+        ref = os.environ.get("MLJET_TEMPLATE_REF")
+        return TemplateSource(override, ref, False, recorded_as(override))
     from . import __version__
     from ._history import BUNDLED, history_repository
 
@@ -195,7 +192,7 @@ def update_project(
     check_clean(project)
     source = source or template_source()
     recorded = str(recorded_source(project))
-    rewrites = {recorded: Path(source.path)} if recorded in source.rewrites else {}
+    rewrites = source.rewrites if recorded in source.rewrites else {}
     # The template's migration runs in this Python, which holds the model's
     # libraries (Copier would start the first python3 on PATH).
     environment = {**url_rewrites(rewrites), "MLJET_PYTHON": sys.executable}
@@ -243,7 +240,7 @@ def recorded_source(project: Path) -> str | None:
 def check_clean(project: Path) -> None:
     """Refuse a project Copier cannot update: no answers, no git, or edits
     not yet committed (they would be lost in a failed update)."""
-    if not (project / ".copier-answers.yml").is_file():
+    if not (project / ANSWERS_FILE).is_file():
         raise MljetError(f"{project} is not a project MLJET generated (no answers).")
     try:
         status = _git(project, "status", "--porcelain")
