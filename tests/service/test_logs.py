@@ -62,3 +62,19 @@ def test_an_answer_carries_its_id_and_leaves_one_access_line(
     [line] = [r for r in caplog.records if r.name == logs.ACCESS.name]
     assert line.access["rows"] == 4 and line.access["status"] == 200
     assert line.access["path"] == "/predict\\x0d\\x0aX: y"
+
+
+def test_a_request_that_fails_is_no_longer_in_flight(core: Core) -> None:
+    logs, metrics = core.module("logs"), core.module("metrics")
+
+    def in_flight() -> float:
+        return metrics.IN_FLIGHT._value.get()  # type: ignore[no-any-return]
+
+    before = in_flight()
+    with (
+        pytest.raises(RuntimeError),
+        logs.answering("/predict", "POST", "/predict", None),
+    ):
+        assert in_flight() == before + 1
+        raise RuntimeError("the answer failed")
+    assert in_flight() == before

@@ -103,6 +103,8 @@ def answering(
     try:
         yield access
     finally:
+        # Also when the answer failed or the client left (a cancelled task).
+        metrics.finished()
         _CURRENT.reset(token)
 
 

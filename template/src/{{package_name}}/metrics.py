@@ -119,11 +119,15 @@ def started() -> None:
     IN_FLIGHT.inc()
 
 
+def finished() -> None:
+    """A request is no longer in flight: answered, failed or abandoned."""
+    IN_FLIGHT.dec()
+
+
 def answered(
     route: str, method: str, status: int, seconds: float, error: str | None
 ) -> None:
     _record_calls()
-    IN_FLIGHT.dec()
     _child(REQUESTS, route, method, str(status)).inc()
     _child(REQUEST_SECONDS, route, method).observe(seconds)
     if error is not None and 400 <= status < 500:
