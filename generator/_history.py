@@ -6,17 +6,19 @@ of the machine that made it. `copier update` needs that tag's files again,
 and the next one's:
 
 - plain `copier update` fetches them from the public repository;
-- MLJET carries them itself. Its wheel ships every release's template as a
-  git bundle (`_bundled/history.bundle`, made by `hatch_build.py`); a
-  source checkout has the release tags. Either becomes one repository in
-  the cache: a commit per release holding only the template's files
-  (`TEMPLATE_PATHS`), and one for this MLJET's own template when it is not
-  a release (a development build, tagged `vX.Y.Z+<tree>`). While MLJET
-  runs Copier, git reads the public URL as that repository
-  (`url_rewrites`).
+- MLJET carries them itself: `releases.bundle`, committed beside this
+  module and shipped in the wheel, is a git bundle with one commit per
+  release holding only the template's files (`TEMPLATE_PATHS`). Releasing
+  adds one (`record_release`, run by `scripts/release`), so the releases
+  never depend on the tags a clone happens to have. In use, the bundle
+  becomes one repository in the cache, plus a commit for this MLJET's own
+  template when it is not a release (a development build, tagged
+  `vX.Y.Z+<tree>`). While MLJET runs Copier, git reads the public URL as
+  that repository (`url_rewrites`).
 
-Release commits are built the same way everywhere (fixed identity and
-dates), so every machine has the same commits for the same releases.
+Release commits are built the same way everywhere (fixed identity, the
+release's date), so every machine has the same commits for the same
+releases.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ import os
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ._cache import cache_lock, cache_root
@@ -40,7 +42,8 @@ TEMPLATE_PATHS = ("copier.yml", "template", "hooks")
 RELEASE = re.compile(r"^v\d+(\.\d+)*$")
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED = PACKAGE_DIR / "_bundled"
-HISTORY_BUNDLE_NAME = "history.bundle"
+# Every release's template (see the module's docstring).
+RELEASES = PACKAGE_DIR / "releases.bundle"
 UNSHIPPED = (":(exclude,glob)**/__pycache__/**", ":(exclude,glob)**/*.py[co]")
 IDENTITY = {
     "GIT_AUTHOR_NAME": "MLJET",
@@ -64,14 +67,18 @@ def release_tag(version: str) -> str:
 
 
 def history_repository(
-    files: Path, version: str, repository: Path | None = None
+    files: Path,
+    version: str,
+    repository: Path | None = None,
+    releases: Path = RELEASES,
 ) -> tuple[Path, str]:
     """The history repository (the cache's, by default), and the tag
     holding `files` there.
 
     `files` is the directory with this MLJET's `TEMPLATE_PATHS` (a checkout
-    or the wheel's bundle). Its tag is the release tag of `version` when
-    that release has exactly these files, else a development tag.
+    or the wheel's copy); `releases` the bundle of every release. The tag
+    is the release tag of `version` when that release has exactly these
+    files, else a development tag.
     """
     repository = repository or cache_root() / "history"
     with cache_lock("history"):
@@ -79,7 +86,7 @@ def history_repository(
             shutil.rmtree(repository, ignore_errors=True)
             repository.mkdir(parents=True)
             _git(repository, "init", "--quiet")
-        _import_releases(files, repository)
+        _import_releases(releases, repository)
         tree = _tree_of(repository, files)
         tag = release_tag(version)
         if _tree_of_tag(repository, tag) != tree:
@@ -93,24 +100,44 @@ def history_repository(
     return repository, tag
 
 
-def write_bundle(checkout: Path, bundle: Path) -> bool:
-    """Bundle `checkout`'s release tags as template commits into `bundle`.
+def record_release(
+    files: Path, version: str, releases: Path = RELEASES, date: str | None = None
+) -> str:
+    """Add `files`' template to the `releases` bundle as release `version`
+    (dated `date`, ISO 8601, else now); its tag.
 
-    False when the checkout has no release tag (nothing to bundle).
+    Recording the same files again changes nothing; other files under a
+    tag already released are refused: a release never changes.
     """
-    with tempfile.TemporaryDirectory(prefix="mljet-history-") as scratch:
+    tag = release_tag(version)
+    with tempfile.TemporaryDirectory(prefix="mljet-release-") as scratch:
         repository = Path(scratch)
         _git(repository, "init", "--quiet")
-        if not _add_releases(checkout, repository):
-            return False
-        bundle.parent.mkdir(parents=True, exist_ok=True)
-        _git(repository, "bundle", "create", str(bundle.resolve()), "--tags")
-    return True
+        _import_releases(releases, repository)
+        tree = _tree_of(repository, files)
+        released = _tree_of_tag(repository, tag)
+        if released == tree:
+            return tag
+        if released is not None:
+            raise MljetError(
+                f"{tag} is already released with other template files; "
+                "a release never changes: raise the version instead."
+            )
+        dated = date or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        _git(repository, "tag", tag, _commit(repository, tree, f"MLJET {tag}", dated))
+        written = repository / "releases.bundle"
+        _git(repository, "bundle", "create", str(written), "--tags")
+        releases.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(written, releases)
+    return tag
 
 
-def release_tags(repository: Path) -> list[str]:
-    """The release tags (`vX.Y.Z`) of a git repository, oldest first."""
-    listed = _git(repository, "tag", "--list", "v*", check=False).split()
+def released_tags(releases: Path = RELEASES) -> list[str]:
+    """The release tags (`vX.Y.Z`) the `releases` bundle holds, oldest first."""
+    if not releases.is_file():
+        return []
+    heads = _git(releases.parent, "bundle", "list-heads", str(releases)).split()
+    listed = [ref.removeprefix("refs/tags/") for ref in heads]
     released = [tag for tag in listed if RELEASE.match(tag)]
     return sorted(released, key=lambda tag: [int(p) for p in tag[1:].split(".")])
 
@@ -127,51 +154,15 @@ def url_rewrites(urls: Mapping[str, Path]) -> dict[str, str]:
     return config if urls else {}
 
 
-def _import_releases(files: Path, repository: Path) -> None:
-    """The releases MLJET carries, into `repository` (those it lacks)."""
-    bundle = files / HISTORY_BUNDLE_NAME
-    if bundle.is_file():
-        heads = _git(repository, "bundle", "list-heads", str(bundle)).split()
-        wanted = [ref for ref in heads if ref.startswith("refs/tags/")]
-        have = set(_git(repository, "tag", "--list").split())
-        if any(ref.removeprefix("refs/tags/") not in have for ref in wanted):
-            _git(repository, "fetch", "--quiet", str(bundle), "refs/tags/*:refs/tags/*")
-    elif (files / ".git").exists():
-        _add_releases(files, repository)
-
-
-def _add_releases(checkout: Path, repository: Path) -> list[str]:
-    """Commit each release tag's template files of `checkout` not yet in
-    `repository`, tagged alike; the release tags found."""
-    tags = release_tags(checkout)
+def _import_releases(releases: Path, repository: Path) -> None:
+    """The releases of the `releases` bundle, into `repository` (those it
+    lacks)."""
+    if not releases.is_file():
+        return
     have = set(_git(repository, "tag", "--list").split())
-    for tag in tags:
-        if tag in have:
-            continue
-        with tempfile.TemporaryDirectory(prefix="mljet-release-") as scratch:
-            files = Path(scratch)
-            archive = files / "release.tar"
-            _git(
-                checkout,
-                "archive",
-                "--output",
-                str(archive),
-                tag,
-                *_present(checkout, tag),
-            )
-            with tarfile.open(archive) as tar:
-                tar.extractall(files, filter="data")
-            archive.unlink()
-            tree = _tree_of(repository, files)
-        dated = _git(checkout, "log", "-1", "--format=%cI", tag).strip()
-        _git(repository, "tag", tag, _commit(repository, tree, f"MLJET {tag}", dated))
-    return tags
-
-
-def _present(checkout: Path, tag: str) -> list[str]:
-    """The template paths `tag` has (an early release may lack one)."""
-    listed = _git(checkout, "ls-tree", "--name-only", tag).split()
-    return [path for path in TEMPLATE_PATHS if path in listed]
+    if any(tag not in have for tag in released_tags(releases)):
+        _git(repository, "fetch", "--quiet", str(releases.resolve()),
+             "refs/tags/*:refs/tags/*")  # fmt: skip
 
 
 def _tree_of(repository: Path, files: Path) -> str:

@@ -5,7 +5,6 @@ path of the machine that generated them."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,14 +16,15 @@ import yaml
 import generator
 from cli import run_generator
 from conftest import REPO, git
+from generator._errors import MljetError
 from generator._history import (
     BUNDLED,
-    HISTORY_BUNDLE_NAME,
     PUBLIC_REPOSITORY,
+    RELEASES,
     history_repository,
-    release_tags,
+    record_release,
+    released_tags,
     url_rewrites,
-    write_bundle,
 )
 from generator._template import template_source
 
@@ -32,6 +32,10 @@ installed = pytest.mark.skipif(
     not BUNDLED.is_dir(),
     reason="generator runs from a source checkout; `pip install .` ships the bundle",
 )
+# The first release's commit, as every MLJET since has built it: a release
+# commit never changes, or caches and bundles would disagree.
+FIRST_RELEASE = "b1c2f0d4dcf1b2842ebc6230603a81a19dba6092"
+DATES = {"1.0.0": "2026-01-02T03:04:05+00:00", "1.1.0": "2026-02-03T04:05:06+00:00"}
 
 
 def tagged(repository: Path) -> dict[str, str]:
@@ -45,23 +49,28 @@ def tagged(repository: Path) -> dict[str, str]:
     }
 
 
+def write_release(files: Path, line: str) -> None:
+    (files / "template").mkdir(parents=True, exist_ok=True)
+    (files / "hooks").mkdir(exist_ok=True)
+    (files / "copier.yml").write_text(f"_subdirectory: template\n# {line}\n")
+    (files / "template/README.md").write_text(f"{line}\n")
+    (files / "hooks/run.py").write_text(f"# {line}\n")
+    (files / "notes.txt").write_text("not the template\n")
+
+
+def release_twice(files: Path, bundle: Path) -> None:
+    """Releases 1.0.0 and 1.1.0 of `files`, recorded in `bundle`."""
+    for version, line in (("1.0.0", "one"), ("1.1.0", "two")):
+        write_release(files, line)
+        assert record_release(files, version, bundle, DATES[version]) == f"v{version}"
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """A project with two template releases and a change since the last."""
-    repository = tmp_path / "checkout"
-    (repository / "template").mkdir(parents=True)
-    (repository / "hooks").mkdir()
-    git(repository, "init", "--quiet")
-    for version, line in (("1.0.0", "one"), ("1.1.0", "two")):
-        (repository / "copier.yml").write_text(f"_subdirectory: template\n# {line}\n")
-        (repository / "template/README.md").write_text(f"{line}\n")
-        (repository / "hooks/run.py").write_text(f"# {line}\n")
-        (repository / "notes.txt").write_text("not the template\n")
-        git(repository, "add", "--all")
-        git(repository, "commit", "--quiet", "-m", version)
-        git(repository, "tag", "-a", f"v{version}", "-m", version)
-    git(repository, "tag", "not-a-release")
-    return repository
+    """A project with two template releases in its bundle (`releases`)."""
+    files = tmp_path / "checkout"
+    release_twice(files, files / "releases.bundle")
+    return files
 
 
 def test_the_version_is_written_once() -> None:
@@ -74,15 +83,18 @@ def test_the_version_is_written_once() -> None:
     assert shown.stdout.strip() == f"mljet {generator.__version__}"
     changelog = (REPO / "docs/changelog.md").read_text()
     assert f"## {generator.__version__} " in changelog
-    for tag in release_tags(REPO):
+    assert released_tags()[0] == "v0.1.0"
+    for tag in released_tags():
         assert f"## {tag[1:]} " in changelog, tag
 
 
 def test_releases_become_template_commits_alike_on_every_machine(
     checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    bundle = checkout / "releases.bundle"
+    assert released_tags(bundle) == ["v1.0.0", "v1.1.0"]
     monkeypatch.setenv("MLJET_CACHE_DIR", str(tmp_path / "one"))
-    repository, tag = history_repository(checkout, "1.1.0")
+    repository, tag = history_repository(checkout, "1.1.0", releases=bundle)
     assert tag == "v1.1.0"
     released = tagged(repository)
     assert set(released) == {"v1.0.0", "v1.1.0"}
@@ -92,16 +104,26 @@ def test_releases_become_template_commits_alike_on_every_machine(
     assert git(repository, "show", "v1.0.0:template/README.md") == "one\n"
     assert (repository / "template/README.md").read_text() == "two\n"
 
-    # Another machine, and a wheel's bundle: the same commits.
-    monkeypatch.setenv("MLJET_CACHE_DIR", str(tmp_path / "two"))
-    files = tmp_path / "wheel"
-    assert write_bundle(checkout, files / HISTORY_BUNDLE_NAME)
-    shutil.copy2(checkout / "copier.yml", files)
-    for folder in ("template", "hooks"):
-        shutil.copytree(checkout / folder, files / folder)
-    other, other_tag = history_repository(files, "1.1.0")
-    assert other_tag == "v1.1.0"
-    assert tagged(other) == released
+    # Another machine releasing the same files on the same days: the same
+    # commits.
+    other = tmp_path / "other"
+    release_twice(other, other / "releases.bundle")
+    assert git(other, "bundle", "list-heads", "releases.bundle") == git(
+        checkout, "bundle", "list-heads", "releases.bundle"
+    )
+
+
+def test_a_release_never_changes(checkout: Path) -> None:
+    bundle = checkout / "releases.bundle"
+    before = bundle.read_bytes()
+    assert record_release(checkout, "1.1.0", bundle) == "v1.1.0"
+    assert bundle.read_bytes() == before
+    (checkout / "template/README.md").write_text("changed after the release\n")
+    with pytest.raises(MljetError, match=r"v1\.1\.0 is already released"):
+        record_release(checkout, "1.1.0", bundle)
+    assert bundle.read_bytes() == before
+    assert record_release(checkout, "1.2.0", bundle) == "v1.2.0"
+    assert released_tags(bundle) == ["v1.0.0", "v1.1.0", "v1.2.0"]
 
 
 def test_a_development_build_gets_a_tag_of_its_own_files(
@@ -111,43 +133,44 @@ def test_a_development_build_gets_a_tag_of_its_own_files(
     (checkout / "template/README.md").write_text("three, not committed\n")
     (checkout / "template/__pycache__").mkdir()
     (checkout / "template/__pycache__/x.pyc").write_bytes(b"\0")
-    repository, tag = history_repository(checkout, "1.1.0")
+    bundle = checkout / "releases.bundle"
+    repository, tag = history_repository(checkout, "1.1.0", releases=bundle)
     assert tag.startswith("v1.1.0+") and len(tag) == len("v1.1.0+") + 12
     assert (
         git(repository, "show", f"{tag}:template/README.md") == "three, not committed\n"
     )
     assert "__pycache__" not in git(repository, "ls-tree", "-r", "--name-only", tag)
     # The same files again: the same tag, nothing new.
-    assert history_repository(checkout, "1.1.0") == (repository, tag)
+    assert history_repository(checkout, "1.1.0", releases=bundle) == (repository, tag)
     assert len(tagged(repository)) == 3
     # Going back to the release's files puts them on disk again.
-    git(checkout, "checkout", "--quiet", "--", "template/README.md")
-    assert history_repository(checkout, "1.1.0")[1] == "v1.1.0"
+    write_release(checkout, "two")
+    assert history_repository(checkout, "1.1.0", releases=bundle)[1] == "v1.1.0"
     assert (repository / "template/README.md").read_text() == "two\n"
 
 
 def test_git_reads_the_public_url_as_the_local_repository_meanwhile(
-    checkout: Path,
+    checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("MLJET_CACHE_DIR", str(tmp_path / "cache"))
+    bundle = checkout / "releases.bundle"
+    repository, _ = history_repository(checkout, "1.1.0", releases=bundle)
     listed = subprocess.run(
         ["git", "ls-remote", "--tags", PUBLIC_REPOSITORY],
         capture_output=True, text=True, check=True,
-        env={**os.environ, **url_rewrites({PUBLIC_REPOSITORY: checkout})},
+        env={**os.environ, **url_rewrites({PUBLIC_REPOSITORY: repository})},
     ).stdout  # fmt: skip
     assert "refs/tags/v1.1.0" in listed
     assert url_rewrites({}) == {}
 
 
 @installed
-def test_the_wheel_carries_every_release_of_the_checkout() -> None:
+def test_the_wheel_carries_every_release() -> None:
     assert (BUNDLED / "copier.yml").is_file()
     assert (BUNDLED / "template/src/{{package_name}}/service.py").is_file()
-    heads = git(BUNDLED, "bundle", "list-heads", str(BUNDLED / HISTORY_BUNDLE_NAME))
-    shipped = {
-        line.split()[1].removeprefix("refs/tags/") for line in heads.splitlines()
-    }
-    assert shipped == set(release_tags(REPO))
-    assert "v0.1.0" in shipped
+    assert RELEASES.read_bytes() == (REPO / "generator/releases.bundle").read_bytes()
+    heads = git(RELEASES.parent, "bundle", "list-heads", str(RELEASES))
+    assert f"{FIRST_RELEASE} refs/tags/v0.1.0" in heads.splitlines()
 
 
 @installed
@@ -183,7 +206,7 @@ def test_an_empty_cache_gets_every_release_from_the_wheel(
     assert source.vcs_ref.startswith(f"v{generator.__version__}")
     repository = Path(source.path)
     assert repository.is_relative_to(tmp_path / "never-used")
-    assert set(release_tags(REPO)) <= set(tagged(repository))
+    assert set(released_tags()) <= set(tagged(repository))
     assert (repository / "copier.yml").read_bytes() == (
         BUNDLED / "copier.yml"
     ).read_bytes()

@@ -5,7 +5,10 @@ release, which changes the template and imports a new package."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,8 @@ from owned import (
     run_own_tests,
 )
 
+# The first release's wheel (DEVELOPERS.md, "Releasing").
+PREVIOUS_RELEASE = REPO / "tests/data/mljet-0.1.0-py3-none-any.whl"
 # The next release's module, importing a package no service pinned before.
 NEW_MODULE = "template/src/{{package_name}}/certificates.py"
 NEW_MODULE_TEXT = '''"""Where the CA bundle is (a later template's module)."""
@@ -50,13 +55,26 @@ class Releases:
     history: Path
     service: Path
 
+    @property
+    def bundle(self) -> Path:
+        return self.checkout / "generator/releases.bundle"
+
     def source(self, tag: str) -> TemplateSource:
         return TemplateSource(str(self.history), tag, False, PUBLIC_REPOSITORY)
 
 
 def release(checkout: Path, version: str) -> None:
+    """Release `version` of an MLJET checkout as DEVELOPERS.md says."""
+    init = checkout / "generator/__init__.py"
+    versioned = f'__version__ = "{version}"'
+    init.write_text(re.sub(r'__version__ = "[^"]*"', versioned, init.read_text()))
     git(checkout, "add", "--all")
-    git(checkout, "commit", "--quiet", "--allow-empty", "-m", f"release {version}")
+    git(checkout, "commit", "--quiet", "-m", f"Prepare {version}")
+    recorded = subprocess.run(["bash", "scripts/release"], cwd=checkout,
+                              capture_output=True, text=True)  # fmt: skip
+    assert recorded.returncode == 0, recorded.stderr
+    assert f"recorded v{version}" in recorded.stdout
+    git(checkout, "commit", "--quiet", "-am", f"Release {version}")
     git(checkout, "tag", "-a", f"v{version}", "-m", version)
 
 
@@ -76,7 +94,8 @@ def releases(
                 shutil.copy2(REPO / relative, checkout / relative)
         git(checkout, "init", "--quiet")
         release(checkout, "0.2.0")
-        history, tag = history_repository(checkout, "0.2.0", base / "history")
+        bundle = checkout / "generator/releases.bundle"
+        history, tag = history_repository(checkout, "0.2.0", base / "history", bundle)
         assert tag == "v0.2.0"
         service = cook(
             binary_case.model,
@@ -97,7 +116,7 @@ def releases(
              MAX_LINE + "TEMPLATE_UPDATE_MARKER = True\n")  # fmt: skip
         (checkout / NEW_MODULE).write_text(NEW_MODULE_TEXT)
         release(checkout, "0.2.1")
-        assert history_repository(checkout, "0.2.1", history)[1] == "v0.2.1"
+        assert history_repository(checkout, "0.2.1", history, bundle)[1] == "v0.2.1"
         yield Releases(checkout, history, service)
 
 
@@ -180,7 +199,9 @@ def test_a_fresh_clone_updates_with_an_empty_cache(
     clone = tmp_path / "teammate"
     git(tmp_path, "clone", "--quiet", str(owned), str(clone))
     # Another machine: the releases come from the checkout again, afresh.
-    history, tag = history_repository(releases.checkout, "0.2.1", tmp_path / "h")
+    history, tag = history_repository(
+        releases.checkout, "0.2.1", tmp_path / "h", releases.bundle
+    )
     source = TemplateSource(str(history), tag, False, PUBLIC_REPOSITORY)
     updated = update_service(clone, Lines(), source=source, checks=False)
     assert updated.ok, updated.summary()
@@ -249,24 +270,23 @@ def test_a_summary_says_what_changed() -> None:
 def test_a_service_made_by_the_previous_release_updates_to_this_one(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
-    """Made by v0.1.0's own generator (its tag in this repository), which
-    recorded a path of its machine; updated by this MLJET, as installed."""
+    """Made by v0.1.0's own generator (its wheel, as users installed it),
+    which recorded a path of its machine; updated by this MLJET, as
+    installed."""
     previous = tmp_path / "mljet-0.1.0"
-    previous.mkdir()
-    archive = tmp_path / "previous.tar"
-    git(REPO, "archive", "--output", str(archive), "v0.1.0")
-    shutil.unpack_archive(archive, previous)
-    git(previous, "init", "--quiet")
-    release(previous, "0.1.0")
+    with zipfile.ZipFile(PREVIOUS_RELEASE) as wheel:
+        wheel.extractall(previous)
     model, sample = binary_files
     env = {**os.environ, "PYTHONPATH": str(previous),
-           "XDG_CACHE_HOME": str(tmp_path / "xdg")}  # fmt: skip
+           "MLJET_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
     env.pop("MLJET_TEMPLATE", None)
     made = run_generator(model, "--sample", sample, "--name", "old", cwd=tmp_path,
                          env=env)  # fmt: skip
     assert made.returncode == 0, made.stderr
     service = tmp_path / "old"
-    assert answers_of(service)["_src_path"] == str(previous)
+    # 0.1.0 recorded its cache's copy of the template.
+    assert answers_of(service)["_src_path"] == str(tmp_path / "cache/template")
+    assert answers_of(service)["_commit"] == "v0.1.0"
     git(service, "init", "--quiet")
     edit(service / "README.md", "# old\n", "# old\n\nOwned by the fraud team.\n")
     (service / "src/old/team.py").write_text(
