@@ -79,6 +79,9 @@ def generation_answers(
             "libraries": {info.library: info.library_version},
             "model_modules": sorted(info.modules),
             "code_modules": sorted(code_modules),
+            # Set by --push to the verified image's repository@digest; a
+            # new model is a new image, pushed again.
+            "pushed_image": "",
         }
     )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ._answers import recorded_answers
-from ._artifacts import Artifact, artifact_named, make_artifact, serving
+from ._artifacts import Artifact, artifact_named, make_artifact, publish, serving
 from ._describe import Description, describe_planned
 from ._errors import HookError, MljetError
 from ._hooks import Project, run_hooks
@@ -81,9 +81,7 @@ def generate(
         place(staging, planned, staged)
     if not options.quiet and options.runtime == "native":
         _onnx_gain(described, report)
-    _artifact(
-        planned.artifact, planned.destination, planned.package, options.run, report
-    )
+    _artifact(planned.artifact, planned.destination, planned.package, options, report)
     report.step(
         f"done in {report.elapsed:.1f} s: {planned.destination} "
         f"(start it with: cd {planned.destination} && python -m {planned.package})"
@@ -109,7 +107,7 @@ def _swap(
     if options.artifact is not None:
         artifact = artifact_named(options.artifact, options.offline)
         package = str(recorded_answers(updated.project)["package_name"])
-        _artifact(artifact, updated.project, package, options.run, report)
+        _artifact(artifact, updated.project, package, options, report)
     report.step(f"done in {report.elapsed:.1f} s: {updated.project}")
     return updated.project
 
@@ -137,14 +135,23 @@ def _artifact(
     artifact: Artifact | None,
     destination: Path,
     package: str,
-    run: bool,
+    options: Options,
     report: Reporter,
 ) -> None:
+    """Build, verify and, when asked, push the artifact; keep it running
+    when asked."""
     if artifact is None:
         return
+    running = None
     try:
-        _, running = make_artifact(artifact, destination, package, report, run)
+        built, running = make_artifact(
+            artifact, destination, package, report, options.run
+        )
+        if options.push is not None:
+            print(f"pushed {publish(built, options.push, destination, report)}")
     except MljetError as error:
+        if running is not None:
+            running.stop()
         raise HookError(artifact.name, str(error), destination) from None
     if running is not None:
         print(serving(package, running), flush=True)

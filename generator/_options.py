@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ._artifacts import ARTIFACTS
+from ._artifacts import ARTIFACTS, reference_problem
 from ._backends import BACKENDS, DEFAULT_BACKEND
 from ._errors import OptionError
 from ._onnx import DEFAULT_ONNX_TOLERANCE, RUNTIMES
@@ -284,6 +284,16 @@ class Options:
             flag="--run", help="keep the verified artifact running and print its URL"
         ),
     )
+    push: str | None = field(
+        default=None,
+        metadata=_offered(
+            flag="--push",
+            metavar="REGISTRY/NAME[:TAG]",
+            check=reference_problem,
+            help="after --artifact docker has verified the image, push it there; "
+            "its digest is printed and recorded (answers, deploy/kubernetes)",
+        ),
+    )
     offline: bool = field(
         default=False,
         metadata=_offered(
@@ -356,6 +366,11 @@ class Options:
         if self.allow_schema_change and self.update is None:
             raise OptionError(
                 "allow_schema_change", "it only applies with --update DIR"
+            )
+        if self.push is not None and self.artifact != "docker":
+            raise OptionError(
+                "push",
+                "it pushes the verified Docker image: also choose --artifact docker",
             )
         if self.run and self.artifact is None:
             raise OptionError(

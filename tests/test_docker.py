@@ -7,6 +7,7 @@ both); without them these tests skip, which `.ci/run` counts as failures.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -27,7 +28,7 @@ from generator._artifacts._docker import DockerImage
 from generator._backends import BACKENDS
 from generator._errors import HookError, MljetError
 from generator._reporting import Reporter
-from servers import Server
+from servers import Server, free_port
 
 
 def _engine_ready() -> bool:
@@ -123,12 +124,23 @@ def test_the_running_image_predicts_like_the_model(
     assert server.call("GET", "/health").status == 200
 
 
-def test_the_service_runs_as_an_unprivileged_user(
+def test_the_image_serves_unprivileged_on_a_read_only_root(
     container: tuple[str, Path, str],
 ) -> None:
+    """As deploy/ runs it: the verification ran under the same constraints,
+    and the predictions above were answered under them."""
     name, _, _ = container
     assert docker("exec", name, "id", "-u") == "10001"
     assert docker("inspect", "--format", "{{.Config.User}}", name) == "10001:10001"
+    host = json.loads(docker("inspect", "--format", "{{json .HostConfig}}", name))
+    assert host["ReadonlyRootfs"] is True and host["CapDrop"] == ["ALL"]
+    assert host["SecurityOpt"] == ["no-new-privileges"]
+    refused = subprocess.run(
+        ["docker", "exec", name, "touch", "/app/written"], capture_output=True
+    )
+    assert refused.returncode != 0 and b"Read-only file system" in refused.stderr
+    # The one place it writes: the metrics of its workers, under /tmp.
+    docker("exec", name, "touch", "/tmp/written")
 
 
 def test_the_image_is_labelled_with_its_model(
@@ -320,3 +332,51 @@ def test_an_onnx_image_is_verified_within_its_tolerance_without_the_models_libra
         for reference in ("img-onnx", image_of)
     ]
     assert sizes[0] < sizes[1]
+
+
+COMPOSE = shutil.which("docker-compose")
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="needs docker-compose (Debian's)")
+def test_the_compose_file_brings_the_verified_image_up_healthy(images: Images) -> None:
+    """deploy/docker-compose.yml, as its comment says to run it, on the image
+    the generator built and verified (the same name, so no build here)."""
+    name, project, backend = images(DEFAULT_BACKEND)
+    assert COMPOSE is not None
+    port = free_port()
+    compose = [COMPOSE, "--project-name", f"mljet-{name}",
+               "--file", str(project / "deploy/docker-compose.yml")]  # fmt: skip
+    env = {**os.environ, "HOST_PORT": str(port)}
+    subprocess.run([*compose, "config", "--quiet"], env=env, check=True)
+    try:
+        subprocess.run([*compose, "up", "--detach", "--no-build"], env=env,
+                       check=True, capture_output=True, timeout=120)  # fmt: skip
+        container = subprocess.run(
+            [*compose, "ps", "--quiet"], env=env, capture_output=True, text=True,
+            check=True,
+        ).stdout.strip()  # fmt: skip
+        status = ""
+        for _ in range(90):
+            status = docker(
+                "inspect", "--format", "{{.State.Health.Status}}", container
+            )
+            if status != "starting":
+                break
+            time.sleep(1)
+        assert status == "healthy"
+        host = json.loads(
+            docker("inspect", "--format", "{{json .HostConfig}}", container)
+        )
+        assert host["ReadonlyRootfs"] is True and host["RestartPolicy"]["Name"] == (
+            "unless-stopped"
+        )
+        assert host["Memory"] == 1024**3 and host["NanoCpus"] == 10**9
+        case = models.case_named(case_of(backend))
+        server = Server(f"http://127.0.0.1:{port}", None)  # type: ignore[arg-type]
+        answer = server.post("/predict", {"instances": models.records(case.inputs)})
+        assert answer.json()["predictions"] == (
+            np.ravel(case.model.predict(case.inputs)).tolist()
+        )
+    finally:
+        subprocess.run([*compose, "down", "--timeout", "30"], env=env,
+                       capture_output=True, timeout=120)  # fmt: skip

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DEFAULT_BACKEND, Generate
+from proxy import prefix_proxy
 from servers import serve
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -18,26 +19,44 @@ BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.mark.system
 @pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium")
+@pytest.mark.parametrize("prefix", ["", "/models/forest"], ids=["direct", "proxied"])
 def test_swagger_ui_renders_every_route_offline(
-    generate: Generate, tmp_path: Path
+    generate: Generate, tmp_path: Path, prefix: str
 ) -> None:
+    """Served directly, and behind a proxy that adds a path prefix
+    (`ROOT_PATH`): the page, its assets and the document all load."""
     project = generate(DEFAULT_BACKEND, "binary_forest")
-    with serve("binary_forest", pythonpath=project / "src") as server:
-        assert BROWSER is not None
-        dom = subprocess.run(
-            [
-                BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                # Any request to another host fails instead of waiting.
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                f"--user-data-dir={tmp_path / 'profile'}",
-                "--virtual-time-budget=15000", "--dump-dom", f"{server.base}/docs",
-            ],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-    paths = re.findall(r'opblock-summary-path" data-path="([^"]+)"', dom.stdout)
+    env = {"ROOT_PATH": prefix} if prefix else {}
+    with (
+        serve("binary_forest", pythonpath=project / "src", env=env) as server,
+        prefix_proxy(server.base, prefix or "/unused") as proxy,
+    ):
+        dom = render(
+            f"{proxy}{prefix}/docs" if prefix else f"{server.base}/docs", tmp_path
+        )
+    paths = re.findall(r'opblock-summary-path" data-path="([^"]+)"', dom)
     assert paths == [
         "/predict", "/predict_proba", "/health", "/ready", "/metadata", "/metrics",
     ]  # fmt: skip
-    assert "binary_forest" in dom.stdout
+    assert "binary_forest" in dom
+    if prefix:
+        # "Try it out" sends requests through the proxy.
+        assert f'<option value="{prefix}">{prefix}</option>' in dom
+
+
+def render(url: str, tmp_path: Path) -> str:
+    """The page's DOM once its scripts have run, with no network but loopback."""
+    assert BROWSER is not None
+    dom = subprocess.run(
+        [
+            BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync",
+            # Any request to another host fails instead of waiting.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=15000", "--dump-dom", url,
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    return dom.stdout

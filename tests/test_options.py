@@ -171,6 +171,16 @@ def test_every_question_is_an_option_or_an_answer_the_generator_records(
         ({"backend": "django"}, "backend", "unknown choice 'django'"),
         ({"artifact": "zip"}, "artifact", "unknown choice 'zip'"),
         ({"run": True}, "run", "also choose an artifact"),
+        (
+            {"push": "127.0.0.1:5000/team/churn"},
+            "push",
+            "also choose --artifact docker",
+        ),
+        (
+            {"push": "Team/Churn:1", "artifact": "docker"},
+            "push",
+            "not an image reference",
+        ),
     ],
 )
 def test_a_value_no_entry_point_may_pass_is_named(

@@ -15,6 +15,13 @@ from .._reporting import Steps
 from ._running import Built, Running
 
 CONTAINER_PORT = 8000
+# How the image is verified: as deploy/ runs it (the Kubernetes Deployment's
+# securityContext, the Compose file), so that a verified image is known to
+# serve unprivileged on a read-only root file system with only /tmp to write.
+RESTRICTED = (
+    "--read-only", "--tmpfs", "/tmp", "--user", "10001:10001",
+    "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+)  # fmt: skip
 ENGINE_TIMEOUT = 30
 
 
@@ -59,7 +66,7 @@ class DockerImage:
         name = f"mljet-{built.reference.split(':')[0]}-{uuid.uuid4().hex[:8]}"
         _docker(
             "run", "--detach", "--name", name,
-            "--publish", f"127.0.0.1::{CONTAINER_PORT}", built.reference,
+            "--publish", f"127.0.0.1::{CONTAINER_PORT}", *RESTRICTED, built.reference,
         )  # fmt: skip
         published = _docker("port", name, str(CONTAINER_PORT)).stdout.split()[0]
         port = published.rsplit(":", 1)[1]

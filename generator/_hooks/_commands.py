@@ -34,8 +34,9 @@ def _hooks_command(prog: str, description: str, *names: str) -> Command:
 
 
 def build_artifact(argv: Sequence[str]) -> int:
-    from .._artifacts import artifact_named, make_artifact, serving
+    from .._artifacts import artifact_named, make_artifact, publish, serving
     from .._cli import add_option
+    from .._options import Options
 
     cli = project_parser(
         "build_artifact",
@@ -45,16 +46,25 @@ def build_artifact(argv: Sequence[str]) -> int:
     add_option(cli, "artifact", default="docker")
     add_option(cli, "run")
     add_option(cli, "offline")
+    add_option(cli, "push")
     args = cli.parse_args(argv)
     report = Reporter(args.quiet)
 
     def build() -> None:
         project = Project.existing(args.project)
+        Options(artifact=args.artifact, push=args.push).check()
         artifact = artifact_named(args.artifact, args.offline)
         artifact.check_available()
-        _, running = make_artifact(
+        built, running = make_artifact(
             artifact, project.path, project.package, report, args.run
         )
+        if args.push is not None:
+            try:
+                print(f"pushed {publish(built, args.push, project.path, report)}")
+            except MljetError:
+                if running is not None:
+                    running.stop()
+                raise
         if running is not None:
             print(serving(project.package, running), flush=True)
 

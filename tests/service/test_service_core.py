@@ -15,6 +15,7 @@ from conftest import Core
 
 GOOD = {"income": 50_000.5, "age": 40, "member": True, "plan": "gold"}
 BODY = json.dumps({"instances": [GOOD]}).encode()
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def route(service: Any, path: str) -> Any:
 
 
 def incoming(core: Core, method: str, path: str, **extra: Any) -> Any:
-    return core.module("routes").Incoming(method, path, **extra)
+    return core.module("routes").Incoming(method, path, **{"headers": {}, **extra})
 
 
 def decoded(reply: Any) -> tuple[int, Any]:
@@ -52,7 +53,7 @@ def test_a_prediction_route_reads_the_body_and_answers_like_the_model(
     core: Core, service: Any
 ) -> None:
     predict = route(service, "/predict")
-    asked = incoming(core, "POST", "/predict", content_type="application/json")
+    asked = incoming(core, "POST", "/predict", headers=JSON_TYPE)
     reply = service.answer(predict, asked, lambda size: BODY, len(BODY))
     status, payload = decoded(reply)
     assert status == 200
@@ -91,7 +92,7 @@ def test_on_an_event_loop_only_the_model_runs_off_the_loop(
 
     async def both() -> tuple[Any, Any]:
         await fresh.load_async()
-        asked = incoming(core, "POST", "/predict", content_type="application/json")
+        asked = incoming(core, "POST", "/predict", headers=JSON_TYPE)
         predicted = await fresh.answer_async(route(fresh, "/predict"), asked, chunks())
         checked = await fresh.answer_async(
             route(fresh, "/health"), incoming(core, "GET", "/health")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import Core
@@ -35,6 +37,18 @@ def test_defaults_come_from_the_spec(core: Core) -> None:
             {"REQUEST_TIMEOUT": "30", "SHUTDOWN_TIMEOUT": "20"},
             r"REQUEST_TIMEOUT \(30 s\) must be shorter than SHUTDOWN_TIMEOUT \(20 s\)",
         ),
+        ({"API_KEYS": "a" * 16 + ",short"}, "API_KEYS: key 2 must be at least 16"),
+        ({"API_KEYS": "a" * 15 + "\u00e9"}, "API_KEYS: key 1 must be at least 16"),
+        (
+            {"API_KEYS": "a" * 16, "API_KEYS_FILE": "/keys"},
+            "set API_KEYS or API_KEYS_FILE, not both",
+        ),
+        ({"API_KEYS_FILE": "/no/such/keys"}, "API_KEYS_FILE '/no/such/keys' cannot"),
+        ({"PROTECT_ALL": "maybe"}, "PROTECT_ALL must be on or off"),
+        ({"CORS_ORIGINS": "https://a.example/app"}, "CORS_ORIGINS must be \\* or"),
+        ({"CORS_ORIGINS": "a.example"}, "got 'a.example'"),
+        ({"ROOT_PATH": "/models/"}, "ROOT_PATH must be a path prefix"),
+        ({"ROOT_PATH": "models"}, "ROOT_PATH must be a path prefix"),
     ],
 )
 def test_a_bad_value_is_named(core: Core, env: dict[str, str], message: str) -> None:
@@ -116,3 +130,32 @@ def test_timeouts_have_safe_defaults_and_take_fractions(core: Core) -> None:
     # A request received before a shutdown can finish; the shutdown ends
     # within the 30 s Kubernetes gives a pod.
     assert timeouts.request < timeouts.shutdown < 30
+
+
+def test_keys_come_from_a_file_without_its_comments(core: Core, tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("# the web team\n" + "w" * 20 + "\n\n  " + "b" * 20 + "  \n")
+    access = settings_from(core, {"API_KEYS_FILE": str(keys)}).access  # type: ignore[attr-defined]
+    assert access.api_keys == ("w" * 20, "b" * 20)
+    keys.write_text("# nobody yet\n")
+    with pytest.raises(core.module("settings").SettingsError, match="holds no key"):
+        settings_from(core, {"API_KEYS_FILE": str(keys)})
+
+
+def test_a_refused_key_is_never_repeated(core: Core) -> None:
+    secret = "s3cret-but-too-short"[:15]
+    with pytest.raises(core.module("settings").SettingsError) as refused:
+        settings_from(core, {"API_KEYS": secret})
+    assert secret not in str(refused.value)
+
+
+def test_access_settings_are_off_by_default_and_read_when_set(core: Core) -> None:
+    assert settings_from(core, {}).access == core.module("settings").AccessRules()  # type: ignore[attr-defined]
+    access = settings_from(core, {  # type: ignore[attr-defined]
+        "API_KEYS": " " + "a" * 16 + " , " + "b" * 16, "PROTECT_ALL": "on",
+        "CORS_ORIGINS": "https://a.example, http://localhost:3000",
+        "ROOT_PATH": "/models/churn-v2",
+    }).access  # fmt: skip
+    assert access.api_keys == ("a" * 16, "b" * 16) and access.protect_all
+    assert access.cors_origins == ("https://a.example", "http://localhost:3000")
+    assert access.root_path == "/models/churn-v2"

@@ -10,6 +10,8 @@ from swagger_ui_bundle import swagger_ui_path
 
 # The bundled Swagger UI reads OpenAPI 3.0: it is given the service's 3.1
 # document rendered in 3.0 (`openapi.for_swagger_ui`), at /docs/openapi.json.
+# The page names its assets relative to itself, so that it also works
+# behind a proxy that adds a path prefix (ROOT_PATH).
 SWAGGER_UI_DOCUMENT = "openapi.json"
 ASSET_TYPES = {
     "swagger-ui.css": "text/css; charset=utf-8",
@@ -23,16 +25,16 @@ PAGE = string.Template("""<!DOCTYPE html>
 <head>
   <meta charset="utf-8">
   <title>$title - API docs</title>
-  <link rel="stylesheet" href="/docs/swagger-ui.css">
-  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+  <link rel="stylesheet" href="docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="docs/favicon-32x32.png">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js"></script>
-  <script src="/docs/swagger-ui-standalone-preset.js"></script>
+  <script src="docs/swagger-ui-bundle.js"></script>
+  <script src="docs/swagger-ui-standalone-preset.js"></script>
   <script>
     window.ui = SwaggerUIBundle({
-      url: "/docs/$document",
+      url: "docs/$document",
       dom_id: "#swagger-ui",
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
       layout: "StandaloneLayout",

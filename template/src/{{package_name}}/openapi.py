@@ -18,6 +18,7 @@ from .validation import INT_RANGE
 # rendering of it (`docs.py`).
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
+BEARER = "bearer"
 METHOD_SUMMARIES = {
     "predict": "Predict a label or value for each instance",
     "predict_proba": "Class probabilities for each instance, labelled by class",
@@ -52,7 +53,7 @@ def build_openapi(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
     paths["/ready"] = _get("Readiness: the model is loaded", "Status")
     paths["/metadata"] = _get("What the service serves", "Metadata")
     paths["/metrics"] = _metrics_operation()
-    return {
+    document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": spec.service,
@@ -65,6 +66,26 @@ def build_openapi(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": _schemas(spec, settings)},
     }
+    access = settings.access
+    if access.root_path:
+        # Behind a proxy that strips this prefix: clients call through it.
+        document["servers"] = [{"url": access.root_path}]
+    if access.api_keys:
+        _secure(document, every_route=access.protect_all)
+    return document
+
+
+def _secure(document: dict[str, Any], every_route: bool) -> None:
+    """Mark the operations that need an API key (`access_control.py`)."""
+    document["components"]["securitySchemes"] = {
+        BEARER: {"type": "http", "scheme": "bearer", "description": "An API key"}
+    }
+    unauthorized = _errors({"401": "No API key, or one that is not valid"})
+    for item in document["paths"].values():
+        for operation in item.values():
+            if every_route or "requestBody" in operation:
+                operation["security"] = [{BEARER: []}]
+                operation["responses"].update(unauthorized)
 
 
 def _prediction_operation(

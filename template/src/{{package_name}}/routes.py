@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 GET = ("GET", "HEAD")
 POST = ("POST",)
@@ -32,17 +33,34 @@ class Reply:
     error: str | None = None
 
 
+class Headers(Protocol):
+    """A request's headers, as every framework holds them: looked up by name."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Incoming:
-    """What the core needs of a request, whichever framework received it."""
+    """What the core needs of a request, whichever framework received it.
+
+    `headers` is the framework's own headers object, whose lookups ignore
+    case (a plain dict, in tests, needs the names as the core spells them).
+    """
 
     method: str
     path: str
-    content_type: str | None = None
+    headers: Headers
     body: bytes = b""
     params: Mapping[str, str] = field(default_factory=dict)
-    # The client's X-Request-ID header, as sent (`logs.request_id` checks it).
-    request_id: str | None = None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("Content-Type")
+
+    @property
+    def request_id(self) -> str | None:
+        """The client's X-Request-ID, as sent (`logs.request_id` checks it)."""
+        return self.headers.get("X-Request-ID")
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from typing import Any
 import orjson
 
 from . import metrics, shutdown
+from .access_control import OPTIONS, AccessControl
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
 from .errors import SHUTTING_DOWN, ClientError, body_too_large
-from .logs import answering
+from .logs import Access, answering
 from .logs import configure as configure_logging
 from .openapi import build_openapi, for_swagger_ui
 from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
@@ -59,6 +60,7 @@ class PredictionService:
         self._openapi_for_docs = orjson.dumps(for_swagger_ui(document))
         self._metadata = orjson.dumps(_metadata(spec, settings))
         self.body_limit = BodyLimit(settings.max_body_bytes)
+        self.access_control = AccessControl(settings.access)
         metrics.describe(spec)
         self._serving: Callable[[], bool] = lambda: True
 
@@ -129,6 +131,9 @@ class PredictionService:
             Route(POST, f"/{m}", functools.partial(self._predict, m), predicts=m)
             for m in self.methods
         )
+        if self.access_control.cors:
+            # Browsers ask before a cross-origin call (`access_control`).
+            found = [replace(r, methods=(*r.methods, OPTIONS)) for r in found]
         return found
 
     async def answer_async(
@@ -145,16 +150,19 @@ class PredictionService:
         """
         asked = (route.path, incoming.method, incoming.path, incoming.request_id)
         with answering(*asked) as access:
+            early = self.access_control.before(route, incoming)
+            if early is not None:
+                return self._finish(access, early, incoming)
             if route.reads_body:
                 read = await self.body_limit.read(body, declared)
                 if read is None:
-                    return access.answered(self.too_large())
+                    return self._finish(access, self.too_large(), incoming)
                 incoming = replace(incoming, body=read)
             if route.predicts is not None:
                 reply = await self._predict_async(route.predicts, incoming)
             else:
                 reply = route.answer(incoming)
-            return access.answered(reply)
+            return self._finish(access, reply, incoming)
 
     def answer(
         self,
@@ -166,12 +174,20 @@ class PredictionService:
         """Answer on a server's own thread, reading the body with `read`."""
         asked = (route.path, incoming.method, incoming.path, incoming.request_id)
         with answering(*asked) as access:
+            early = self.access_control.before(route, incoming)
+            if early is not None:
+                return self._finish(access, early, incoming)
             if route.reads_body and read is not None:
                 body = self.body_limit.read_blocking(read, declared)
                 if body is None:
-                    return access.answered(self.too_large())
+                    return self._finish(access, self.too_large(), incoming)
                 incoming = replace(incoming, body=body)
-            return access.answered(route.answer(incoming))
+            return self._finish(access, route.answer(incoming), incoming)
+
+    def _finish(self, access: Access, reply: Reply, incoming: Incoming) -> Reply:
+        """The reply as sent: counted, logged, with its request ID and the
+        CORS headers its origin needs."""
+        return access.answered(self.access_control.after(reply, incoming))
 
     @property
     def is_loaded(self) -> bool:
@@ -222,7 +238,8 @@ class PredictionService:
 
     def predict(self, method: str, body: bytes, content_type: str | None) -> Reply:
         """Answer a POST to `/<method>`; never raises for a client's mistake."""
-        return self._predict(method, Incoming("POST", f"/{method}", content_type, body))
+        headers = {"Content-Type": content_type} if content_type else {}
+        return self._predict(method, Incoming("POST", f"/{method}", headers, body))
 
     def _predict(self, method: str, incoming: Incoming) -> Reply:
         calls = self._calls

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .spec import ServiceSpec
@@ -85,6 +87,26 @@ MAX_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True)
+class AccessRules:
+    """Who may call which route, from which web pages, behind which path
+    prefix (`access_control.py`). All off by default."""
+
+    api_keys: tuple[str, ...] = ()
+    protect_all: bool = False
+    cors_origins: tuple[str, ...] = ()
+    root_path: str = ""
+
+
+# A key a client sends as `Authorization: Bearer <key>`: long enough not to
+# be guessed, and only characters a header carries unchanged.
+MIN_API_KEY_LENGTH = 16
+_API_KEY = re.compile(r"[A-Za-z0-9._~+/=-]+")
+# `*`, or an origin as a browser sends it: scheme, host, optional port.
+_ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+_ROOT_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where to listen, how many workers, the request limits and batching."""
 
@@ -98,6 +120,7 @@ class Settings:
     batching: Batching
     model_threads: int
     timeouts: Timeouts
+    access: AccessRules = AccessRules()
 
     @classmethod
     def from_env(
@@ -122,6 +145,7 @@ class Settings:
             ),
             model_threads=_positive_int(env, "MODEL_THREADS", DEFAULT_MODEL_THREADS),
             timeouts=_timeouts(env),
+            access=access_rules(env),
         )
 
 
@@ -222,3 +246,60 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
             f"got {raw!r}"
         )
     return value
+
+
+def access_rules(env: Mapping[str, str]) -> AccessRules:
+    origins = tuple(
+        o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()
+    )
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                "CORS_ORIGINS must be * or origins such as https://app.example.com"
+                f" (scheme, host and port, no path), got {origin!r}"
+            )
+    root_path = env.get("ROOT_PATH", "").strip()
+    if root_path and not _ROOT_PATH.fullmatch(root_path):
+        raise SettingsError(
+            "ROOT_PATH must be a path prefix such as /models/churn (no trailing "
+            f"slash), got {root_path!r}"
+        )
+    return AccessRules(
+        api_keys=_api_keys(env),
+        protect_all=_switch(env, "PROTECT_ALL", False),
+        cors_origins=origins,
+        root_path=root_path,
+    )
+
+
+def _api_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The keys of API_KEYS (comma-separated) or API_KEYS_FILE (one per
+    line; blank lines and `#` comments skipped)."""
+    listed, path = env.get("API_KEYS", "").strip(), env.get("API_KEYS_FILE", "").strip()
+    if listed and path:
+        raise SettingsError("set API_KEYS or API_KEYS_FILE, not both")
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise SettingsError(
+                f"API_KEYS_FILE {path!r} cannot be read: {error}"
+            ) from None
+        lines = (line.strip() for line in text.splitlines())
+        keys = [line for line in lines if line and not line.startswith("#")]
+        if not keys:
+            raise SettingsError(f"API_KEYS_FILE {path!r} holds no key")
+        source = "API_KEYS_FILE"
+    else:
+        keys = [key.strip() for key in listed.split(",") if key.strip()]
+        source = "API_KEYS"
+    for number, key in enumerate(keys, start=1):
+        # The key itself is never repeated: an error message may be logged.
+        if len(key) < MIN_API_KEY_LENGTH or not _API_KEY.fullmatch(key):
+            raise SettingsError(
+                f"{source}: key {number} must be at least {MIN_API_KEY_LENGTH} "
+                "characters of letters, digits and ._~+/=- "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))' "
+                "makes one)"
+            )
+    return tuple(keys)
