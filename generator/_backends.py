@@ -51,6 +51,18 @@ class Backend:
     # A WSGI framework, served on an asyncio server through the shared
     # `wsgi.py` bridge (each request read whole before a thread answers it).
     wsgi: bool = False
+    # How an owner adds a route to app.py, for the README (and a test that
+    # adds it); every backend but FastAPI also documents it with the core's
+    # `document_routes` (OWN_ROUTE_DOCUMENTED).
+    own_route: str = ""
+    documents_own_routes: bool = False
+
+    @property
+    def own_route_code(self) -> str:
+        """All the code an owner adds to app.py for their route."""
+        if self.documents_own_routes:
+            return self.own_route
+        return f"{self.own_route}\n\n{OWN_ROUTE_DOCUMENTED}"
 
     def check_installed(self) -> None:
         missing = [name for name in self.runtime_requirements if not _installed(name)]
@@ -77,8 +89,22 @@ class Backend:
             "workers": self.workers,
             "command": self.command.format(package=package),
             "wsgi": self.wsgi,
+            "own_route": self.own_route_code,
+            "documents_own_routes": self.documents_own_routes,
         }
 
+
+# What a route looks like in the OpenAPI document, given to the service.
+OWN_ROUTE_DOCUMENTED = """service.document_routes(
+    {
+        "/team": {
+            "get": {
+                "summary": "Who runs this service",
+                "responses": {"200": {"description": "The team"}},
+            }
+        }
+    }
+)"""
 
 BACKENDS: dict[str, Backend] = {
     backend.name: backend
@@ -97,6 +123,10 @@ BACKENDS: dict[str, Backend] = {
             speedups={"uvloop": NOT_ON_WINDOWS, "httptools": ""},
             # Recent Starlette test clients want httpx2, older ones httpx.
             test_requirements=(("httpx2", "httpx"),),
+            own_route="""@app.get("/team", summary="Who runs this service")
+def team() -> dict[str, str]:
+    return {"team": "fraud"}""",
+            documents_own_routes=True,
         ),
         Backend(
             name="flask",
@@ -110,6 +140,9 @@ BACKENDS: dict[str, Backend] = {
             runtime_requirements=("flask", "uvicorn"),
             speedups={"uvloop": NOT_ON_WINDOWS, "httptools": ""},
             wsgi=True,
+            own_route="""@own.get("/team")
+def team() -> dict[str, str]:
+    return {"team": "fraud"}""",
         ),
         Backend(
             name="sanic",
@@ -122,6 +155,9 @@ BACKENDS: dict[str, Backend] = {
             "--port 8000 --workers 2",
             runtime_requirements=("sanic",),
             test_requirements=(("sanic-testing",), ("httpx",)),
+            own_route="""@own.get("/team")
+async def team(request: Request) -> HTTPResponse:
+    return HTTPResponse(b'{"team": "fraud"}', content_type="application/json")""",
         ),
         Backend(
             name="aiohttp",
@@ -136,6 +172,9 @@ BACKENDS: dict[str, Backend] = {
             untyped_modules=("gunicorn.*",),
             # The glue picks aiohttp's uvloop worker when uvloop is there.
             speedups={"uvloop": NOT_ON_WINDOWS},
+            own_route="""@own.get("/team")
+async def team(request: web.Request) -> web.Response:
+    return web.json_response({"team": "fraud"})""",
         ),
     )
 }

@@ -195,3 +195,22 @@ def test_metadata_describes_the_model_and_the_limits(service: Any) -> None:
         "max_wait_ms": 0.0, "exact": batching.exact, "evidence": batching.evidence,
     }  # fmt: skip
     assert metadata["model_threads"] == 1
+
+
+def test_own_routes_join_the_document_and_cannot_redefine_the_services(
+    core: Core,
+) -> None:
+    fresh = core.module("service").PredictionService.from_env()
+    team = {"get": {"summary": "Who runs this", "responses": {"200": {}}}}
+    schema = {"type": "object"}
+    fresh.document_routes({"/team": team}, {"Team": schema})
+    fresh.document_routes({"/team": team}, {"Team": schema})  # again: no change
+    document = json.loads(fresh.openapi().body)
+    assert document["paths"]["/team"] == team
+    assert document["components"]["schemas"]["Team"] == schema
+    assert "/predict" in document["paths"]
+    assert json.loads(fresh.docs_asset("openapi.json").body)["paths"]["/team"]
+    with pytest.raises(ValueError, match="POST /predict is the service's own"):
+        fresh.document_routes({"/predict": {"post": {"summary": "mine"}}})
+    with pytest.raises(ValueError, match="schema 'Error' is the service's own"):
+        fresh.document_routes({}, {"Error": {"type": "string"}})

@@ -6,6 +6,7 @@ API contract, not something a web framework derives from its routes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .metrics import CONTENT_TYPE
@@ -325,3 +326,29 @@ def _downgraded(node: Any) -> Any:
     if "examples" in schema and isinstance(schema["examples"], list):
         schema["example"] = schema.pop("examples")[0]
     return schema
+
+
+def with_own_routes(
+    document: dict[str, Any],
+    paths: Mapping[str, Mapping[str, Any]],
+    schemas: Mapping[str, Any],
+) -> dict[str, Any]:
+    """`document` with the owner's routes and the schemas they refer to; a
+    path and method, or a schema, the document defines otherwise is refused
+    (ValueError). Adding the same twice changes nothing (an app started
+    twice in one process)."""
+    merged_paths = {path: dict(item) for path, item in document["paths"].items()}
+    for path, item in paths.items():
+        for method, operation in item.items():
+            known = merged_paths.setdefault(path, {})
+            if known.setdefault(method, operation) != operation:
+                raise ValueError(
+                    f"{method.upper()} {path} is the service's own route already"
+                )
+    components = dict(document["components"])
+    known = dict(components["schemas"])
+    for name, schema in schemas.items():
+        if known.setdefault(name, schema) != schema:
+            raise ValueError(f"schema {name!r} is the service's own already")
+    components["schemas"] = known
+    return {**document, "paths": merged_paths, "components": components}

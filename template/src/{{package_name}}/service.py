@@ -12,7 +12,7 @@ import asyncio
 import functools
 import gc
 import logging
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -25,7 +25,8 @@ from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
 from .errors import SHUTTING_DOWN, ClientError, body_too_large
 from .logs import Access, answering
 from .logs import configure as configure_logging
-from .openapi import build_openapi, for_swagger_ui
+from .metadata import metadata
+from .openapi import build_openapi, for_swagger_ui, with_own_routes
 from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
 from .runtime import ModelRuntime
 from .settings import Settings
@@ -55,10 +56,10 @@ class PredictionService:
         self.spec = spec
         self.settings = settings
         self._calls: ModelCalls | None = None
-        document = build_openapi(spec, settings)
-        self._openapi = orjson.dumps(document)
-        self._openapi_for_docs = orjson.dumps(for_swagger_ui(document))
-        self._metadata = orjson.dumps(_metadata(spec, settings))
+        self._document = build_openapi(spec, settings)
+        self._openapi = orjson.dumps(self._document)
+        self._openapi_for_docs = orjson.dumps(for_swagger_ui(self._document))
+        self._metadata = orjson.dumps(metadata(spec, settings))
         self.body_limit = BodyLimit(settings.max_body_bytes)
         self.access_control = AccessControl(settings.access)
         metrics.describe(spec)
@@ -188,6 +189,19 @@ class PredictionService:
         """The reply as sent: counted, logged, with its request ID and the
         CORS headers its origin needs."""
         return access.answered(self.access_control.after(reply, incoming))
+
+    def document_routes(
+        self,
+        paths: Mapping[str, Mapping[str, Any]],
+        schemas: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Add routes registered with the framework itself to the OpenAPI
+        document (and so to /docs): `paths` as OpenAPI writes them (path,
+        then method, then operation), `schemas` the components they refer
+        to. The service's own routes cannot be redefined (ValueError)."""
+        self._document = with_own_routes(self._document, paths, schemas or {})
+        self._openapi = orjson.dumps(self._document)
+        self._openapi_for_docs = orjson.dumps(for_swagger_ui(self._document))
 
     @property
     def is_loaded(self) -> bool:
@@ -374,49 +388,3 @@ def _ignoring_request(reply: Callable[[], Reply]) -> Callable[[Incoming], Reply]
 @functools.cache
 def _cached_asset(name: str) -> tuple[bytes, str] | None:
     return docs_asset(name)
-
-
-def _metadata(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
-    return {
-        "service": spec.service,
-        "version": spec.version,
-        "template_version": spec.template_version,
-        "model": {
-            "class": spec.model_class,
-            "estimator": spec.estimator,
-            "family": spec.model_family,
-            "task": spec.task,
-            "methods": list(spec.methods),
-            "classes": list(spec.classes),
-            "file": spec.model_file,
-            "sha256": spec.model_sha256,
-        },
-        "features": [
-            {
-                "name": f.name,
-                "type": f.kind,
-                "nullable": f.nullable,
-                # A category takes only its values; another kind lists the
-                # values the model knows but takes others too.
-                **(
-                    {
-                        "categories" if f.kind == "category" else "known_values": list(
-                            f.categories
-                        )
-                    }
-                    if f.categories
-                    else {}
-                ),
-            }
-            for f in spec.features
-        ],
-        "libraries": spec.libraries,
-        "python": spec.python_version,
-        "limits": {
-            "max_instances": settings.max_instances,
-            "max_body_bytes": settings.max_body_bytes,
-        },
-        "runtime": spec.runtime,
-        "batching": settings.batching.to_json(),
-        "model_threads": settings.model_threads,
-    }

@@ -1,0 +1,56 @@
+"""Routes an owner adds, as the generated README shows for each backend,
+answer and join the service's OpenAPI document and /docs, over sockets."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import BACKEND_PAIRS, Generate, ids
+from generator._backends import BACKENDS
+from servers import Server, serve
+
+
+@pytest.fixture(scope="module", params=BACKEND_PAIRS, ids=ids(BACKEND_PAIRS))
+def served(
+    request: pytest.FixtureRequest,
+    generate: Generate,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Server, Path]]:
+    backend, case_name = request.param
+    project = tmp_path_factory.mktemp("own") / case_name
+    shutil.copytree(generate(backend, case_name), project)
+    code = BACKENDS[backend].own_route_code
+    # As the README shows it, in the project's README and nowhere else.
+    assert code in (project / "README.md").read_text()
+    app = project / "src" / case_name / "app.py"
+    app.write_text(app.read_text() + "\n\n" + code + "\n")
+    with serve(case_name, pythonpath=project / "src") as server:
+        yield server, project
+
+
+def test_an_own_route_answers_and_is_documented(
+    served: tuple[Server, Path],
+) -> None:
+    server, _ = served
+    answer = server.call("GET", "/team")
+    assert (answer.status, answer.json()) == (200, {"team": "fraud"})
+    for document_path in ("/openapi.json", "/docs/openapi.json"):
+        document = server.call("GET", document_path).json()
+        assert document["paths"]["/team"]["get"]["summary"] == "Who runs this service"
+        # The service's own routes are still its own description.
+        assert document["paths"]["/predict"]["post"]["operationId"] == "predict"
+        assert "/health" in document["paths"]
+
+
+def test_the_own_route_leaves_the_services_errors_alone(
+    served: tuple[Server, Path],
+) -> None:
+    server, _ = served
+    missing = server.call("GET", "/team/nobody")
+    assert missing.status == 404
+    assert json.loads(missing.body)["error"]["code"] == "not_found"
