@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 import yaml
 
+from ._artifacts import PUSHED_IMAGE
 from ._backends import DEV_TOOLS, Backend
 from ._errors import MljetError
 from ._families import ModelFamily
@@ -81,7 +82,7 @@ def generation_answers(
             "code_modules": sorted(code_modules),
             # Set by --push to the verified image's repository@digest; a
             # new model is a new image, pushed again.
-            "pushed_image": "",
+            PUSHED_IMAGE: "",
         }
     )
 

@@ -13,8 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._answers import recorded_answers
-from ._artifacts import Artifact, artifact_named, make_artifact, publish, serving
+from ._answers import recorded_answers, write_answers
+from ._artifacts import (
+    PUSHED_IMAGE,
+    Artifact,
+    artifact_named,
+    make_artifact,
+    publish,
+    serving,
+)
 from ._describe import Description, describe_planned
 from ._errors import HookError, MljetError
 from ._hooks import Project, run_hooks
@@ -148,7 +155,9 @@ def _artifact(
             artifact, destination, package, report, options.run
         )
         if options.push is not None:
-            print(f"pushed {publish(built, options.push, destination, report)}")
+            pushed = publish(built, options.push, destination, report)
+            write_answers(destination, {PUSHED_IMAGE: pushed})
+            print(f"pushed {pushed}", flush=True)
     except MljetError as error:
         if running is not None:
             running.stop()

@@ -82,6 +82,10 @@ def test_each_request_is_identified_and_logged_once(
         missing = server.call("GET", "/nowhere", None, {"X-Request-ID": "r-404"})
         assert missing.status == 404
         assert lowercase(missing.headers)["x-request-id"] == "r-404"
+        # Refused by the edge guard, before any framework sees it: an ID too.
+        too_long = server.call("GET", "/" + "x" * 20_000)
+        assert too_long.status == 414
+        edge_id = lowercase(too_long.headers)["x-request-id"]
 
         [predicted] = access_lines(log, "abc-123")
         assert {k: predicted[k] for k in ("method", "path", "status", "rows")} == {
@@ -91,6 +95,8 @@ def test_each_request_is_identified_and_logged_once(
         assert [line["status"] for line in access_lines(log, "r-422")] == [422]
         assert [line["status"] for line in access_lines(log, "r-404")] == [404]
         assert [line["path"] for line in access_lines(log, made)] == ["/health"]
+        [edge] = [line for line in json_lines(log) if line["request_id"] == edge_id]
+        assert edge["message"].startswith("answered at the edge: 414 ")
     # No value a client sent is in the log, and every line is one JSON object.
     text = log.read_text()
     assert str(SECRET) not in text and "987654" not in text

@@ -15,13 +15,13 @@ from .._errors import MljetError
 from .._reporting import Steps
 from ._docker import DockerImage
 from ._parity import check_parity, golden_of, wait_until_ready
-from ._push import publish, reference_problem
+from ._push import PUSHED_IMAGE, publish, reference_problem
 from ._running import Built, Running
 from ._wheel import Wheel
 
 __all__ = [
-    "ARTIFACTS", "Artifact", "Built", "Running", "artifact_named", "make_artifact",
-    "publish", "reference_problem", "serving",
+    "ARTIFACTS", "PUSHED_IMAGE", "Artifact", "Built", "Running", "artifact_named",
+    "make_artifact", "publish", "reference_problem", "serving",
 ]  # fmt: skip
 READY_TIMEOUT = 120.0
 

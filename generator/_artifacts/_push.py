@@ -24,6 +24,8 @@ REFERENCE = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
 )
 PUSH_TIMEOUT = 600
+# The answer that records the pushed image (copier.yml), read by deploy/.
+PUSHED_IMAGE = "pushed_image"
 # What a registry's refusal says, and what to tell the user about it.
 REFUSALS = (
     (
@@ -89,11 +91,9 @@ def push_image(built: Built, target: str, report: Steps) -> str:
 
 
 def publish(built: Built, target: str, project: Path, report: Steps) -> str:
-    """Push the verified image and record where it went; `repository@digest`."""
-    from .._answers import write_answers  # _answers needs this package first
-
+    """Push the verified image and point the project's Kustomize base at it;
+    `repository@digest`, for the caller to record as `PUSHED_IMAGE`."""
     pushed = push_image(built, target, report)
-    write_answers(project, {"pushed_image": pushed})
     image = built.reference.rsplit(":", 1)[0]
     if record_push(project, pushed, image):
         report.step("deploy/kubernetes now deploys the pushed image by its digest")

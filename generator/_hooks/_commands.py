@@ -34,7 +34,14 @@ def _hooks_command(prog: str, description: str, *names: str) -> Command:
 
 
 def build_artifact(argv: Sequence[str]) -> int:
-    from .._artifacts import artifact_named, make_artifact, publish, serving
+    from .._answers import write_answers
+    from .._artifacts import (
+        PUSHED_IMAGE,
+        artifact_named,
+        make_artifact,
+        publish,
+        serving,
+    )
     from .._cli import add_option
     from .._options import Options
 
@@ -60,7 +67,9 @@ def build_artifact(argv: Sequence[str]) -> int:
         )
         if args.push is not None:
             try:
-                print(f"pushed {publish(built, args.push, project.path, report)}")
+                pushed = publish(built, args.push, project.path, report)
+                write_answers(project.path, {PUSHED_IMAGE: pushed})
+                print(f"pushed {pushed}", flush=True)
             except MljetError:
                 if running is not None:
                     running.stop()

@@ -1,7 +1,12 @@
-"""The service's metrics in one process (`src/PACKAGE/metrics.py`)."""
+"""The service's metrics in one process, and a dead worker's left behind
+(`src/PACKAGE/metrics.py`)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -60,3 +65,35 @@ def test_only_client_errors_count_as_rejected_inputs(core: Core) -> None:
     assert after[rejected] - before.get(rejected, 0) == 1
     assert crashed not in after
     assert after[("http_requests_in_flight", ())] == 0
+
+
+def test_a_dead_workers_requests_stop_counting_as_in_flight(
+    core: Core, tmp_path: Path
+) -> None:
+    """A worker killed mid-request leaves its gauge file; the next scrape by
+    another worker drops it. Real processes: the client's multiprocess mode
+    is chosen when it is first imported."""
+    env = {**os.environ, "PYTHONPATH": str(core.project / "src"),
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}  # fmt: skip
+    metrics = f"{core.package}.metrics"
+    killed = (
+        f"import os; from {metrics} import started; "
+        "started(); started(); os._exit(9)"  # no finished(): killed mid-request
+    )
+    subprocess.run([sys.executable, "-c", killed], env=env, check=False)
+    assert list(tmp_path.glob("gauge_livesum_*.db"))
+    scrape = (
+        f"from {metrics} import exposition, started; started(); "
+        "print(exposition()[0].decode())"
+    )
+    text = subprocess.run(
+        [sys.executable, "-c", scrape], env=env, capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    in_flight = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "http_requests_in_flight"
+    ]
+    assert in_flight == [1.0]  # the scraping worker's own request, alone

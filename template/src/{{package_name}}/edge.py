@@ -38,6 +38,7 @@ import orjson
 from . import shutdown
 from .errors import SHUTTING_DOWN, ClientError
 from .framing import RequestFraming, ResponseFraming
+from .logs import REQUEST_ID_HEADER, identified, request_id
 from .settings import Settings
 
 # How long an answered error waits for the client to stop sending.
@@ -89,7 +90,7 @@ class Guarded:
         return ConnectionGuard(self.factory(*args, **kwargs), self.limits)
 
 
-def error_response(refusal: ClientError) -> bytes:
+def error_response(refusal: ClientError, given_id: str) -> bytes:
     """A whole HTTP response carrying the service's JSON error, closing."""
     body = orjson.dumps(refusal.to_json())
     reason = HTTPStatus(refusal.status).phrase
@@ -98,6 +99,7 @@ def error_response(refusal: ClientError) -> bytes:
             f"HTTP/1.1 {refusal.status} {reason}\r\n".encode(),
             b"content-type: application/json\r\n",
             f"content-length: {len(body)}\r\n".encode(),
+            f"{REQUEST_ID_HEADER.lower()}: {given_id}\r\n".encode(),
             b"connection: close\r\n\r\n",
             body,
         ]
@@ -223,10 +225,15 @@ class ConnectionGuard(asyncio.Protocol):
         if self.transport is None or self.finishing:
             return
         self.finishing = True
+        # The request never reached the service: the edge identifies it.
+        given_id = request_id(None)
         if refusal is not SHUTTING_DOWN:
-            logger.info("refused at the edge: %s %s", refusal.status, refusal.code)
+            with identified(given_id):
+                level = logging.ERROR if refusal.status >= 500 else logging.INFO
+                logger.log(level, "answered at the edge: %s %s (%s)",
+                           refusal.status, refusal.code, refusal.message)  # fmt: skip
         if answer:
-            self.transport.write(error_response(refusal))
+            self.transport.write(error_response(refusal, given_id))
         if self.transport.can_write_eof():
             self.transport.write_eof()
         if self.reading_paused:
@@ -303,7 +310,6 @@ class ConnectionGuard(asyncio.Protocol):
             )
         else:
             timeout = self.limits.request_timeout
-            logger.error("no answer within %g s: answered 504", timeout)
             self.finish(
                 ClientError(
                     504, "timeout", f"the model gave no answer within {timeout:g} s"

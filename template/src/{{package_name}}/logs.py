@@ -99,12 +99,21 @@ def answering(
     method = printable(method[:16])
     access = Access(route, method, path, request_id(given_id), time.perf_counter())
     metrics.started()
-    token = _CURRENT.set(access.request_id)
     try:
-        yield access
+        with identified(access.request_id):
+            yield access
     finally:
         # Also when the answer failed or the client left (a cancelled task).
         metrics.finished()
+
+
+@contextmanager
+def identified(given: str) -> Iterator[None]:
+    """Every line logged inside carries the request ID `given`."""
+    token = _CURRENT.set(given)
+    try:
+        yield
+    finally:
         _CURRENT.reset(token)
 
 

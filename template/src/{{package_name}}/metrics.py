@@ -15,7 +15,10 @@
 
 With several worker processes every process writes its samples into
 `PROMETHEUS_MULTIPROC_DIR` (`python -m` makes a fresh one when it is not
-set) and `/metrics` adds them up, whichever worker answers.
+set) and `/metrics` adds them up, whichever worker answers. A worker that
+died (killed, crashed) leaves its file behind: each scrape drops the live
+gauges of processes that no longer run, so that their requests stop
+counting as in flight.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import time
 from collections import Counter as Tally
 from collections import deque
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -187,10 +191,33 @@ def _record_calls() -> None:
 def exposition() -> tuple[bytes, str]:
     """Every process's metrics in Prometheus' text format, and its type."""
     _record_calls()
-    if os.environ.get(MULTIPROCESS_DIR):
+    directory = os.environ.get(MULTIPROCESS_DIR)
+    if directory:
+        _forget_dead_processes(directory)
         registry = CollectorRegistry()
         # Untyped in some releases of the client, typed in others.
         collector: Any = multiprocess.MultiProcessCollector
         collector(registry)
         return generate_latest(registry), CONTENT_TYPE
     return generate_latest(_REGISTRY), CONTENT_TYPE
+
+
+def _forget_dead_processes(directory: str) -> None:
+    """The live gauges of the processes that wrote into `directory` and no
+    longer run, dropped (the client's own `mark_process_dead`)."""
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = path.stem.rsplit("_", 1)[1]
+        if pid.isdigit() and not _running(int(pid)):
+            # Untyped in some releases of the client, typed in others.
+            forget: Any = multiprocess.mark_process_dead
+            forget(int(pid), directory)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: running
+    return True
