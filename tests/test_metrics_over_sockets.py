@@ -21,9 +21,11 @@ NAMES = {
 JSON = {"Content-Type": "application/json", "Connection": "close"}
 
 
-# Each backend's pairing (a regressor), and a classifier, whose predictions
-# are counted by class.
+# Each backend's pairing (a regressor) with two workers, adding up their
+# files; and a classifier, whose predictions are counted by class, with one
+# worker, which keeps its metrics in memory.
 SERVED = [*BACKEND_PAIRS, (DEFAULT_BACKEND, "binary_forest")]
+WORKERS = {pair: "2" for pair in BACKEND_PAIRS} | {SERVED[-1]: "1"}
 
 
 @pytest.fixture(scope="module", params=SERVED, ids=ids(SERVED))
@@ -32,7 +34,8 @@ def served(
 ) -> Iterator[tuple[Server, str]]:
     backend, case_name = request.param
     project = generate(backend, case_name)
-    with serve(case_name, pythonpath=project / "src", env={"WORKERS": "2"}) as running:
+    env = {"WORKERS": WORKERS[request.param]}
+    with serve(case_name, pythonpath=project / "src", env=env) as running:
         yield running, case_name
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -23,6 +26,32 @@ def test_a_safe_client_id_is_kept(core: Core, given: str) -> None:
 def test_any_other_id_is_replaced_by_a_new_one(core: Core, given: str | None) -> None:
     made = core.module("logs").request_id(given)
     assert made != given and len(made) == 32 and int(made, 16) >= 0
+
+
+def test_new_ids_never_repeat_in_a_process_nor_in_a_forked_worker(
+    core: Core,
+) -> None:
+    logs = core.module("logs")
+    made = {logs.request_id(None) for _ in range(10_000)}
+    assert len(made) == 10_000
+    # A worker forked by a server's master, after the master made an ID.
+    code = f"""
+import os
+from {core.package}.logs import request_id
+parent = request_id(None)
+read, write = os.pipe()
+if os.fork() == 0:
+    os.write(write, request_id(None).encode())
+    os._exit(0)
+os.wait()
+print(parent, os.read(read, 64).decode(), request_id(None))
+"""
+    env = {**os.environ, "PYTHONPATH": str(core.project / "src")}
+    done = subprocess.run([sys.executable, "-c", code], env=env,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    parent, child, parent_again = done.stdout.split()
+    assert len({parent, child, parent_again, *made}) == 10_003
+    assert child[:16] != parent[:16] == parent_again[:16]
 
 
 def record(message: str, *args: object, **extra: object) -> logging.LogRecord:

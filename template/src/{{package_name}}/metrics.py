@@ -37,6 +37,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
@@ -53,6 +54,11 @@ ROWS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 10000)
 
 # The service's own registry, not the client's global one: a process may
 # import more than one service (MLJET's hooks run each it generates).
+# The same series whether one process keeps them in memory or several in
+# files: only the in-memory client adds `*_created` timestamps. (Untyped
+# in some releases of the client, typed in others.)
+_without_created: Any = disable_created_metrics
+_without_created()
 _REGISTRY = CollectorRegistry()
 
 REQUESTS = Counter(
