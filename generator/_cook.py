@@ -13,18 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._answers import recorded_answers, write_answers
-from ._artifacts import (
-    PUSHED_IMAGE,
-    Artifact,
-    artifact_named,
-    make_artifact,
-    publish,
-    serving,
-)
+from ._answers import recorded_answers
+from ._artifacts import Artifact, artifact_named
 from ._describe import Description, describe_planned
 from ._errors import HookError, MljetError
 from ._hooks import Project, run_hooks
+from ._hooks._artifact import deliver_artifact
 from ._onnx import measured_gain, onnx_installed
 from ._options import Options
 from ._plan import plan
@@ -149,18 +143,9 @@ def _artifact(
     when asked."""
     if artifact is None:
         return
-    running = None
     try:
-        built, running = make_artifact(
-            artifact, destination, package, report, options.run
+        deliver_artifact(
+            artifact, destination, package, report, run=options.run, push=options.push
         )
-        if options.push is not None:
-            pushed = publish(built, options.push, destination, report)
-            write_answers(destination, {PUSHED_IMAGE: pushed})
-            print(f"pushed {pushed}", flush=True)
     except MljetError as error:
-        if running is not None:
-            running.stop()
         raise HookError(artifact.name, str(error), destination) from None
-    if running is not None:
-        print(serving(package, running), flush=True)

@@ -34,16 +34,10 @@ def _hooks_command(prog: str, description: str, *names: str) -> Command:
 
 
 def build_artifact(argv: Sequence[str]) -> int:
-    from .._answers import write_answers
-    from .._artifacts import (
-        PUSHED_IMAGE,
-        artifact_named,
-        make_artifact,
-        publish,
-        serving,
-    )
+    from .._artifacts import artifact_named
     from .._cli import add_option
     from .._options import Options
+    from ._artifact import deliver_artifact
 
     cli = project_parser(
         "build_artifact",
@@ -62,20 +56,10 @@ def build_artifact(argv: Sequence[str]) -> int:
         Options(artifact=args.artifact, push=args.push).check()
         artifact = artifact_named(args.artifact, args.offline)
         artifact.check_available()
-        built, running = make_artifact(
-            artifact, project.path, project.package, report, args.run
-        )
-        if args.push is not None:
-            try:
-                pushed = publish(built, args.push, project.path, report)
-                write_answers(project.path, {PUSHED_IMAGE: pushed})
-                print(f"pushed {pushed}", flush=True)
-            except MljetError:
-                if running is not None:
-                    running.stop()
-                raise
-        if running is not None:
-            print(serving(project.package, running), flush=True)
+        deliver_artifact(
+            artifact, project.path, project.package, report, run=args.run,
+            push=args.push,
+        )  # fmt: skip
 
     return _reported(build)
 

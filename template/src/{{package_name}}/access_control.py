@@ -23,10 +23,8 @@ import hashlib
 import hmac
 from dataclasses import replace
 
-import orjson
-
 from .errors import ClientError
-from .routes import Incoming, Reply, Route
+from .routes import Incoming, Reply, Route, error_reply
 from .settings import AccessRules
 
 # What a browser page may send and read, besides the simple headers.
@@ -84,10 +82,11 @@ class AccessControl:
             # A plain OPTIONS request: which methods the path takes.
             return Reply(204, b"", headers={"Allow": f"{allowed}, {OPTIONS}"})
         if not self._allows(origin):
-            error = ClientError(
-                403, "origin_not_allowed", "this origin may not call the service"
+            return error_reply(
+                ClientError(
+                    403, "origin_not_allowed", "this origin may not call the service"
+                )
             )
-            return Reply(403, orjson.dumps(error.to_json()), error=error.code)
         return Reply(
             204,
             b"",
@@ -130,10 +129,5 @@ def _unauthorized(incoming: Incoming) -> Reply:
         if sent
         else "this route needs an API key: send Authorization: Bearer <key>"
     )
-    error = ClientError(401, "unauthorized", message)
-    return Reply(
-        401,
-        orjson.dumps(error.to_json()),
-        headers={"WWW-Authenticate": "Bearer"},
-        error=error.code,
-    )
+    refused = error_reply(ClientError(401, "unauthorized", message))
+    return replace(refused, headers={"WWW-Authenticate": "Bearer"})

@@ -141,7 +141,7 @@ def answered(
     _child(REQUESTS, route, method, str(status)).inc()
     _child(REQUEST_SECONDS, route, method).observe(seconds)
     if error is not None and 400 <= status < 500:
-        REJECTED.labels(error).inc()
+        _child(REJECTED, error).inc()
 
 
 _CHILDREN: dict[tuple[Any, ...], Any] = {}
@@ -159,7 +159,7 @@ def _child(metric: Any, *labels: str) -> Any:
 
 def predicted(labels: Iterable[Any]) -> None:
     for label, count in Tally(str(label) for label in labels).items():
-        PREDICTIONS.labels(label).inc(count)
+        _child(PREDICTIONS, label).inc(count)
 
 
 def timed(run: Callable[[str, Batch], list[Any]]) -> Callable[[str, Batch], list[Any]]:
@@ -190,8 +190,8 @@ def _record_calls() -> None:
             method, seconds, rows = _CALLS.popleft()
         except IndexError:  # taken by another thread meanwhile
             return
-        MODEL_SECONDS.labels(method).observe(seconds)
-        MODEL_ROWS.labels(method).observe(rows)
+        _child(MODEL_SECONDS, method).observe(seconds)
+        _child(MODEL_ROWS, method).observe(rows)
 
 
 def exposition() -> tuple[bytes, str]:

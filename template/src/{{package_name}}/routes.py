@@ -11,8 +11,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import AsyncIterable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import orjson
+
+from .errors import ClientError
 
 GET = ("GET", "HEAD")
 POST = ("POST",)
@@ -31,6 +35,15 @@ class Reply:
     # the metrics (not sent).
     rows: int | None = None
     error: str | None = None
+
+
+def json_reply(status: int, payload: Any) -> Reply:
+    return Reply(status, orjson.dumps(payload))
+
+
+def error_reply(error: ClientError) -> Reply:
+    """The JSON error body of `error`, its code noted for the log and metrics."""
+    return replace(json_reply(error.status, error.to_json()), error=error.code)
 
 
 class Headers(Protocol):

@@ -27,7 +27,17 @@ from .logs import Access, answering
 from .logs import configure as configure_logging
 from .metadata import metadata
 from .openapi import build_openapi, for_swagger_ui, with_own_routes
-from .routes import GET, JSON, POST, BodyLimit, Incoming, Reply, Route
+from .routes import (
+    GET,
+    JSON,
+    POST,
+    BodyLimit,
+    Incoming,
+    Reply,
+    Route,
+    error_reply,
+    json_reply,
+)
 from .runtime import ModelRuntime
 from .settings import Settings
 from .spec import ServiceSpec
@@ -41,14 +51,6 @@ PARSE_ON_LOOP_BYTES = 64 * 1024
 logger = logging.getLogger(__name__)
 
 
-def json_reply(status: int, payload: Any) -> Reply:
-    return Reply(status, orjson.dumps(payload))
-
-
-def error_reply(error: ClientError) -> Reply:
-    return replace(json_reply(error.status, error.to_json()), error=error.code)
-
-
 class PredictionService:
     """The model behind HTTP-shaped methods; create it, `load()` it, call it."""
 
@@ -56,9 +58,7 @@ class PredictionService:
         self.spec = spec
         self.settings = settings
         self._calls: ModelCalls | None = None
-        self._document = build_openapi(spec, settings)
-        self._openapi = orjson.dumps(self._document)
-        self._openapi_for_docs = orjson.dumps(for_swagger_ui(self._document))
+        self._use_document(build_openapi(spec, settings))
         self._metadata = orjson.dumps(metadata(spec, settings))
         self.body_limit = BodyLimit(settings.max_body_bytes)
         self.access_control = AccessControl(settings.access)
@@ -199,9 +199,13 @@ class PredictionService:
         document (and so to /docs): `paths` as OpenAPI writes them (path,
         then method, then operation), `schemas` the components they refer
         to. The service's own routes cannot be redefined (ValueError)."""
-        self._document = with_own_routes(self._document, paths, schemas or {})
-        self._openapi = orjson.dumps(self._document)
-        self._openapi_for_docs = orjson.dumps(for_swagger_ui(self._document))
+        self._use_document(with_own_routes(self._document, paths, schemas or {}))
+
+    def _use_document(self, document: dict[str, Any]) -> None:
+        """Serve `document`, and its 3.0 rendering for Swagger UI, as bytes."""
+        self._document = document
+        self._openapi = orjson.dumps(document)
+        self._openapi_for_docs = orjson.dumps(for_swagger_ui(document))
 
     @property
     def is_loaded(self) -> bool:

@@ -132,8 +132,8 @@ class Settings:
             workers=_positive_int(env, "WORKERS", 1),
             max_instances=_positive_int(env, "MAX_INSTANCES", spec.max_instances),
             max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", spec.max_body_bytes),
-            log_level=_log_level(env.get("LOG_LEVEL", "info")),
-            log_format=_log_format(env.get("LOG_FORMAT", "text")),
+            log_level=_one_of(env, "LOG_LEVEL", "info", LOG_LEVELS),
+            log_format=_one_of(env, "LOG_FORMAT", "text", LOG_FORMATS),
             batching=Batching(
                 # Only a model that answers a row alike in any batch is
                 # batched unless asked: then batching changes no answer.
@@ -191,27 +191,21 @@ def _milliseconds(env: Mapping[str, str], name: str) -> float:
     return value
 
 
-def _log_level(raw: str) -> str:
-    level = raw.strip().lower()
-    if level not in {"critical", "error", "warning", "info", "debug"}:
-        raise SettingsError(
-            "LOG_LEVEL must be one of critical, error, warning, info, debug; "
-            f"got {raw!r}"
-        )
-    return level
-
-
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 # `text` for people, `json` for a log collector (`logs.py`).
 LOG_FORMATS = ("text", "json")
 
 
-def _log_format(raw: str) -> str:
-    form = raw.strip().lower()
-    if form not in LOG_FORMATS:
-        raise SettingsError(
-            f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}; got {raw!r}"
-        )
-    return form
+def _one_of(
+    env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]
+) -> str:
+    """`name`'s value (`default` when unset) among `choices`, case and
+    surrounding spaces ignored."""
+    raw = env.get(name, default)
+    chosen = raw.strip().lower()
+    if chosen not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {raw!r}")
+    return chosen
 
 
 def _timeouts(env: Mapping[str, str]) -> Timeouts:
@@ -249,9 +243,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 def access_rules(env: Mapping[str, str]) -> AccessRules:
-    origins = tuple(
-        o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()
-    )
+    origins = _listed(env.get("CORS_ORIGINS", ""))
     for origin in origins:
         if not _ORIGIN.fullmatch(origin):
             raise SettingsError(
@@ -291,7 +283,7 @@ def _api_keys(env: Mapping[str, str]) -> tuple[str, ...]:
             raise SettingsError(f"API_KEYS_FILE {path!r} holds no key")
         source = "API_KEYS_FILE"
     else:
-        keys = [key.strip() for key in listed.split(",") if key.strip()]
+        keys = list(_listed(listed))
         source = "API_KEYS"
     for number, key in enumerate(keys, start=1):
         # The key itself is never repeated: an error message may be logged.
@@ -303,3 +295,8 @@ def _api_keys(env: Mapping[str, str]) -> tuple[str, ...]:
                 "makes one)"
             )
     return tuple(keys)
+
+
+def _listed(raw: str) -> tuple[str, ...]:
+    """The comma-separated items of `raw`, without surrounding spaces."""
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
