@@ -78,6 +78,19 @@ def parse_batch(body: bytes, spec: ServiceSpec, max_instances: int) -> Batch:
     return Batch(columns, len(instances))
 
 
+def validated_columns(
+    columns: dict[str, list[Any]], size: int, spec: ServiceSpec
+) -> Batch:
+    """Columns another protocol sent (one list per feature, `size` rows),
+    checked as instances are: a ClientError names each row and feature."""
+    problems: list[Problem] = []
+    for feature in spec.features:
+        problems.extend(_column_problems(feature, columns[feature.name], None))
+    if problems:
+        raise invalid_instances(problems, size)
+    return Batch(columns, size)
+
+
 def _json(body: bytes) -> Any:
     if not body.strip():
         raise ClientError(400, "invalid_json", "the request body is empty")
