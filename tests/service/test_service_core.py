@@ -37,15 +37,20 @@ def decoded(reply: Any) -> tuple[int, Any]:
     return reply.status, json.loads(reply.body)
 
 
-def test_the_routes_are_the_fixed_ones_and_one_per_prediction_method(
+def test_the_routes_are_the_fixed_ones_one_per_method_and_the_protocols(
     service: Any,
 ) -> None:
-    listed = {(r.path, r.methods, r.predicts) for r in service.routes}
+    listed = {(r.path, r.methods, r.predicts is not None) for r in service.routes}
     assert listed == {
-        *((p, ("GET", "HEAD"), None) for p in
+        *((p, ("GET", "HEAD"), False) for p in
           ("/health", "/ready", "/metadata", "/openapi.json", "/metrics", "/docs",
-           "/docs/{name}")),
-        ("/predict", ("POST",), "predict"),
+           "/docs/{name}", "/v2", "/v2/health/live", "/v2/health/ready",
+           "/v2/models/{name}", "/v2/models/{name}/ready",
+           "/v2/models/{name}/versions/{version}",
+           "/v2/models/{name}/versions/{version}/ready", "/ping")),
+        *((p, ("POST",), True) for p in
+          ("/predict", "/v2/models/{name}/infer",
+           "/v2/models/{name}/versions/{version}/infer", "/invocations")),
     }  # fmt: skip
 
 
@@ -195,6 +200,18 @@ def test_metadata_describes_the_model_and_the_limits(service: Any) -> None:
         "max_wait_ms": 0.0, "exact": batching.exact, "evidence": batching.evidence,
     }  # fmt: skip
     assert metadata["model_threads"] == 1
+    name = metadata["service"]
+    assert metadata["protocols"] == [
+        {"name": "instances", "routes": ["POST /predict"]},
+        {"name": "open_inference_v2", "routes": [
+            "GET HEAD /v2", "GET HEAD /v2/health/live", "GET HEAD /v2/health/ready",
+            f"GET HEAD /v2/models/{name}", f"GET HEAD /v2/models/{name}/ready",
+            f"POST /v2/models/{name}/infer",
+            f"GET HEAD /v2/models/{name}/versions/0.1.0",
+            f"GET HEAD /v2/models/{name}/versions/0.1.0/ready",
+            f"POST /v2/models/{name}/versions/0.1.0/infer"]},
+        {"name": "mlflow", "routes": ["GET HEAD /ping", "POST /invocations"]},
+    ]  # fmt: skip
 
 
 def test_own_routes_join_the_document_and_cannot_redefine_the_services(

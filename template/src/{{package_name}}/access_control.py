@@ -24,7 +24,7 @@ import hmac
 from dataclasses import replace
 
 from .errors import ClientError
-from .routes import Incoming, Reply, Route, error_reply
+from .routes import Incoming, Reply, Route
 from .settings import AccessRules
 
 # What a browser page may send and read, besides the simple headers.
@@ -57,7 +57,7 @@ class AccessControl:
         if incoming.method == OPTIONS:
             return self._preflight(route, incoming)
         if self.protects(route) and not self._authorized(incoming):
-            return _unauthorized(incoming)
+            return _unauthorized(route, incoming)
         return None
 
     def after(self, reply: Reply, incoming: Incoming) -> Reply:
@@ -82,7 +82,7 @@ class AccessControl:
             # A plain OPTIONS request: which methods the path takes.
             return Reply(204, b"", headers={"Allow": f"{allowed}, {OPTIONS}"})
         if not self._allows(origin):
-            return error_reply(
+            return route.refuse(
                 ClientError(
                     403, "origin_not_allowed", "this origin may not call the service"
                 )
@@ -122,12 +122,12 @@ def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
 
 
-def _unauthorized(incoming: Incoming) -> Reply:
+def _unauthorized(route: Route, incoming: Incoming) -> Reply:
     sent = incoming.headers.get("Authorization") is not None
     message = (
         "the API key is not valid"
         if sent
         else "this route needs an API key: send Authorization: Bearer <key>"
     )
-    refused = error_reply(ClientError(401, "unauthorized", message))
+    refused = route.refuse(ClientError(401, "unauthorized", message))
     return replace(refused, headers={"WWW-Authenticate": "Bearer"})

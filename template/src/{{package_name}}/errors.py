@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_REPORTED_PROBLEMS = 100
+# A one-line error names this many problems, then stops.
+MAX_PROBLEMS_IN_TEXT = 20
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,19 @@ class ClientError(Exception):
             error["details"] = [p.to_json() for p in self.problems]
         return {"error": error}
 
+    def as_text(self, field_word: str) -> str:
+        """The message and its first problems in one line, for protocols
+        whose errors are a string: `field_word` names what a field is."""
+        if not self.problems:
+            return self.message
+        shown = []
+        for problem in self.problems[:MAX_PROBLEMS_IN_TEXT]:
+            where = [f"{field_word} {problem.field}"] if problem.field else []
+            if problem.instance is not None:
+                where.append(f"row {problem.instance}")
+            shown.append(f"{', '.join(where) or 'request'}: {problem.message}")
+        return f"{self.message}: {'; '.join(shown)}"
+
 
 def invalid_instances(problems: list[Problem], total: int) -> ClientError:
     """The 422 raised when values of some instances do not fit the schema."""
@@ -61,6 +76,8 @@ def invalid_instances(problems: list[Problem], total: int) -> ClientError:
 
 # What a request gets once the service has begun to shut down.
 SHUTTING_DOWN = ClientError(503, "shutting_down", "the service is shutting down")
+# What a prediction gets before the model is loaded.
+NOT_READY = ClientError(503, "not_ready", "the service is starting")
 
 
 def body_too_large(max_bytes: int) -> ClientError:

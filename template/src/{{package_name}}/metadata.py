@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from .routes import Route
 from .settings import Settings
 from .spec import ServiceSpec
 
 
-def metadata(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
+def metadata(
+    spec: ServiceSpec, settings: Settings, protocols: dict[str, list[Route]]
+) -> dict[str, Any]:
+    """`protocols`: the routes of each protocol the service speaks."""
     return {
         "service": spec.service,
         "version": spec.version,
@@ -51,4 +55,18 @@ def metadata(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
         "runtime": spec.runtime,
         "batching": settings.batching.to_json(),
         "model_threads": settings.model_threads,
+        "protocols": [
+            {
+                "name": name,
+                "routes": [
+                    f"{' '.join(r.methods)} {_named(r.path, spec)}" for r in routes
+                ],
+            }
+            for name, routes in protocols.items()
+        ],
     }
+
+
+def _named(path: str, spec: ServiceSpec) -> str:
+    """A route's path with the model's name and version in it."""
+    return path.replace("{name}", spec.service).replace("{version}", spec.version)

@@ -6,7 +6,7 @@ API contract, not something a web framework derives from its routes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .metrics import CONTENT_TYPE
@@ -45,15 +45,24 @@ PREDICTION_ERRORS = {
 }
 
 
-def build_openapi(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
+def build_openapi(
+    spec: ServiceSpec,
+    settings: Settings,
+    protocols: Sequence[tuple[dict[str, Any], dict[str, Any]]] = (),
+) -> dict[str, Any]:
+    """The document; `protocols` are the other protocols' paths and schemas."""
     paths: dict[str, Any] = {
         f"/{method}": {"post": _prediction_operation(spec, method, settings)}
         for method in spec.methods
     }
-    paths["/health"] = _get("Liveness: the process answers", "Status")
-    paths["/ready"] = _get("Readiness: the model is loaded", "Status")
-    paths["/metadata"] = _get("What the service serves", "Metadata")
+    paths["/health"] = get_operation("Liveness: the process answers", "Status")
+    paths["/ready"] = get_operation("Readiness: the model is loaded", "Status")
+    paths["/metadata"] = get_operation("What the service serves", "Metadata")
     paths["/metrics"] = _metrics_operation()
+    schemas = _schemas(spec, settings)
+    for protocol_paths, protocol_schemas in protocols:
+        paths.update(protocol_paths)
+        schemas.update(protocol_schemas)
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -65,7 +74,7 @@ def build_openapi(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
             ),
         },
         "paths": paths,
-        "components": {"schemas": _schemas(spec, settings)},
+        "components": {"schemas": schemas},
     }
     access = settings.access
     if access.root_path:
@@ -81,12 +90,14 @@ def _secure(document: dict[str, Any], every_route: bool) -> None:
     document["components"]["securitySchemes"] = {
         BEARER: {"type": "http", "scheme": "bearer", "description": "An API key"}
     }
-    unauthorized = _errors({"401": "No API key, or one that is not valid"})
+    refused = {"401": "No API key, or one that is not valid"}
     for item in document["paths"].values():
         for operation in item.values():
             if every_route or "requestBody" in operation:
+                # In the operation's own error shape (its protocol's).
+                shape = operation["responses"]["400"]["content"][JSON]["schema"]
                 operation["security"] = [{BEARER: []}]
-                operation["responses"].update(unauthorized)
+                operation["responses"].update(error_responses(refused, shape))
 
 
 def _prediction_operation(
@@ -101,7 +112,7 @@ def _prediction_operation(
             },
         }
     }
-    responses.update(_errors({**ANY_REQUEST_ERRORS, **PREDICTION_ERRORS}))
+    responses.update(error_responses({**ANY_REQUEST_ERRORS, **PREDICTION_ERRORS}))
     return {
         "summary": METHOD_SUMMARIES[method],
         "operationId": method,
@@ -118,15 +129,29 @@ def _prediction_operation(
     }
 
 
-def _get(summary: str, schema: str) -> dict[str, Any]:
+def get_operation(
+    summary: str,
+    schema: str,
+    errors: dict[str, Any] | None = None,
+    parameters: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A GET answering JSON of `schema`; `errors` as `error_responses` writes
+    them (the errors any request can get, by default)."""
     responses: dict[str, Any] = {
         "200": {
             "description": "OK",
-            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+            "content": {JSON: {"schema": schema_ref(schema)}},
         },
-        **_errors(ANY_REQUEST_ERRORS),
+        **(errors if errors is not None else error_responses(ANY_REQUEST_ERRORS)),
     }
-    return {"get": {"summary": summary, "responses": responses}}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if parameters:
+        operation["parameters"] = list(parameters)
+    return {"get": operation}
+
+
+def schema_ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _metrics_operation() -> dict[str, Any]:
@@ -140,18 +165,19 @@ def _metrics_operation() -> dict[str, Any]:
                     "description": "Prometheus' text format",
                     "content": {CONTENT_TYPE: text},
                 },
-                **_errors(ANY_REQUEST_ERRORS),
+                **error_responses(ANY_REQUEST_ERRORS),
             },
         }
     }
 
 
-def _errors(descriptions: dict[str, str]) -> dict[str, Any]:
+def error_responses(
+    descriptions: dict[str, str], schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A response per error status, its body `schema` (the service's Error)."""
+    body = schema or schema_ref("Error")
     return {
-        status: {
-            "description": description,
-            "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
+        status: {"description": description, "content": {JSON: {"schema": body}}}
         for status, description in sorted(descriptions.items())
     }
 

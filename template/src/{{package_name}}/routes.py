@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import orjson
 
 from .errors import ClientError
+from .validation import Batch
 
 GET = ("GET", "HEAD")
 POST = ("POST",)
@@ -76,19 +77,51 @@ class Incoming:
         return self.headers.get("X-Request-ID")
 
 
+def require_json(incoming: Incoming) -> None:
+    """Refuse a body declared as something other than JSON (none is JSON)."""
+    content_type = incoming.content_type
+    if not content_type:
+        return
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type != JSON and not media_type.endswith("+json"):
+        raise ClientError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type must be {JSON}, got {media_type!r}",
+        )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A prediction request, read and validated by its protocol: the rows,
+    the model methods it needs, and how the protocol answers their outputs
+    (one list per method, one item per row)."""
+
+    batch: Batch
+    methods: tuple[str, ...]
+    reply: Callable[[Mapping[str, list[Any]]], Reply]
+
+
+def _no_answer(incoming: Incoming) -> Reply:
+    raise NotImplementedError("a prediction route is answered by the core")
+
+
 @dataclass(frozen=True)
 class Route:
     """A path, the methods it answers, and its answer.
 
-    Path parameters are written `{name}`. A route that `predicts` calls that
-    method of the model: on an event loop the core answers it without
-    blocking the loop, through `answer`'s asynchronous twin.
+    Path parameters are written `{name}`. A route either `answer`s by
+    itself, or `predicts`: it reads the request into an `Asked` (raising a
+    `ClientError`), and the core calls the model, through the batcher and
+    off the event loop, and has the protocol shape the reply. `refuse`
+    writes an error in the protocol's shape.
     """
 
     methods: tuple[str, ...]
     path: str
-    answer: Callable[[Incoming], Reply]
-    predicts: str | None = None
+    answer: Callable[[Incoming], Reply] = _no_answer
+    predicts: Callable[[Incoming], Asked] | None = None
+    refuse: Callable[[ClientError], Reply] = error_reply
 
     @property
     def reads_body(self) -> bool:

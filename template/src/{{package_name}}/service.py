@@ -22,26 +22,28 @@ from . import metrics, shutdown
 from .access_control import OPTIONS, AccessControl
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
-from .errors import SHUTTING_DOWN, ClientError, body_too_large
+from .errors import NOT_READY, SHUTTING_DOWN, ClientError, body_too_large
 from .logs import Access, answering
 from .logs import configure as configure_logging
 from .metadata import metadata
 from .openapi import build_openapi, for_swagger_ui, with_own_routes
+from .protocols import protocols
 from .routes import (
     GET,
-    JSON,
     POST,
+    Asked,
     BodyLimit,
     Incoming,
     Reply,
     Route,
     error_reply,
     json_reply,
+    require_json,
 )
 from .runtime import ModelRuntime
 from .settings import Settings
 from .spec import ServiceSpec
-from .validation import Batch, parse_batch
+from .validation import parse_batch
 
 HTML = "text/html; charset=utf-8"
 # Errors a model raises for input that fits the schema yet it refuses.
@@ -58,8 +60,12 @@ class PredictionService:
         self.spec = spec
         self.settings = settings
         self._calls: ModelCalls | None = None
-        self._use_document(build_openapi(spec, settings))
-        self._metadata = orjson.dumps(metadata(spec, settings))
+        self._protocols = protocols(spec, settings, self.not_ready_reason)
+        parts = [p.document() for p in self._protocols]
+        self._use_document(build_openapi(spec, settings, parts))
+        spoken = {"instances": self._own_routes()}
+        spoken.update((p.name, p.routes()) for p in self._protocols)
+        self._metadata = orjson.dumps(metadata(spec, settings, spoken))
         self.body_limit = BodyLimit(settings.max_body_bytes)
         self.access_control = AccessControl(settings.access)
         metrics.describe(spec)
@@ -128,14 +134,27 @@ class PredictionService:
                 GET, "/docs/{name}", lambda asked: self.docs_asset(asked.params["name"])
             )
         )
-        found.extend(
-            Route(POST, f"/{m}", functools.partial(self._predict, m), predicts=m)
-            for m in self.methods
-        )
+        found.extend(self._own_routes())
+        for protocol in self._protocols:
+            found.extend(protocol.routes())
         if self.access_control.cors:
             # Browsers ask before a cross-origin call (`access_control`).
             found = [replace(r, methods=(*r.methods, OPTIONS)) for r in found]
         return found
+
+    def _own_routes(self) -> list[Route]:
+        """A route per prediction method, answering `{"instances": [...]}`."""
+        return [
+            Route(POST, f"/{m}", predicts=functools.partial(self._instances, m))
+            for m in self.methods
+        ]
+
+    def _instances(self, method: str, incoming: Incoming) -> Asked:
+        require_json(incoming)
+        batch = parse_batch(incoming.body, self.spec, self.settings.max_instances)
+        return Asked(
+            batch, (method,), lambda outputs: json_reply(200, {"predictions": outputs[method]})
+        )
 
     async def answer_async(
         self,
@@ -157,12 +176,12 @@ class PredictionService:
             if route.reads_body:
                 read = await self.body_limit.read(body, declared)
                 if read is None:
-                    return self._finish(access, self.too_large(), incoming)
+                    return self._finish(access, self._too_large(route), incoming)
                 incoming = replace(incoming, body=read)
             if route.predicts is not None:
-                reply = await self._predict_async(route.predicts, incoming)
+                reply = await self._predict_async(route, incoming)
             else:
-                reply = route.answer(incoming)
+                reply = _answered(route, incoming)
             return self._finish(access, reply, incoming)
 
     def answer(
@@ -181,9 +200,13 @@ class PredictionService:
             if route.reads_body and read is not None:
                 body = self.body_limit.read_blocking(read, declared)
                 if body is None:
-                    return self._finish(access, self.too_large(), incoming)
+                    return self._finish(access, self._too_large(route), incoming)
                 incoming = replace(incoming, body=body)
-            return self._finish(access, route.answer(incoming), incoming)
+            if route.predicts is not None:
+                reply = self._predict(route, incoming)
+            else:
+                reply = _answered(route, incoming)
+            return self._finish(access, reply, incoming)
 
     def _finish(self, access: Access, reply: Reply, incoming: Incoming) -> Reply:
         """The reply as sent: counted, logged, with its request ID and the
@@ -228,14 +251,18 @@ class PredictionService:
         self._serving = serving
 
     def ready(self) -> Reply:
-        if shutdown.started():
-            return error_reply(SHUTTING_DOWN)
-        if self._calls is None or not self._serving():
-            return self.not_ready()
+        reason = self.not_ready_reason()
+        if reason is not None:
+            return error_reply(reason)
         return json_reply(200, {"status": "ready"})
 
-    def not_ready(self) -> Reply:
-        return error_reply(ClientError(503, "not_ready", "the service is starting"))
+    def not_ready_reason(self) -> ClientError | None:
+        """Why the service cannot predict now (a 503), or None."""
+        if shutdown.started():
+            return SHUTTING_DOWN
+        if self._calls is None or not self._serving():
+            return NOT_READY
+        return None
 
     def metadata(self) -> Reply:
         return Reply(200, self._metadata)
@@ -257,47 +284,56 @@ class PredictionService:
     def predict(self, method: str, body: bytes, content_type: str | None) -> Reply:
         """Answer a POST to `/<method>`; never raises for a client's mistake."""
         headers = {"Content-Type": content_type} if content_type else {}
-        return self._predict(method, Incoming("POST", f"/{method}", headers, body))
+        route = next(r for r in self.routes if r.path == f"/{method}")
+        return self._predict(route, Incoming("POST", f"/{method}", headers, body))
 
-    def _predict(self, method: str, incoming: Incoming) -> Reply:
+    def _predict(self, route: Route, incoming: Incoming) -> Reply:
+        asked = self._ask(route, incoming)
+        if isinstance(asked, Reply):
+            return asked
         calls = self._calls
         if calls is None:
-            return self.not_ready()
-        parsed = self._parse(incoming)
-        if isinstance(parsed, Reply):
-            return parsed
+            return route.refuse(NOT_READY)
         try:
-            return self._predictions(method, calls.call(method, parsed))
+            outputs = {m: calls.call(m, asked.batch) for m in asked.methods}
         except MODEL_REFUSALS as error:
-            return _refused(error)
+            return route.refuse(_refused(error))
+        return self._predicted(asked, outputs)
 
-    async def _predict_async(self, method: str, incoming: Incoming) -> Reply:
-        calls = self._calls
-        if calls is None:
-            return self.not_ready()
+    async def _predict_async(self, route: Route, incoming: Incoming) -> Reply:
+        if self._calls is None:
+            return route.refuse(NOT_READY)
         if len(incoming.body) > PARSE_ON_LOOP_BYTES:
-            parsed = await asyncio.to_thread(self._parse, incoming)
+            asked = await asyncio.to_thread(self._ask, route, incoming)
         else:
-            parsed = self._parse(incoming)
-        if isinstance(parsed, Reply):
-            return parsed
+            asked = self._ask(route, incoming)
+        if isinstance(asked, Reply):
+            return asked
+        calls = self._calls
         try:
-            return self._predictions(method, await calls.call_async(method, parsed))
+            outputs = {
+                m: await calls.call_async(m, asked.batch) for m in asked.methods
+            }
         except MODEL_REFUSALS as error:
-            return _refused(error)
+            return route.refuse(_refused(error))
+        return self._predicted(asked, outputs)
 
-    def _predictions(self, method: str, outputs: list[Any]) -> Reply:
-        if method == "predict" and self.spec.classes:
-            metrics.predicted(outputs)
-        return replace(json_reply(200, {"predictions": outputs}), rows=len(outputs))
-
-    def _parse(self, incoming: Incoming) -> Batch | Reply:
-        """The validated rows of a prediction request, or the reply refusing it."""
+    def _ask(self, route: Route, incoming: Incoming) -> Asked | Reply:
+        """The validated request of a prediction route, or the reply
+        refusing it in the route's protocol."""
+        assert route.predicts is not None
         try:
-            _check_content_type(incoming.content_type)
-            return parse_batch(incoming.body, self.spec, self.settings.max_instances)
+            return route.predicts(incoming)
         except ClientError as error:
-            return error_reply(error)
+            return route.refuse(error)
+
+    def _predicted(self, asked: Asked, outputs: dict[str, list[Any]]) -> Reply:
+        if "predict" in outputs and self.spec.classes:
+            metrics.predicted(outputs["predict"])
+        return replace(asked.reply(outputs), rows=asked.batch.size)
+
+    def _too_large(self, route: Route) -> Reply:
+        return route.refuse(body_too_large(self.settings.max_body_bytes))
 
     def too_large(self) -> Reply:
         return error_reply(body_too_large(self.settings.max_body_bytes))
@@ -365,24 +401,18 @@ class PredictionService:
         )
 
 
-def _refused(error: Exception) -> Reply:
+def _refused(error: Exception) -> ClientError:
     """The model refused input that fits the schema: a 422 naming its reason."""
     message = str(error).splitlines()[0][:300] if str(error) else repr(error)
-    return error_reply(
-        ClientError(422, "model_rejected_input", f"the model refused: {message}")
-    )
+    return ClientError(422, "model_rejected_input", f"the model refused: {message}")
 
 
-def _check_content_type(content_type: str | None) -> None:
-    if not content_type:
-        return
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type != JSON and not media_type.endswith("+json"):
-        raise ClientError(
-            415,
-            "unsupported_media_type",
-            f"Content-Type must be {JSON}, got {media_type!r}",
-        )
+def _answered(route: Route, incoming: Incoming) -> Reply:
+    """A route's own answer; a ClientError it raises, in its protocol's shape."""
+    try:
+        return route.answer(incoming)
+    except ClientError as error:
+        return route.refuse(error)
 
 
 def _ignoring_request(reply: Callable[[], Reply]) -> Callable[[Incoming], Reply]:

@@ -68,7 +68,12 @@ def parse_batch(body: bytes, spec: ServiceSpec, max_instances: int) -> Batch:
     counted = instances_over(body, max_instances)
     if counted is not None:
         raise too_many_instances(counted, max_instances)
-    instances = _instances(_json(body), max_instances)
+    return validated_rows(_instances(_json(body), max_instances), spec)
+
+
+def validated_rows(instances: list[Any], spec: ServiceSpec) -> Batch:
+    """Instances (objects keyed by feature, or arrays in feature order),
+    checked: a ClientError names each offending instance and feature."""
     columns, positions, problems = _columns(instances, spec.feature_names)
     for feature in spec.features:
         problems.extend(_column_problems(feature, columns[feature.name], positions))

@@ -1,0 +1,48 @@
+"""The protocols the service speaks besides its own `/predict` API.
+
+Each module is one protocol: its routes (the core registers them with the
+others, so every backend serves them), how it reads a prediction request
+into the core's validated `Batch` and shapes the model's outputs, its error
+shape, and its part of the OpenAPI document. Predictions go through the
+core's one path: access control, validation, batching, the runtime and the
+metrics are the same whichever protocol asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..errors import ClientError
+from ..routes import Route
+from ..settings import Settings
+from ..spec import ServiceSpec
+from .mlflow import MlflowScoring
+from .open_inference import OpenInference
+
+
+class SpokenProtocol(Protocol):
+    """What the core needs of a protocol."""
+
+    name: str
+
+    def routes(self) -> list[Route]:
+        """Its routes, each answering or predicting."""
+        ...
+
+    def document(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Its OpenAPI paths, and the schemas they refer to."""
+        ...
+
+
+def protocols(
+    spec: ServiceSpec,
+    settings: Settings,
+    readiness: Callable[[], ClientError | None],
+) -> list[SpokenProtocol]:
+    """Every protocol, for this service; `readiness()` is why the service
+    cannot predict yet, or None."""
+    return [
+        OpenInference(spec, settings, readiness),
+        MlflowScoring(spec, settings, readiness),
+    ]

@@ -1,0 +1,201 @@
+"""MLflow's scoring protocol: `POST /invocations`, `GET /ping`.
+
+A client of an MLflow model server (`mlflow models serve`, SageMaker,
+Azure ML) sends one of the forms MLflow reads, and gets the model's
+`predict` as `{"predictions": [...]}`:
+
+- `dataframe_split`: `{"columns": [...], "data": [[...], ...]}`, what
+  `DataFrame.to_dict(orient="split")` writes (`index` is ignored; without
+  `columns`, values are in feature order);
+- `dataframe_records`: `[{feature: value, ...}, ...]`;
+- `instances` or `inputs`: rows (objects, or arrays in feature order), or
+  one object of columns, `{feature: [values]}`.
+
+MLflow's client writes a missing value as `NaN`, which is no JSON: read
+here as null, allowed only where the feature may be missing. Errors are
+MLflow's `{"error_code": "...", "message": "..."}`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import orjson
+
+from ..errors import ClientError
+from ..routes import GET, POST, Asked, Incoming, Reply, Route, json_reply, require_json
+from ..settings import Settings
+from ..spec import ServiceSpec
+from . import documents
+from ..validation import too_many_instances, validated_columns, validated_rows
+
+NAME = "mlflow"
+FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
+# MLflow's error codes, by status.
+ERROR_CODES = {
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "ENDPOINT_NOT_FOUND",
+    413: "REQUEST_LIMIT_EXCEEDED",
+    422: "INVALID_PARAMETER_VALUE",
+    503: "TEMPORARILY_UNAVAILABLE",
+}
+
+
+class MlflowScoring:
+    """The protocol for one service: its routes and how it reads and
+    answers `/invocations`. `readiness()` is why the service cannot
+    predict yet, or None."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: Settings,
+        readiness: Callable[[], ClientError | None],
+    ) -> None:
+        self.spec = spec
+        self.max_instances = settings.max_instances
+        self.readiness = readiness
+
+    name = NAME
+
+    def document(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return documents.mlflow(self.spec, self.max_instances)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(GET, "/ping", self._ping, refuse=refuse),
+            Route(POST, "/invocations", predicts=self.parse, refuse=refuse),
+        ]
+
+    def _ping(self, incoming: Incoming) -> Reply:
+        not_ready = self.readiness()
+        if not_ready is not None:
+            return refuse(not_ready)
+        return json_reply(200, {"status": "ready"})
+
+    def parse(self, incoming: Incoming) -> Asked:
+        require_json(incoming)
+        document = _document(incoming.body)
+        given = [key for key in FORMATS if key in document]
+        unknown = sorted(set(document) - {*FORMATS, "params"})
+        if len(given) != 1 or unknown:
+            raise _bad(
+                f"the body must have exactly one of {', '.join(FORMATS)}"
+                + (f"; unknown field(s): {', '.join(unknown)}" if unknown else "")
+                + (f"; got {', '.join(given)}" if len(given) > 1 else "")
+            )
+        params = document.get("params")
+        if params:
+            raise _bad(
+                f"this model takes no params; got {', '.join(map(str, params))}"
+                if isinstance(params, dict)
+                else "'params' must be an object"
+            )
+        form = given[0]
+        batch = self._batch(form, document[form])
+        return Asked(batch, ("predict",), _predictions)
+
+    def _batch(self, form: str, value: Any) -> Any:
+        if form == "dataframe_split":
+            return self._split(value)
+        if form in ("instances", "inputs") and isinstance(value, dict):
+            return self._columns(form, value)
+        if not isinstance(value, list) or not value:
+            raise _bad(f"'{form}' must be a non-empty array of rows")
+        if len(value) > self.max_instances:
+            raise too_many_instances(len(value), self.max_instances)
+        if form == "dataframe_records" and not all(isinstance(r, dict) for r in value):
+            raise _bad("'dataframe_records' must be an array of objects")
+        return validated_rows(value, self.spec)
+
+    def _split(self, frame: Any) -> Any:
+        if not isinstance(frame, dict) or not isinstance(frame.get("data"), list):
+            raise _bad("'dataframe_split' must be an object with 'data' (rows)")
+        rows = frame["data"]
+        columns = frame.get("columns")
+        if not rows:
+            raise _bad("'dataframe_split' has no rows")
+        if len(rows) > self.max_instances:
+            raise too_many_instances(len(rows), self.max_instances)
+        if columns is None:
+            return validated_rows(rows, self.spec)
+        if not isinstance(columns, list) or not all(
+            isinstance(c, str) for c in columns
+        ):
+            raise _bad("'columns' must be an array of feature names")
+        self._check_names(columns)
+        if not all(isinstance(r, list) and len(r) == len(columns) for r in rows):
+            raise _bad(f"each row of 'data' must be an array of {len(columns)} values")
+        return validated_rows([dict(zip(columns, row)) for row in rows], self.spec)
+
+    def _columns(self, form: str, columns: dict[str, Any]) -> Any:
+        self._check_names(list(columns))
+        lengths = {len(v) if isinstance(v, list) else -1 for v in columns.values()}
+        if len(lengths) != 1 or -1 in lengths or 0 in lengths:
+            raise _bad(f"the columns of '{form}' must be arrays of one length")
+        size = lengths.pop()
+        if size > self.max_instances:
+            raise too_many_instances(size, self.max_instances)
+        return validated_columns(dict(columns), size, self.spec)
+
+    def _check_names(self, names: list[str]) -> None:
+        expected = self.spec.feature_names
+        unknown = [n for n in names if n not in expected]
+        missing = [n for n in expected if n not in names]
+        if unknown or missing or len(names) != len(set(names)):
+            raise _bad(
+                "the columns must be the features, each once: "
+                + "; ".join(
+                    part
+                    for part in (
+                        f"missing {', '.join(missing)}" if missing else "",
+                        f"unknown {', '.join(unknown)}" if unknown else "",
+                    )
+                    if part
+                )
+                + f" (features: {', '.join(expected)})"
+            )
+
+
+def _predictions(outputs: Mapping[str, list[Any]]) -> Reply:
+    return json_reply(200, {"predictions": outputs["predict"]})
+
+
+def _document(body: bytes) -> dict[str, Any]:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # MLflow's client writes NaN for a missing value: Python's reader
+        # takes it (as null here); anything else it refuses too.
+        try:
+            document = json.loads(body, parse_constant=_constant)
+        except (ValueError, RecursionError) as error:
+            raise ClientError(
+                400, "invalid_json", f"the request body is not valid JSON: {error}"
+            ) from None
+    if not isinstance(document, dict):
+        raise _bad(f"the body must be a JSON object with one of {', '.join(FORMATS)}")
+    return document
+
+
+def _constant(name: str) -> float | None:
+    # NaN is a missing value; an infinity stays one, which validation refuses.
+    return None if name == "NaN" else float(name)
+
+
+def _bad(message: str) -> ClientError:
+    return ClientError(400, "invalid_body", message)
+
+
+def refuse(error: ClientError) -> Reply:
+    """MLflow's error: `{"error_code": ..., "message": ...}`, each problem
+    named by its row and feature. A value that does not fit is a 400."""
+    message = error.as_text("feature")
+    status = 400 if error.status == 422 else error.status
+    code = ERROR_CODES.get(error.status, "BAD_REQUEST")
+    body = {"error_code": code, "message": message}
+    return replace(json_reply(status, body), error=error.code)
