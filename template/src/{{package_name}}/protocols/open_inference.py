@@ -311,13 +311,15 @@ def _split(incoming: Incoming) -> tuple[dict[str, Any], bytes]:
     return document, binary
 
 
+def _accepted(feature: FeatureSpec) -> frozenset[str]:
+    """The datatypes a feature's values may come in."""
+    if feature.kind == "category":
+        return frozenset({feature_datatype(feature)})
+    return KIND_ACCEPTS[feature.kind]
+
+
 def _check_datatype(tensor: Tensor, feature: FeatureSpec) -> None:
-    accepted = (
-        {feature_datatype(feature)}
-        if feature.kind == "category"
-        else KIND_ACCEPTS[feature.kind]
-    )
-    if tensor.datatype not in accepted:
+    if tensor.datatype not in _accepted(feature):
         raise invalid(
             f"input {tensor.name}: datatype {tensor.datatype} does not fit this "
             f"{feature.kind} feature; send {feature_datatype(feature)}"
@@ -334,6 +336,13 @@ def _matrix_columns(
             f"input {matrix.name}: a single tensor must be [rows, {width}], its "
             f"columns in feature order ({names}); or send one tensor per "
             "feature, named after it"
+        )
+    unfit = [f for f in features if matrix.datatype not in _accepted(f)]
+    if unfit:
+        raise invalid(
+            f"input {matrix.name}: datatype {matrix.datatype} does not fit the "
+            f"{unfit[0].kind} feature {unfit[0].name}; a matrix needs one datatype "
+            "every feature takes, or send one tensor per feature"
         )
     columns = {
         f.name: _missing_as_null(f, matrix.values[k::width])
