@@ -63,12 +63,14 @@ def open_inference(spec: ServiceSpec, model_path: str, version_path: str) -> Doc
     return tagged, _v2_schemas()
 
 
-def _path_parameter(name: str, only: str) -> dict[str, Any]:
+def _path_parameter(name: str, served: str) -> dict[str, Any]:
+    # Any other value is a 404 naming the one served, as the protocol says.
     return {
         "name": name,
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "enum": [only]},
+        "description": f"The model's {name}: {served}",
+        "schema": {"type": "string", "examples": [served]},
     }
 
 
@@ -90,12 +92,14 @@ def _infer(
     binary = {"schema": {"type": "string", "format": "binary"}}
     return {
         "summary": "Infer: the model's outputs for tensors of rows",
+        "description": "Tensors as JSON, or with the binary tensor data "
+        "extension: the JSON part, `Inference-Header-Content-Length` bytes "
+        "long, then each input's `binary_data_size` bytes.",
         "parameters": parameters,
         "requestBody": {
             "required": True,
             "content": {
-                JSON: {"schema": schema_ref("V2InferRequest"), "example": example},
-                "application/octet-stream": binary,
+                JSON: {"schema": schema_ref("V2InferRequest"), "example": example}
             },
         },
         "responses": {
@@ -243,7 +247,7 @@ def _mlflow_schemas(spec: ServiceSpec, max_instances: int) -> dict[str, Any]:
     forms = {
         "dataframe_split": {
             "type": "object",
-            "required": ["columns", "data"],
+            "required": ["data"],
             "properties": {
                 "columns": {"type": "array", "items": {"type": "string"}},
                 "data": {**rows, "items": {"type": "array"}},

@@ -88,13 +88,11 @@ class MlflowScoring:
                 + (f"; unknown field(s): {', '.join(unknown)}" if unknown else "")
                 + (f"; got {', '.join(given)}" if len(given) > 1 else "")
             )
-        params = document.get("params")
+        params = document.get("params", {})
+        if not isinstance(params, dict):
+            raise _bad("'params' must be an object")
         if params:
-            raise _bad(
-                f"this model takes no params; got {', '.join(map(str, params))}"
-                if isinstance(params, dict)
-                else "'params' must be an object"
-            )
+            raise _bad(f"this model takes no params; got {', '.join(params)}")
         form = given[0]
         batch = self._batch(form, document[form])
         return Asked(batch, ("predict",), _predictions)
@@ -116,21 +114,19 @@ class MlflowScoring:
         if not isinstance(frame, dict) or not isinstance(frame.get("data"), list):
             raise _bad("'dataframe_split' must be an object with 'data' (rows)")
         rows = frame["data"]
-        columns = frame.get("columns")
         if not rows:
             raise _bad("'dataframe_split' has no rows")
         if len(rows) > self.max_instances:
             raise too_many_instances(len(rows), self.max_instances)
-        if columns is None:
-            return validated_rows(rows, self.spec)
-        if not isinstance(columns, list) or not all(
-            isinstance(c, str) for c in columns
-        ):
+        if not isinstance(frame.get("index", []), list):
+            raise _bad("'index' must be an array")
+        names = frame["columns"] if "columns" in frame else self.spec.feature_names
+        if not isinstance(names, list) or not all(isinstance(c, str) for c in names):
             raise _bad("'columns' must be an array of feature names")
-        self._check_names(columns)
-        if not all(isinstance(r, list) and len(r) == len(columns) for r in rows):
-            raise _bad(f"each row of 'data' must be an array of {len(columns)} values")
-        return validated_rows([dict(zip(columns, row)) for row in rows], self.spec)
+        self._check_names(names)
+        if not all(isinstance(r, list) and len(r) == len(names) for r in rows):
+            raise _bad(f"each row of 'data' must be an array of {len(names)} values")
+        return validated_rows([dict(zip(names, row)) for row in rows], self.spec)
 
     def _columns(self, form: str, columns: dict[str, Any]) -> Any:
         self._check_names(list(columns))

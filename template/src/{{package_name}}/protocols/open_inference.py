@@ -168,10 +168,8 @@ class OpenInference:
         batch = validated_columns(columns, size, self.spec)
         names, binary_outputs = self._requested(document)
         request_id = document.get("id")
-        if request_id is not None and not isinstance(request_id, str):
+        if "id" in document and not isinstance(request_id, str):
             raise invalid("'id' must be a string")
-        if not isinstance(document.get("parameters", {}), dict):
-            raise invalid("'parameters' must be an object")
 
         def reply(outputs: Mapping[str, list[Any]]) -> Reply:
             return self._reply(outputs, request_id, binary_outputs)
@@ -215,14 +213,14 @@ class OpenInference:
     def _requested(self, document: Mapping[str, Any]) -> tuple[tuple[str, ...], set[str]]:
         """The outputs asked for (every method's when none is), and those to
         send as binary data."""
-        parameters = document.get("parameters") or {}
-        every_binary = isinstance(parameters, dict) and bool(
-            parameters.get("binary_data_output")
-        )
-        asked = document.get("outputs")
-        if asked is None:
+        parameters = document.get("parameters", {})
+        if not isinstance(parameters, dict):
+            raise invalid("'parameters' must be an object")
+        every_binary = bool(parameters.get("binary_data_output"))
+        if "outputs" not in document:
             names = self.spec.methods
             return names, set(names) if every_binary else set()
+        asked = document["outputs"]
         if not isinstance(asked, list) or not all(
             isinstance(o, dict) and isinstance(o.get("name"), str) for o in asked
         ):
@@ -235,7 +233,9 @@ class OpenInference:
                     f"unknown output {name!r}; the outputs are "
                     f"{', '.join(self.spec.methods)}"
                 )
-            options = output.get("parameters") or {}
+            options = output.get("parameters", {})
+            if not isinstance(options, dict):
+                raise invalid(f"output {name}: 'parameters' must be an object")
             if options.get("classification"):
                 raise invalid(
                     f"output {name}: the classification extension is not "

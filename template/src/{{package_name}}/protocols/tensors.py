@@ -79,13 +79,13 @@ def read_inputs(inputs: Sequence[Any], binary: bytes) -> list[Tensor]:
             raise invalid(f"input {position} must be an object with a name")
         name = given["name"]
         datatype = given.get("datatype")
-        if datatype not in DATATYPES:
+        if not isinstance(datatype, str) or datatype not in DATATYPES:
             raise invalid(
                 f"input {name}: datatype {datatype!r} is not one of "
                 f"{', '.join(DATATYPES)}"
             )
         shape = _shape(name, given.get("shape"))
-        parameters = given.get("parameters") or {}
+        parameters = given.get("parameters", {})
         if not isinstance(parameters, dict):
             raise invalid(f"input {name}: 'parameters' must be an object")
         size = parameters.get("binary_data_size")
