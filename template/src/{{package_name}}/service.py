@@ -27,29 +27,22 @@ from .logs import Access, answering
 from .logs import configure as configure_logging
 from .metadata import metadata
 from .openapi import build_openapi, for_swagger_ui, with_own_routes
+from .predictions import predict, predict_async
 from .protocols import protocols
 from .routes import (
     GET,
-    POST,
-    Asked,
     BodyLimit,
     Incoming,
     Reply,
     Route,
     error_reply,
     json_reply,
-    require_json,
 )
 from .runtime import ModelRuntime
 from .settings import Settings
 from .spec import ServiceSpec
-from .validation import parse_batch
 
 HTML = "text/html; charset=utf-8"
-# Errors a model raises for input that fits the schema yet it refuses.
-MODEL_REFUSALS = (ValueError, TypeError, OverflowError)
-# A body this large is validated off the event loop, which keeps serving.
-PARSE_ON_LOOP_BYTES = 64 * 1024
 logger = logging.getLogger(__name__)
 
 
@@ -63,13 +56,14 @@ class PredictionService:
         self._protocols = protocols(spec, settings, self.not_ready_reason)
         parts = [p.document() for p in self._protocols]
         self._use_document(build_openapi(spec, settings, parts))
-        spoken = {"instances": self._own_routes()}
-        spoken.update((p.name, p.routes()) for p in self._protocols)
+        spoken = {p.name: p.routes() for p in self._protocols}
         self._metadata = orjson.dumps(metadata(spec, settings, spoken))
         self.body_limit = BodyLimit(settings.max_body_bytes)
         self.access_control = AccessControl(settings.access)
         metrics.describe(spec)
         self._serving: Callable[[], bool] = lambda: True
+        # A classifier's predicted labels are counted by class.
+        self._by_class = bool(spec.classes)
 
     @classmethod
     def from_env(cls) -> PredictionService:
@@ -134,27 +128,12 @@ class PredictionService:
                 GET, "/docs/{name}", lambda asked: self.docs_asset(asked.params["name"])
             )
         )
-        found.extend(self._own_routes())
         for protocol in self._protocols:
             found.extend(protocol.routes())
         if self.access_control.cors:
             # Browsers ask before a cross-origin call (`access_control`).
             found = [replace(r, methods=(*r.methods, OPTIONS)) for r in found]
         return found
-
-    def _own_routes(self) -> list[Route]:
-        """A route per prediction method, answering `{"instances": [...]}`."""
-        return [
-            Route(POST, f"/{m}", predicts=functools.partial(self._instances, m))
-            for m in self.methods
-        ]
-
-    def _instances(self, method: str, incoming: Incoming) -> Asked:
-        require_json(incoming)
-        batch = parse_batch(incoming.body, self.spec, self.settings.max_instances)
-        return Asked(
-            batch, (method,), lambda outputs: json_reply(200, {"predictions": outputs[method]})
-        )
 
     async def answer_async(
         self,
@@ -179,7 +158,9 @@ class PredictionService:
                     return self._finish(access, self._too_large(route), incoming)
                 incoming = replace(incoming, body=read)
             if route.predicts is not None:
-                reply = await self._predict_async(route, incoming)
+                reply = await predict_async(
+                    self._calls, route, incoming, self._by_class
+                )
             else:
                 reply = _answered(route, incoming)
             return self._finish(access, reply, incoming)
@@ -203,7 +184,7 @@ class PredictionService:
                     return self._finish(access, self._too_large(route), incoming)
                 incoming = replace(incoming, body=body)
             if route.predicts is not None:
-                reply = self._predict(route, incoming)
+                reply = predict(self._calls, route, incoming, self._by_class)
             else:
                 reply = _answered(route, incoming)
             return self._finish(access, reply, incoming)
@@ -285,52 +266,8 @@ class PredictionService:
         """Answer a POST to `/<method>`; never raises for a client's mistake."""
         headers = {"Content-Type": content_type} if content_type else {}
         route = next(r for r in self.routes if r.path == f"/{method}")
-        return self._predict(route, Incoming("POST", f"/{method}", headers, body))
-
-    def _predict(self, route: Route, incoming: Incoming) -> Reply:
-        asked = self._ask(route, incoming)
-        if isinstance(asked, Reply):
-            return asked
-        calls = self._calls
-        if calls is None:
-            return route.refuse(NOT_READY)
-        try:
-            outputs = {m: calls.call(m, asked.batch) for m in asked.methods}
-        except MODEL_REFUSALS as error:
-            return route.refuse(_refused(error))
-        return self._predicted(asked, outputs)
-
-    async def _predict_async(self, route: Route, incoming: Incoming) -> Reply:
-        if self._calls is None:
-            return route.refuse(NOT_READY)
-        if len(incoming.body) > PARSE_ON_LOOP_BYTES:
-            asked = await asyncio.to_thread(self._ask, route, incoming)
-        else:
-            asked = self._ask(route, incoming)
-        if isinstance(asked, Reply):
-            return asked
-        calls = self._calls
-        try:
-            outputs = {
-                m: await calls.call_async(m, asked.batch) for m in asked.methods
-            }
-        except MODEL_REFUSALS as error:
-            return route.refuse(_refused(error))
-        return self._predicted(asked, outputs)
-
-    def _ask(self, route: Route, incoming: Incoming) -> Asked | Reply:
-        """The validated request of a prediction route, or the reply
-        refusing it in the route's protocol."""
-        assert route.predicts is not None
-        try:
-            return route.predicts(incoming)
-        except ClientError as error:
-            return route.refuse(error)
-
-    def _predicted(self, asked: Asked, outputs: dict[str, list[Any]]) -> Reply:
-        if "predict" in outputs and self.spec.classes:
-            metrics.predicted(outputs["predict"])
-        return replace(asked.reply(outputs), rows=asked.batch.size)
+        asked = Incoming("POST", f"/{method}", headers, body)
+        return predict(self._calls, route, asked, self._by_class)
 
     def _too_large(self, route: Route) -> Reply:
         return route.refuse(body_too_large(self.settings.max_body_bytes))
@@ -399,12 +336,6 @@ class PredictionService:
                 }
             },
         )
-
-
-def _refused(error: Exception) -> ClientError:
-    """The model refused input that fits the schema: a 422 naming its reason."""
-    message = str(error).splitlines()[0][:300] if str(error) else repr(error)
-    return ClientError(422, "model_rejected_input", f"the model refused: {message}")
 
 
 def _answered(route: Route, incoming: Incoming) -> Reply:

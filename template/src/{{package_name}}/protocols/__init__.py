@@ -1,4 +1,5 @@
-"""The protocols the service speaks besides its own `/predict` API.
+"""The protocols the service speaks: its own (`/predict`), the Open
+Inference Protocol's and MLflow's.
 
 Each module is one protocol: its routes (the core registers them with the
 others, so every backend serves them), how it reads a prediction request
@@ -17,6 +18,7 @@ from ..errors import ClientError
 from ..routes import Route
 from ..settings import Settings
 from ..spec import ServiceSpec
+from .instances import Instances
 from .mlflow import MlflowScoring
 from .open_inference import OpenInference
 
@@ -43,6 +45,7 @@ def protocols(
     """Every protocol, for this service; `readiness()` is why the service
     cannot predict yet, or None."""
     return [
+        Instances(spec, settings, readiness),
         OpenInference(spec, settings, readiness),
         MlflowScoring(spec, settings, readiness),
     ]

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..openapi import ANY_REQUEST_ERRORS, JSON, error_responses, get_operation, schema_ref
+from ..openapi import (
+    ANY_REQUEST_ERRORS,
+    JSON,
+    error_responses,
+    get_operation,
+    schema_ref,
+)
 from ..spec import ServiceSpec
 from .tensors import DATATYPES, feature_datatype
 

@@ -29,8 +29,8 @@ from ..errors import ClientError
 from ..routes import GET, POST, Asked, Incoming, Reply, Route, json_reply, require_json
 from ..settings import Settings
 from ..spec import ServiceSpec
-from . import documents
 from ..validation import too_many_instances, validated_columns, validated_rows
+from . import documents
 
 NAME = "mlflow"
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
@@ -126,7 +126,9 @@ class MlflowScoring:
         self._check_names(names)
         if not all(isinstance(r, list) and len(r) == len(names) for r in rows):
             raise _bad(f"each row of 'data' must be an array of {len(names)} values")
-        return validated_rows([dict(zip(names, row)) for row in rows], self.spec)
+        return validated_rows(
+            [dict(zip(names, row, strict=True)) for row in rows], self.spec
+        )
 
     def _columns(self, form: str, columns: dict[str, Any]) -> Any:
         self._check_names(list(columns))

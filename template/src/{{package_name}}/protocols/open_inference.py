@@ -210,7 +210,9 @@ class OpenInference:
         columns = {n: _missing_as_null(features[n], given[n].values) for n in names}
         return columns, rows[names[0]]
 
-    def _requested(self, document: Mapping[str, Any]) -> tuple[tuple[str, ...], set[str]]:
+    def _requested(
+        self, document: Mapping[str, Any]
+    ) -> tuple[tuple[str, ...], set[str]]:
         """The outputs asked for (every method's when none is), and those to
         send as binary data."""
         parameters = document.get("parameters", {})
