@@ -239,7 +239,9 @@ def test_mlflow_errors_are_mlflows_shape_naming_the_feature(
         rows = golden(case)[:2]
         dropped = rows.columns[-1]
         body = {"dataframe_split": rows.drop(columns=[dropped]).to_dict(orient="split")}
-        answer = server.call("POST", "/invocations", json.dumps(body).encode(), json_type)
+        answer = server.call(
+            "POST", "/invocations", json.dumps(body).encode(), json_type
+        )
         assert answer.status == 400
         assert answer.json()["error_code"] == "BAD_REQUEST"
         assert f"missing {dropped}" in answer.json()["message"]
@@ -247,6 +249,8 @@ def test_mlflow_errors_are_mlflows_shape_naming_the_feature(
     answer = server.call("POST", "/invocations", json.dumps(wrong).encode(), json_type)
     assert answer.status == 400
     assert "row 0" in answer.json()["message"]
-    csv = server.call("POST", "/invocations", b"a,b\n1,2\n", {"Content-Type": "text/csv"})
+    csv = server.call(
+        "POST", "/invocations", b"a,b\n1,2\n", {"Content-Type": "text/csv"}
+    )
     assert (csv.status, csv.json()["error_code"]) == (415, "BAD_REQUEST")
     assert server.call("GET", "/ping").status == 200

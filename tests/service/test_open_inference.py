@@ -76,7 +76,9 @@ def test_tensors_per_feature_get_every_output_as_the_model_answers(
     core: Core, service: Any
 ) -> None:
     rows = [GOOD, OTHER]
-    status, payload = decoded(infer(core, service, {"id": "r1", "inputs": tensors(rows)}))
+    status, payload = decoded(
+        infer(core, service, {"id": "r1", "inputs": tensors(rows)})
+    )
     assert status == 200
     assert (payload["model_name"], payload["id"]) == (core.package, "r1")
     found = outputs_of(payload)
@@ -205,8 +207,13 @@ def test_null_is_refused_where_a_feature_may_not_be_missing_and_too_many_rows(
     required = next(f.name for f in service.spec.features if not f.nullable)
     next(t for t in given if t["name"] == required)["data"] = [None]
     refused = decoded(infer(core, service, {"inputs": given}))
-    assert refused == (400, {"error": "1 problem(s) in 1 of 1 instance(s): input "
-                         f"{required}, row 0: null is not allowed for this feature"})
+    assert refused == (
+        400,
+        {
+            "error": "1 problem(s) in 1 of 1 instance(s): input "
+            f"{required}, row 0: null is not allowed for this feature"
+        },
+    )
     limit = service.settings.max_instances
     many = decoded(infer(core, service, {"inputs": tensors([GOOD] * (limit + 1))}))
     assert many == (413, {"error": f"{limit + 1} rows sent; at most {limit} are "

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import ClientError
 from ..spec import FeatureSpec
 
+NoneType = type(None)
 # Each datatype: the Python values it holds, and its binary form (None for
 # BYTES, which is length-prefixed).
 DATATYPES: dict[str, tuple[tuple[type, ...], str | None]] = {
@@ -104,10 +105,10 @@ def read_inputs(inputs: Sequence[Any], binary: bytes) -> list[Tensor]:
             )
         kinds = DATATYPES[datatype][0]
         # null is the JSON form of a missing value; the features decide
-        # where one is allowed.
-        for value in values:
-            if value is not None and type(value) not in kinds:
-                raise invalid(f"input {name}: {_short(value)} is not {datatype}")
+        # where one is allowed. The types of the whole tensor at once.
+        if not set(map(type, values)) <= {*kinds, NoneType}:
+            wrong = next(v for v in values if v is not None and type(v) not in kinds)
+            raise invalid(f"input {name}: {_short(wrong)} is not {datatype}")
         tensors.append(Tensor(name, datatype, shape, values))
     if offset != len(binary):
         raise invalid("binary data is left over after the last input")
@@ -130,6 +131,8 @@ def _flat(name: str, data: Any) -> list[Any]:
     """`data` flattened: the protocol lets it be nested like the shape."""
     if not isinstance(data, list):
         raise invalid(f"input {name}: 'data' must be an array")
+    if list not in set(map(type, data)):
+        return data
     flat: list[Any] = []
     stack: list[Any] = [iter(data)]
     while stack:
