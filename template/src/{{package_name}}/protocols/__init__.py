@@ -12,29 +12,14 @@ metrics are the same whichever protocol asked.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
 
 from ..errors import ClientError
-from ..routes import Route
 from ..settings import Settings
 from ..spec import ServiceSpec
+from .base import SpokenProtocol
 from .instances import Instances
 from .mlflow import MlflowScoring
 from .open_inference import OpenInference
-
-
-class SpokenProtocol(Protocol):
-    """What the core needs of a protocol."""
-
-    name: str
-
-    def routes(self) -> list[Route]:
-        """Its routes, each answering or predicting."""
-        ...
-
-    def document(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Its OpenAPI paths, and the schemas they refer to."""
-        ...
 
 
 def protocols(

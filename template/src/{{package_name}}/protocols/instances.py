@@ -5,34 +5,18 @@ service's own (`openapi.py`)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
 
-from ..errors import ClientError
 from ..routes import POST, Asked, Incoming, Route, json_reply, require_json
-from ..settings import Settings
-from ..spec import ServiceSpec
 from ..validation import parse_batch
+from .base import SpokenProtocol
 
 NAME = "instances"
 
 
-class Instances:
+class Instances(SpokenProtocol):
     """A route per prediction method of the model."""
 
     name = NAME
-
-    def __init__(
-        self,
-        spec: ServiceSpec,
-        settings: Settings,
-        readiness: Callable[[], ClientError | None],
-    ) -> None:
-        self.spec = spec
-        self.max_instances = settings.max_instances
-
-    def document(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        return {}, {}
 
     def routes(self) -> list[Route]:
         return [

@@ -19,7 +19,7 @@ MLflow's `{"error_code": "...", "message": "..."}`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -27,10 +27,9 @@ import orjson
 
 from ..errors import ClientError
 from ..routes import GET, POST, Asked, Incoming, Reply, Route, json_reply, require_json
-from ..settings import Settings
-from ..spec import ServiceSpec
 from ..validation import too_many_instances, validated_columns, validated_rows
 from . import documents
+from .base import SpokenProtocol
 
 NAME = "mlflow"
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
@@ -45,20 +44,8 @@ ERROR_CODES = {
 }
 
 
-class MlflowScoring:
-    """The protocol for one service: its routes and how it reads and
-    answers `/invocations`. `readiness()` is why the service cannot
-    predict yet, or None."""
-
-    def __init__(
-        self,
-        spec: ServiceSpec,
-        settings: Settings,
-        readiness: Callable[[], ClientError | None],
-    ) -> None:
-        self.spec = spec
-        self.max_instances = settings.max_instances
-        self.readiness = readiness
+class MlflowScoring(SpokenProtocol):
+    """MLflow's routes, and how `/invocations` is read and answered."""
 
     name = NAME
 

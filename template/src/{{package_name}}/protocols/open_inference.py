@@ -20,8 +20,9 @@ the model metadata lists. Errors are `{"error": "..."}`, naming the input.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -29,10 +30,10 @@ import orjson
 
 from ..errors import ClientError
 from ..routes import GET, JSON, POST, Asked, Incoming, Reply, Route, json_reply
-from ..settings import Settings
-from ..spec import FeatureSpec, ServiceSpec
+from ..spec import FeatureSpec
 from ..validation import validated_columns
 from . import documents
+from .base import SpokenProtocol
 from .tensors import (
     KIND_ACCEPTS,
     Tensor,
@@ -50,23 +51,15 @@ MODEL = "/v2/models/{name}"
 VERSION = "/v2/models/{name}/versions/{version}"
 
 
-class OpenInference:
-    """The protocol for one service: its routes and how it reads and
-    answers each. `readiness()` is why the service cannot predict yet, or
-    None."""
-
-    def __init__(
-        self,
-        spec: ServiceSpec,
-        settings: Settings,
-        readiness: Callable[[], ClientError | None],
-    ) -> None:
-        self.spec = spec
-        self.max_instances = settings.max_instances
-        self.readiness = readiness
-        self.labels = [str(label) for label in spec.classes]
+class OpenInference(SpokenProtocol):
+    """The protocol's routes, and how each is read and answered."""
 
     name = NAME
+
+    @functools.cached_property
+    def labels(self) -> list[str]:
+        """The classes as the columns of scores are labelled."""
+        return [str(label) for label in self.spec.classes]
 
     def document(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return documents.open_inference(self.spec, MODEL, VERSION)
