@@ -8,8 +8,10 @@ in-process model's on the golden rows
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -33,14 +35,19 @@ ROWS = 12
 NUMPY = {"FP64": np.float64, "INT64": np.int64, "BOOL": np.bool_, "BYTES": np.object_}
 
 
+class Served(NamedTuple):
+    server: Server
+    case: models.Case
+    name: str
+    project: Path
+
+
 @pytest.fixture(scope="module", params=SERVED, ids=ids(SERVED))
-def served(
-    request: pytest.FixtureRequest, generate: Generate
-) -> Iterator[tuple[Server, models.Case, str]]:
+def served(request: pytest.FixtureRequest, generate: Generate) -> Iterator[Served]:
     backend, case_name = request.param
     project = generate(backend, case_name)
     with serve(case_name, pythonpath=project / "src") as running:
-        yield running, models.case_named(case_name), case_name
+        yield Served(running, models.case_named(case_name), case_name, project)
 
 
 def address(server: Server) -> str:
@@ -97,9 +104,9 @@ def labels_as_sent(case: models.Case, answers: list[Any]) -> list[Any]:
 
 
 def test_tritonclient_sees_a_live_ready_server_and_its_model(
-    served: tuple[Server, models.Case, str],
+    served: Served,
 ) -> None:
-    server, case, name = served
+    server, case, name, _ = served
     client = triton.InferenceServerClient(address(server))
     assert client.is_server_live() and client.is_server_ready()
     assert client.is_model_ready(name)
@@ -123,10 +130,8 @@ def test_tritonclient_sees_a_live_ready_server_and_its_model(
 
 
 @pytest.mark.parametrize("binary", [True, False], ids=["binary", "json"])
-def test_tritonclient_infers_every_output_exactly(
-    served: tuple[Server, models.Case, str], binary: bool
-) -> None:
-    server, case, name = served
+def test_tritonclient_infers_every_output_exactly(served: Served, binary: bool) -> None:
+    server, case, name, _ = served
     client = triton.InferenceServerClient(address(server))
     metadata = client.get_model_metadata(name)
     rows = golden(case)
@@ -145,9 +150,9 @@ def test_tritonclient_infers_every_output_exactly(
 
 
 def test_tritonclient_gets_the_outputs_it_asks_for(
-    served: tuple[Server, models.Case, str],
+    served: Served,
 ) -> None:
-    server, case, name = served
+    server, case, name, _ = served
     client = triton.InferenceServerClient(address(server))
     metadata = client.get_model_metadata(name)
     rows = golden(case)[:3]
@@ -160,9 +165,9 @@ def test_tritonclient_gets_the_outputs_it_asks_for(
 
 
 def test_tritonclient_is_told_which_input_is_wrong(
-    served: tuple[Server, models.Case, str],
+    served: Served,
 ) -> None:
-    server, case, name = served
+    server, case, name, _ = served
     client = triton.InferenceServerClient(address(server))
     metadata = client.get_model_metadata(name)
     rows = golden(case)[:2]
@@ -189,9 +194,9 @@ def frame_of(case: models.Case, rows: Any) -> Any:
 
 
 def test_mlflows_scoring_client_gets_the_models_predictions(
-    served: tuple[Server, models.Case, str],
+    served: Served,
 ) -> None:
-    server, case, _ = served
+    server, case, _, _ = served
     host, port = address(server).split(":")
     client = ScoringServerClient(host, int(port))
     client.ping()
@@ -216,9 +221,9 @@ def bodies(rows: Any) -> dict[str, dict[str, Any]]:
 
 
 def test_every_mlflow_body_form_gets_the_same_predictions(
-    served: tuple[Server, models.Case, str],
+    served: Served,
 ) -> None:
-    server, case, _ = served
+    server, case, _, _ = served
     rows = golden(case)
     want = {"predictions": expected(case, "predict", rows)}
     for form, body in bodies(rows).items():
@@ -231,9 +236,9 @@ def test_every_mlflow_body_form_gets_the_same_predictions(
 
 
 def test_mlflow_errors_are_mlflows_shape_naming_the_feature(
-    served: tuple[Server, models.Case, str],
+    served: Served,
 ) -> None:
-    server, case, _ = served
+    server, case, _, _ = served
     json_type = {"Content-Type": "application/json"}
     if isinstance(case.inputs, pd.DataFrame):
         rows = golden(case)[:2]
@@ -254,3 +259,29 @@ def test_mlflow_errors_are_mlflows_shape_naming_the_feature(
     )
     assert (csv.status, csv.json()["error_code"]) == (415, "BAD_REQUEST")
     assert server.call("GET", "/ping").status == 200
+
+
+def test_the_readmes_protocol_examples_answer_like_the_model(served: Served) -> None:
+    """The generated README's curl commands for both protocols, sent as is."""
+    server, case, name, project = served
+    readme = (project / "README.md").read_text()
+    section = readme.split("### Clients of other model servers")[1].split("\n## ")[0]
+    bodies = re.findall(r"-d '(.+)'", section)
+    paths = re.findall(r"http://localhost:8000(/\S+)", section)
+    assert paths == [f"/v2/models/{name}/infer", "/invocations"]
+    records = json.loads(bodies[1])["dataframe_records"]
+    if isinstance(case.inputs, pd.DataFrame):
+        rows: Any = pd.DataFrame(records).astype(case.inputs.dtypes.to_dict())
+    else:
+        rows = np.asarray([list(r.values()) for r in records], np.float64)
+    want = expected(case, "predict", rows)
+    for path, body in zip(paths, bodies, strict=True):
+        answer = server.call(
+            "POST", path, body.encode(), {"Content-Type": "application/json"}
+        )
+        assert answer.status == 200, answer.body
+        found = answer.json()
+        if path == "/invocations":
+            assert found["predictions"] == want
+        else:
+            assert {o["name"]: o["data"] for o in found["outputs"]}["predict"] == want
