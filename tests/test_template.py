@@ -54,3 +54,19 @@ def test_changed_answers_need_a_clean_git_work_tree(tmp_path: Path) -> None:
         update_answers(tmp_path, {"max_instances": 3})
     with pytest.raises(MljetError, match="not a project MLJET generated"):
         update_answers(tmp_path / "absent", {})
+
+
+@pytest.mark.parametrize("project", CHECKED[:1], ids=ids(CHECKED[:1]))
+def test_the_dockerfile_copies_every_module_of_the_service(
+    project: tuple[str, str], generate: Generate
+) -> None:
+    """Each folder of the package that holds code is copied into the image
+    (a new subpackage once was not, and the image could not start)."""
+    rendered = generate(*project)
+    package = rendered / "src" / project[1]
+    dockerfile = (rendered / "Dockerfile").read_text()
+    folders = {p.parent for p in package.rglob("*.py")}
+    assert package / "protocols" in folders
+    for folder in folders:
+        relative = folder.relative_to(rendered).as_posix()
+        assert f"COPY {relative}/*.py " in dockerfile, relative
