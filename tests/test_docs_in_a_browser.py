@@ -4,17 +4,14 @@ service's own: every route shows up, drawn by the JavaScript it serves."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import BROWSER, render
 
 from conftest import DEFAULT_BACKEND, Generate
 from proxy import prefix_proxy
 from servers import serve
-
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.system
@@ -46,21 +43,3 @@ def test_swagger_ui_renders_every_route_offline(
     if prefix:
         # "Try it out" sends requests through the proxy.
         assert f'<option value="{prefix}">{prefix}</option>' in dom
-
-
-def render(url: str, tmp_path: Path) -> str:
-    """The page's DOM once its scripts have run, with no network but loopback."""
-    assert BROWSER is not None
-    dom = subprocess.run(
-        [
-            BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync",
-            # Any request to another host fails instead of waiting.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=15000", "--dump-dom", url,
-        ],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    return dom.stdout

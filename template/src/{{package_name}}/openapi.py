@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .metrics import CONTENT_TYPE
+from .routes import HTML
 from .settings import Settings
 from .spec import FeatureSpec, ServiceSpec
 from .validation import INT_RANGE
@@ -58,7 +59,18 @@ def build_openapi(
     paths["/health"] = get_operation("Liveness: the process answers", "Status")
     paths["/ready"] = get_operation("Readiness: the model is loaded", "Status")
     paths["/metadata"] = get_operation("What the service serves", "Metadata")
-    paths["/metrics"] = _metrics_operation()
+    paths["/metrics"] = _text_operation(
+        "Prometheus metrics: requests, latency, model calls, rejected inputs, "
+        "predictions by class",
+        "Prometheus' text format",
+        CONTENT_TYPE,
+    )
+    paths["/"] = _text_operation(
+        "The model page: the model card, its inputs, importances, examples "
+        "and a form to try it",
+        "An HTML page",
+        HTML,
+    )
     schemas = _schemas(spec, settings)
     for protocol_paths, protocol_schemas in protocols:
         paths.update(protocol_paths)
@@ -154,17 +166,16 @@ def schema_ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _metrics_operation() -> dict[str, Any]:
+def _text_operation(
+    summary: str, description: str, content_type: str
+) -> dict[str, Any]:
+    """A GET answering text of `content_type`."""
     text = {"schema": {"type": "string"}}
     return {
         "get": {
-            "summary": "Prometheus metrics: requests, latency, model calls, "
-            "rejected inputs, predictions by class",
+            "summary": summary,
             "responses": {
-                "200": {
-                    "description": "Prometheus' text format",
-                    "content": {CONTENT_TYPE: text},
-                },
+                "200": {"description": description, "content": {content_type: text}},
                 **error_responses(ANY_REQUEST_ERRORS),
             },
         }

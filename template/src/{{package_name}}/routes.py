@@ -22,6 +22,7 @@ from .validation import Batch
 GET = ("GET", "HEAD")
 POST = ("POST",)
 JSON = "application/json"
+HTML = "text/html; charset=utf-8"
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,17 @@ from .access_control import OPTIONS, AccessControl
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
 from .errors import NOT_READY, SHUTTING_DOWN, ClientError, body_too_large
+from .importances import Importances
 from .logs import Access, answering
 from .logs import configure as configure_logging
 from .metadata import metadata
+from .model_page import model_page
 from .openapi import build_openapi, for_swagger_ui, with_own_routes
-from .predictions import predict, predict_async
+from .predictions import MODEL_REFUSALS, predict, predict_async
 from .protocols import protocols
 from .routes import (
     GET,
+    HTML,
     BodyLimit,
     Incoming,
     Reply,
@@ -41,8 +44,8 @@ from .routes import (
 from .runtime import ModelRuntime
 from .settings import Settings
 from .spec import ServiceSpec
+from .validation import validated_rows
 
-HTML = "text/html; charset=utf-8"
 logger = logging.getLogger(__name__)
 
 
@@ -56,8 +59,8 @@ class PredictionService:
         self._protocols = protocols(spec, settings, self.not_ready_reason)
         parts = [p.document() for p in self._protocols]
         self._use_document(build_openapi(spec, settings, parts))
-        spoken = {p.name: p.routes() for p in self._protocols}
-        self._metadata = orjson.dumps(metadata(spec, settings, spoken))
+        self._spoken = {p.name: p.routes() for p in self._protocols}
+        self._describe(importances=None, answers=None)
         self.body_limit = BodyLimit(settings.max_body_bytes)
         self.access_control = AccessControl(settings.access)
         metrics.describe(spec)
@@ -88,6 +91,7 @@ class PredictionService:
             gc.freeze()
         finally:
             gc.enable()
+        self._describe(runtime.importances(), _example_answers(runtime, self.spec))
         run = metrics.timed(runtime.run)
         batching = self.settings.batching
         if batching.enabled:
@@ -119,6 +123,7 @@ class PredictionService:
             "/openapi.json": self.openapi,
             "/metrics": self.metrics_text,
             "/docs": self.docs,
+            "/": self.model_page,
         }
         found = [
             Route(GET, path, _ignoring_request(reply)) for path, reply in fixed.items()
@@ -248,6 +253,27 @@ class PredictionService:
     def metadata(self) -> Reply:
         return Reply(200, self._metadata)
 
+    def model_page(self) -> Reply:
+        return Reply(200, self._model_page, HTML)
+
+    def _describe(
+        self, importances: Importances | None, answers: list[Any] | None
+    ) -> None:
+        """`/metadata` and the model page, with what the loaded model says of
+        itself (its importances, its answers to the examples) once loaded."""
+        described = metadata(self.spec, self.settings, self._spoken)
+        names = self.spec.feature_names
+        described["importances"] = importances.to_json(names) if importances else None
+        self._metadata = orjson.dumps(described)
+        access = self.settings.access
+        self._model_page = model_page(
+            described,
+            self.spec.examples,
+            answers,
+            access.root_path,
+            needs_key=bool(access.api_keys),
+        )
+
     def openapi(self) -> Reply:
         return Reply(200, self._openapi)
 
@@ -336,6 +362,16 @@ class PredictionService:
                 }
             },
         )
+
+
+def _example_answers(runtime: ModelRuntime, spec: ServiceSpec) -> list[Any] | None:
+    """The model's `predict` for the recorded examples, for the model page."""
+    if not spec.examples:
+        return None
+    try:
+        return runtime.run("predict", validated_rows(list(spec.examples), spec))
+    except (ClientError, *MODEL_REFUSALS):
+        return None
 
 
 def _answered(route: Route, incoming: Incoming) -> Reply:

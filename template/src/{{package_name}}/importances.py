@@ -1,0 +1,55 @@
+"""Which features the model leans on, when the fitted model says so itself.
+
+Read from the loaded model, whatever its library: `feature_importances_`
+(trees, forests, boosters' scikit-learn estimators) or the magnitude of
+`coef_` (linear models), of the model or of a pipeline's last step, and
+only when there is one value per feature of the service. A model that says
+nothing (or whose last step sees other columns, after one-hot encoding,
+say) has none: nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Importances:
+    """One value per feature, in feature order, and what they are."""
+
+    kind: str
+    values: tuple[float, ...]
+
+    def to_json(self, names: list[str]) -> dict[str, Any]:
+        return {"kind": self.kind, "values": dict(zip(names, self.values, strict=True))}
+
+
+def importances(model: Any, count: int) -> Importances | None:
+    """The model's own importances for its `count` features, or None."""
+    steps = getattr(model, "steps", None)
+    final = steps[-1][1] if isinstance(steps, list) and steps else model
+    found = getattr(final, "feature_importances_", None)
+    if found is not None:
+        return _checked("feature_importances_", found, count)
+    coef = getattr(final, "coef_", None)
+    if coef is not None:
+        try:
+            magnitude = np.abs(np.asarray(coef, dtype=np.float64)).reshape(-1, count)
+        except (TypeError, ValueError):
+            return None
+        # One row of coefficients per class: their mean magnitude.
+        return _checked("mean |coef_|", magnitude.mean(axis=0), count)
+    return None
+
+
+def _checked(kind: str, values: Any, count: int) -> Importances | None:
+    try:
+        array = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return None
+    if array.size != count or not np.isfinite(array).all():
+        return None
+    return Importances(kind, tuple(array.tolist()))
