@@ -34,11 +34,11 @@ def test_swagger_ui_renders_every_route_offline(
         document = server.call("GET", "/openapi.json").json()
     paths = re.findall(r'opblock-summary-path" data-path="([^"]+)"', dom)
     # The service's own routes first, then each protocol's under its tag.
-    assert paths[:6] == [
-        "/predict", "/predict_proba", "/health", "/ready", "/metadata", "/metrics",
+    assert paths[:7] == [
+        "/predict", "/predict_proba", "/health", "/ready", "/metadata", "/metrics", "/",
     ]  # fmt: skip
     assert sorted(paths) == sorted(document["paths"])
-    assert len(document["paths"]) == 6 + 9 + 2
+    assert len(document["paths"]) == 7 + 9 + 2
     assert "binary_forest" in dom
     if prefix:
         # "Try it out" sends requests through the proxy.

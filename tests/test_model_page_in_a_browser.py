@@ -72,7 +72,7 @@ def test_the_model_page_renders_offline_and_its_form_answers_like_predict(
     else:
         assert importances is None and not bars and 'id="no-chart"' in dom
     # The examples with the model's answers.
-    answers = [json.loads(row[-1]) for row in cells(dom, "examples")[1:]]
+    answers = [json.loads(row[0]) for row in cells(dom, "examples")[1:]]
     assert answers == together["predictions"]
     # The form sent the first example, and shows /predict's answer.
     shown = dom.split('<pre id="answer">')[1].split("</pre>")[0]

@@ -44,7 +44,7 @@ def test_the_routes_are_the_fixed_ones_one_per_method_and_the_protocols(
     assert listed == {
         *((p, ("GET", "HEAD"), False) for p in
           ("/health", "/ready", "/metadata", "/openapi.json", "/metrics", "/docs",
-           "/docs/{name}", "/v2", "/v2/health/live", "/v2/health/ready",
+           "/", "/docs/{name}", "/v2", "/v2/health/live", "/v2/health/ready",
            "/v2/models/{name}", "/v2/models/{name}/ready",
            "/v2/models/{name}/versions/{version}",
            "/v2/models/{name}/versions/{version}/ready", "/ping")),
@@ -97,6 +97,8 @@ def test_on_an_event_loop_only_the_model_runs_off_the_loop(
 
     async def both() -> tuple[Any, Any]:
         await fresh.load_async()
+        # Loading asks the model about the examples (for the model page).
+        threads.clear()
         asked = incoming(core, "POST", "/predict", headers=JSON_TYPE)
         predicted = await fresh.answer_async(route(fresh, "/predict"), asked, chunks())
         checked = await fresh.answer_async(

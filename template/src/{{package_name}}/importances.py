@@ -37,11 +37,14 @@ def importances(model: Any, count: int) -> Importances | None:
     coef = getattr(final, "coef_", None)
     if coef is not None:
         try:
-            magnitude = np.abs(np.asarray(coef, dtype=np.float64)).reshape(-1, count)
+            magnitude = np.abs(np.asarray(coef, dtype=np.float64))
         except (TypeError, ValueError):
             return None
-        # One row of coefficients per class: their mean magnitude.
-        return _checked("mean |coef_|", magnitude.mean(axis=0), count)
+        # One coefficient per feature, or a row of them per class: their
+        # mean magnitude. Any other shape is not the service's features.
+        if magnitude.ndim == 2 and magnitude.shape[1] == count:
+            magnitude = magnitude.mean(axis=0)
+        return _checked("mean |coef_|", magnitude, count)
     return None
 
 

@@ -45,6 +45,7 @@ form { display: grid; grid-template-columns: 12rem 1fr; gap: .4rem .8rem;
        max-width: 40rem; }
 form button { grid-column: 2; justify-self: start; padding: .4rem 1.2rem; }
 pre { background: #f3f6f9; padding: .8rem; overflow-x: auto; }
+.wide { overflow-x: auto; } #examples td { white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -156,7 +157,7 @@ def model_page(
         features_json=_script_json(
             [{"name": f["name"], "type": f["type"]} for f in features]
         ),
-    )  # fmt: skip
+    ).encode()  # fmt: skip
 
 
 def _text(value: Any) -> str:
@@ -203,6 +204,8 @@ def _card(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _values(feature: Mapping[str, Any]) -> str:
     listed = feature.get("categories") or feature.get("known_values") or []
+    if feature["type"] == "bool":
+        return "true or false"
     if not listed:
         return "any"
     shown = ", ".join(_json_text(v) for v in listed[:SHOWN_VALUES])
@@ -260,14 +263,16 @@ def _examples(
     if not examples:
         return '<p class="muted">No examples were recorded.</p>'
     names = [f["name"] for f in features]
-    head = "".join(f"<th>{_text(n)}</th>" for n in names) + "<th>predict</th>"
+    # The answer first: it stays in view however many features follow.
+    head = "<th>predict</th>" + "".join(f"<th>{_text(n)}</th>" for n in names)
     rows = []
     for index, example in enumerate(examples):
         answer = answers[index] if answers is not None else None
         shown = _json_text(answer) if answers is not None else "(loading)"
         cells = "".join(f"<td>{_json_text(example.get(n))}</td>" for n in names)
-        rows.append(f'<tr>{cells}<td class="answer">{shown}</td></tr>')
-    return f'<table id="examples"><tr>{head}</tr>{"".join(rows)}</table>'
+        rows.append(f'<tr><td class="answer">{shown}</td>{cells}</tr>')
+    table = f'<table id="examples"><tr>{head}</tr>{"".join(rows)}</table>'
+    return f'<div class="wide">{table}</div>'
 
 
 def _field(feature: Mapping[str, Any], example: Any) -> str:
