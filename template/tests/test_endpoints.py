@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,24 @@ def test_docs_are_served_without_a_cdn(client: Client) -> None:
     script = client.request("GET", "/docs/swagger-ui-bundle.js")
     assert script.status == 200
     assert b"SwaggerUIBundle" in script.body
+
+
+def test_the_model_page_shows_the_model_and_its_answers(client: Client) -> None:
+    page = client.request("GET", "/")
+    assert page.status == 200
+    headers = {name.lower(): value for name, value in page.headers.items()}
+    assert headers["content-type"].startswith("text/html")
+    text = page.body.decode()
+    metadata = client.request("GET", "/metadata").json()
+    assert metadata["model"]["sha256"] in text
+    for name in GOLDEN["feature_names"]:
+        assert f'name="{html.escape(name)}"' in text
+    # The model's answer to each golden example, as /predict gives it.
+    answers = re.findall(r'<td class="answer">(.*?)</td>', text)
+    assert len(answers) == len(GOLDEN["instances"])
+    assert "(loading)" not in text
+    # Everything it loads is its own: no address of another host.
+    assert not re.search(r'(src|href)="(https?:)?//', text)
 
 
 def test_unknown_path_is_a_json_404(client: Client) -> None:
