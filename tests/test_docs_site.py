@@ -1,0 +1,63 @@
+"""The documentation site (`mkdocs.yml`, `docs/`) builds with
+`mkdocs build --strict`: every page in the navigation, every link and
+anchor resolved, the reference tables written from the parser and from
+`copier.yml` (`scripts/docs_reference.py`)."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from generator._cli import parser
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def build(root: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        cwd=root, capture_output=True, text=True, timeout=300,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent)},
+    )  # fmt: skip
+
+
+def text_of(page: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
+
+
+def test_the_site_builds_strictly_with_the_generated_reference(tmp_path: Path) -> None:
+    built = build(REPO, tmp_path / "site")
+    assert built.returncode == 0, built.stderr[-3000:]
+    cli = text_of(tmp_path / "site" / "reference" / "cli" / "index.html")
+    for action in parser()._actions:
+        for flag in action.option_strings:
+            if flag not in ("-h", "--help", "--version"):
+                assert flag in cli, flag
+    answers = text_of(tmp_path / "site" / "reference" / "answers" / "index.html")
+    for name in yaml.safe_load((REPO / "copier.yml").read_text()):
+        if not name.startswith("_"):
+            assert name in answers, name
+    cook = (tmp_path / "site" / "reference" / "cook" / "index.html").read_text()
+    assert 'id="generator.cook"' in cook
+
+
+def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
+    copy = tmp_path / "repo"
+    for part in ("mkdocs.yml", "docs", "scripts", "generator", "copier.yml"):
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, copy / part)
+        else:
+            copy.mkdir(exist_ok=True)
+            shutil.copy(source, copy / part)
+    index = copy / "docs" / "index.md"
+    index.write_text(index.read_text() + "\nSee [nowhere](nowhere.md).\n")
+    built = build(copy, tmp_path / "site")
+    assert built.returncode != 0
+    assert "nowhere.md" in built.stderr
