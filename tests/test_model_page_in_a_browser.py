@@ -15,6 +15,7 @@ from browser import BROWSER, render
 
 import models
 from conftest import DEFAULT_BACKEND, Generate
+from proxy import prefix_proxy
 from servers import serve
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -35,17 +36,31 @@ def cells(dom: str, table: str) -> list[list[str]]:
 
 @pytest.mark.system
 @pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium")
-@pytest.mark.parametrize("case_name", ["binary_forest", "mixed_pipeline"])
+@pytest.mark.parametrize(
+    ("case_name", "prefix"),
+    [
+        ("binary_forest", ""),
+        ("mixed_pipeline", ""),
+        ("binary_forest", "/models/forest"),
+    ],
+    ids=["forest", "pipeline", "forest-proxied"],
+)
 def test_the_model_page_renders_offline_and_its_form_answers_like_predict(
-    generate: Generate, tmp_path: Path, case_name: str
+    generate: Generate, tmp_path: Path, case_name: str, prefix: str
 ) -> None:
+    """Served directly, and behind a proxy that strips a path prefix
+    (`ROOT_PATH`): its links and its form go through the proxy."""
     project = generate(DEFAULT_BACKEND, case_name)
     ARTIFACTS.mkdir(exist_ok=True)
-    with serve(case_name, pythonpath=project / "src") as server:
+    env = {"ROOT_PATH": prefix} if prefix else {}
+    shot = f"model-page-{case_name}{'-proxied' if prefix else ''}.png"
+    with (
+        serve(case_name, pythonpath=project / "src", env=env) as server,
+        prefix_proxy(server.base, prefix or "/unused") as proxy,
+    ):
         metadata = server.call("GET", "/metadata").json()
-        dom = render(
-            f"{server.base}/#try", tmp_path, ARTIFACTS / f"model-page-{case_name}.png"
-        )
+        page = f"{proxy}{prefix}/#try" if prefix else f"{server.base}/#try"
+        dom = render(page, tmp_path, ARTIFACTS / shot)
         spec = json.loads(
             (project / "src" / case_name / "model" / "spec.json").read_text()
         )
@@ -78,6 +93,8 @@ def test_the_model_page_renders_offline_and_its_form_answers_like_predict(
     shown = dom.split('<pre id="answer">')[1].split("</pre>")[0]
     assert json.loads(html.unescape(shown)) == predicted
     assert "HTTP 200" in dom
-    assert (ARTIFACTS / f"model-page-{case_name}.png").stat().st_size > 10_000
+    assert (ARTIFACTS / shot).stat().st_size > 10_000
+    if prefix:
+        assert f'href="{prefix}/docs"' in dom
     # Nothing but the service's own: no address of another host.
     assert not re.search(r'(src|href)="(https?:)?//', dom)
