@@ -18,11 +18,53 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def on_page_markdown(markdown: str, **_: Any) -> str:
-    if "<!-- mljet:cli -->" in markdown:
-        markdown = markdown.replace("<!-- mljet:cli -->", cli_table())
-    if "<!-- mljet:answers -->" in markdown:
-        markdown = markdown.replace("<!-- mljet:answers -->", answers_table())
+    tables = {
+        "cli": cli_table,
+        "answers": answers_table,
+        "backends": backends_table,
+        "families": families_table,
+    }
+    for name, table in tables.items():
+        marker = f"<!-- mljet:{name} -->"
+        if marker in markdown:
+            markdown = markdown.replace(marker, table())
     return markdown
+
+
+def backends_table() -> str:
+    from generator._backends import BACKENDS, DEFAULT_BACKEND
+
+    rows = [
+        "| `--backend` | framework and server | `python -m PACKAGE` runs | "
+        "the server's own command |",
+        "| --- | --- | --- | --- |",
+    ]
+    for backend in BACKENDS.values():
+        name = f"`{backend.name}`" + (
+            " (default)" if backend.name == DEFAULT_BACKEND else ""
+        )
+        command = backend.command.format(package="PACKAGE")
+        rows.append(
+            f"| {name} | {_cell(backend.label)} | {_cell(backend.workers)} | "
+            f"`{command}` |"
+        )
+    return "\n".join(rows)
+
+
+def families_table() -> str:
+    from generator._families import FAMILIES
+
+    rows = [
+        "| family | library | serves | its own model files |",
+        "| --- | --- | --- | --- |",
+    ]
+    for family in FAMILIES:
+        files = ", ".join(f"`{s}`" for s in family.file_suffixes) or "-"
+        rows.append(
+            f"| `{family.name}` | {_cell(family.library)} | "
+            f"{_cell(family.supported)} | {files} |"
+        )
+    return "\n".join(rows)
 
 
 def _cell(text: str) -> str:
