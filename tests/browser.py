@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
+# Screenshots the browser tests take; `scripts/screenshots` puts some of
+# them in the documentation site.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def render(url: str, tmp_path: Path, screenshot: Path | None = None) -> str:

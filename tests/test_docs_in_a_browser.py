@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import BROWSER, render
+from browser import ARTIFACTS, BROWSER, render
 
 from conftest import DEFAULT_BACKEND, Generate
 from proxy import prefix_proxy
@@ -28,8 +28,10 @@ def test_swagger_ui_renders_every_route_offline(
         serve("binary_forest", pythonpath=project / "src", env=env) as server,
         prefix_proxy(server.base, prefix or "/unused") as proxy,
     ):
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"swagger-ui{'-proxied' if prefix else ''}.png"
         dom = render(
-            f"{proxy}{prefix}/docs" if prefix else f"{server.base}/docs", tmp_path
+            f"{proxy}{prefix}/docs" if prefix else f"{server.base}/docs", tmp_path, shot
         )
         document = server.call("GET", "/openapi.json").json()
     paths = re.findall(r'opblock-summary-path" data-path="([^"]+)"', dom)
@@ -39,6 +41,7 @@ def test_swagger_ui_renders_every_route_offline(
     ]  # fmt: skip
     assert sorted(paths) == sorted(document["paths"])
     assert len(document["paths"]) == 7 + 9 + 2
+    assert shot.stat().st_size > 10_000
     assert "binary_forest" in dom
     if prefix:
         # "Try it out" sends requests through the proxy.

@@ -11,14 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import BROWSER, render
+from browser import ARTIFACTS, BROWSER, render
 
 import models
 from conftest import DEFAULT_BACKEND, Generate
 from proxy import prefix_proxy
 from servers import serve
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def cells(dom: str, table: str) -> list[list[str]]:
