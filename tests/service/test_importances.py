@@ -44,3 +44,13 @@ def test_nothing_is_guessed_when_the_last_step_sees_other_columns(
     assert read(core, encoded, count=1) is None
     assert read(core, object()) is None
     assert read(core, Ridge().fit(X, X[:, 0]), count=4) is None
+
+
+def test_a_lightgbm_booster_gives_its_gain(core: Core) -> None:
+    import lightgbm
+
+    booster = lightgbm.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, Y)
+    found = read(core, booster)
+    assert found.kind == "gain"
+    gain = booster.booster_.feature_importance(importance_type="gain")
+    assert list(found.values) == gain.tolist()

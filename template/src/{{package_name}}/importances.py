@@ -1,11 +1,12 @@
 """Which features the model leans on, when the fitted model says so itself.
 
-Read from the loaded model, whatever its library: `feature_importances_`
-(trees, forests, boosters' scikit-learn estimators) or the magnitude of
-`coef_` (linear models), of the model or of a pipeline's last step, and
-only when there is one value per feature of the service. A model that says
-nothing (or whose last step sees other columns, after one-hot encoding,
-say) has none: nothing is guessed.
+Read from the loaded model, whatever its library: a LightGBM booster's
+gain, `feature_importances_` (trees, forests, the other boosters'
+scikit-learn estimators: XGBoost's gain, CatBoost's prediction-value
+change) or the magnitude of `coef_` (linear models), of the model or of a
+pipeline's last step, and only when there is one value per feature of the
+service. A model that says nothing (or whose last step sees other columns,
+after one-hot encoding, say) has none: nothing is guessed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def importances(model: Any, count: int) -> Importances | None:
     """The model's own importances for its `count` features, or None."""
     steps = getattr(model, "steps", None)
     final = steps[-1][1] if isinstance(steps, list) and steps else model
+    # A LightGBM booster counts splits by default; its gain says more, and
+    # is what XGBoost's feature_importances_ already are.
+    gain = getattr(getattr(final, "booster_", None), "feature_importance", None)
+    if callable(gain):
+        return _checked("gain", gain(importance_type="gain"), count)
     found = getattr(final, "feature_importances_", None)
     if found is not None:
         return _checked("feature_importances_", found, count)
