@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import joblib
 import pytest
@@ -183,6 +184,14 @@ def core(generate: Generate) -> Iterator[Core]:
     project = generate(DEFAULT_BACKEND, package)
     with imported_package(project, package) as imported:
         yield Core(project, package, imported.__name__)
+
+
+@pytest.fixture(scope="module")
+def service(core: Core) -> Any:
+    """The core's service with its model loaded, one per test module."""
+    loaded = core.module("service").PredictionService.from_env()
+    loaded.load()
+    return loaded
 
 
 def git(repository: Path, *args: str) -> str:

@@ -7,16 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from conftest import Core
-
-
-@pytest.fixture(scope="module")
-def service(core: Core) -> Any:
-    loaded = core.module("service").PredictionService.from_env()
-    loaded.load()
-    return loaded
 
 
 def test_the_page_is_served_at_the_root_with_the_models_facts(

@@ -23,13 +23,6 @@ DATATYPES = {"income": "FP64", "age": "INT64", "member": "BOOL", "plan": "BYTES"
 INFER = "/v2/models/{name}/infer"
 
 
-@pytest.fixture(scope="module")
-def service(core: Core) -> Any:
-    loaded = core.module("service").PredictionService.from_env()
-    loaded.load()
-    return loaded
-
-
 def call(
     core: Core,
     service: Any,

@@ -18,13 +18,6 @@ BODY = json.dumps({"instances": [GOOD]}).encode()
 JSON_TYPE = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def service(core: Core) -> Any:
-    loaded = core.module("service").PredictionService.from_env()
-    loaded.load()
-    return loaded
-
-
 def route(service: Any, path: str) -> Any:
     return next(r for r in service.routes if r.path == path)
 

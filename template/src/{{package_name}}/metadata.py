@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from .importances import Importances
 from .routes import Route
 from .settings import Settings
 from .spec import ServiceSpec
 
 
 def metadata(
-    spec: ServiceSpec, settings: Settings, protocols: dict[str, list[Route]]
+    spec: ServiceSpec,
+    settings: Settings,
+    protocols: dict[str, list[Route]],
+    importances: Importances | None,
 ) -> dict[str, Any]:
-    """`protocols`: the routes of each protocol the service speaks."""
+    """`protocols`: the routes of each protocol the service speaks;
+    `importances`: the loaded model's own, if it has them."""
     return {
         "service": spec.service,
         "version": spec.version,
@@ -64,6 +69,7 @@ def metadata(
             }
             for name, routes in protocols.items()
         ],
+        "importances": importances.to_json(spec.feature_names) if importances else None,
     }
 
 

@@ -133,8 +133,8 @@ class PredictionService:
                 GET, "/docs/{name}", lambda asked: self.docs_asset(asked.params["name"])
             )
         )
-        for protocol in self._protocols:
-            found.extend(protocol.routes())
+        for spoken in self._spoken.values():
+            found.extend(spoken)
         if self.access_control.cors:
             # Browsers ask before a cross-origin call (`access_control`).
             found = [replace(r, methods=(*r.methods, OPTIONS)) for r in found]
@@ -261,9 +261,7 @@ class PredictionService:
     ) -> None:
         """`/metadata` and the model page, with what the loaded model says of
         itself (its importances, its answers to the examples) once loaded."""
-        described = metadata(self.spec, self.settings, self._spoken)
-        names = self.spec.feature_names
-        described["importances"] = importances.to_json(names) if importances else None
+        described = metadata(self.spec, self.settings, self._spoken, importances)
         self._metadata = orjson.dumps(described)
         access = self.settings.access
         self._model_page = model_page(

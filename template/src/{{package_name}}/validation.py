@@ -75,12 +75,7 @@ def validated_rows(instances: list[Any], spec: ServiceSpec) -> Batch:
     """Instances (objects keyed by feature, or arrays in feature order),
     checked: a ClientError names each offending instance and feature."""
     columns, positions, problems = _columns(instances, spec.feature_names)
-    for feature in spec.features:
-        problems.extend(_column_problems(feature, columns[feature.name], positions))
-    if problems:
-        problems.sort(key=lambda p: (p.instance or 0, p.field or ""))
-        raise invalid_instances(problems, len(instances))
-    return Batch(columns, len(instances))
+    return _checked(columns, len(instances), spec, positions, problems)
 
 
 def validated_columns(
@@ -88,10 +83,24 @@ def validated_columns(
 ) -> Batch:
     """Columns another protocol sent (one list per feature, `size` rows),
     checked as instances are: a ClientError names each row and feature."""
-    problems: list[Problem] = []
+    return _checked(columns, size, spec, None, [])
+
+
+def _checked(
+    columns: dict[str, list[Any]],
+    size: int,
+    spec: ServiceSpec,
+    positions: list[int] | None,
+    problems: list[Problem],
+) -> Batch:
+    """The batch of `columns`, once every value fits its feature; else a
+    ClientError naming each offending instance and feature, in order, after
+    the `problems` already found (at `positions` of the request, when only
+    some of its instances made it into the columns)."""
     for feature in spec.features:
-        problems.extend(_column_problems(feature, columns[feature.name], None))
+        problems.extend(_column_problems(feature, columns[feature.name], positions))
     if problems:
+        problems.sort(key=lambda p: (p.instance or 0, p.field or ""))
         raise invalid_instances(problems, size)
     return Batch(columns, size)
 
@@ -144,11 +153,14 @@ def _instances(payload: Any, max_instances: int) -> list[Any]:
     return instances
 
 
-def too_many_instances(count: int, max_instances: int) -> ClientError:
+def too_many_instances(
+    count: int, max_instances: int, unit: str = "instances"
+) -> ClientError:
+    """The 413 for more instances (a protocol may call them rows) than allowed."""
     return ClientError(
         413,
         "too_many_instances",
-        f"{count} instances sent; at most {max_instances} are accepted per request",
+        f"{count} {unit} sent; at most {max_instances} are accepted per request",
     )
 
 

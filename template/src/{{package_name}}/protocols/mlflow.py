@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from ..errors import ClientError
 from ..routes import GET, POST, Asked, Incoming, Reply, Route, json_reply, require_json
-from ..validation import too_many_instances, validated_columns, validated_rows
+from ..validation import (
+    Batch,
+    too_many_instances,
+    validated_columns,
+    validated_rows,
+)
 from . import documents
-from .base import SpokenProtocol
+from .base import SpokenProtocol, protocol_error
 
 NAME = "mlflow"
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
@@ -59,10 +63,7 @@ class MlflowScoring(SpokenProtocol):
         ]
 
     def _ping(self, incoming: Incoming) -> Reply:
-        not_ready = self.readiness()
-        if not_ready is not None:
-            return refuse(not_ready)
-        return json_reply(200, {"status": "ready"})
+        return self.when_ready({"status": "ready"}, refuse)
 
     def parse(self, incoming: Incoming) -> Asked:
         require_json(incoming)
@@ -84,7 +85,7 @@ class MlflowScoring(SpokenProtocol):
         batch = self._batch(form, document[form])
         return Asked(batch, ("predict",), _predictions)
 
-    def _batch(self, form: str, value: Any) -> Any:
+    def _batch(self, form: str, value: Any) -> Batch:
         if form == "dataframe_split":
             return self._split(value)
         if form in ("instances", "inputs") and isinstance(value, dict):
@@ -97,7 +98,7 @@ class MlflowScoring(SpokenProtocol):
             raise _bad("'dataframe_records' must be an array of objects")
         return validated_rows(value, self.spec)
 
-    def _split(self, frame: Any) -> Any:
+    def _split(self, frame: Any) -> Batch:
         if not isinstance(frame, dict) or not isinstance(frame.get("data"), list):
             raise _bad("'dataframe_split' must be an object with 'data' (rows)")
         rows = frame["data"]
@@ -117,7 +118,7 @@ class MlflowScoring(SpokenProtocol):
             [dict(zip(names, row, strict=True)) for row in rows], self.spec
         )
 
-    def _columns(self, form: str, columns: dict[str, Any]) -> Any:
+    def _columns(self, form: str, columns: dict[str, Any]) -> Batch:
         self._check_names(list(columns))
         lengths = {len(v) if isinstance(v, list) else -1 for v in columns.values()}
         if len(lengths) != 1 or -1 in lengths or 0 in lengths:
@@ -179,8 +180,7 @@ def _bad(message: str) -> ClientError:
 def refuse(error: ClientError) -> Reply:
     """MLflow's error: `{"error_code": ..., "message": ...}`, each problem
     named by its row and feature. A value that does not fit is a 400."""
-    message = error.as_text("feature")
-    status = 400 if error.status == 422 else error.status
     code = ERROR_CODES.get(error.status, "BAD_REQUEST")
-    body = {"error_code": code, "message": message}
-    return replace(json_reply(status, body), error=error.code)
+    return protocol_error(
+        error, {"error_code": code, "message": error.as_text("feature")}
+    )

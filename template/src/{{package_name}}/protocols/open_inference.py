@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -31,9 +30,9 @@ import orjson
 from ..errors import ClientError
 from ..routes import GET, JSON, POST, Asked, Incoming, Reply, Route, json_reply
 from ..spec import FeatureSpec
-from ..validation import validated_columns
+from ..validation import too_many_instances, validated_columns
 from . import documents
-from .base import SpokenProtocol
+from .base import SpokenProtocol, protocol_error
 from .tensors import (
     KIND_ACCEPTS,
     Tensor,
@@ -109,10 +108,7 @@ class OpenInference(SpokenProtocol):
         return {"name": method, "datatype": "FP64", "shape": [-1, len(self.labels)]}
 
     def _server_ready(self, incoming: Incoming) -> Reply:
-        not_ready = self.readiness()
-        if not_ready is not None:
-            return refuse(not_ready)
-        return json_reply(200, {"ready": True})
+        return self.when_ready({"ready": True}, refuse)
 
     def _model_metadata(self, incoming: Incoming) -> Reply:
         self._check_model(incoming)
@@ -120,10 +116,7 @@ class OpenInference(SpokenProtocol):
 
     def _model_ready(self, incoming: Incoming) -> Reply:
         self._check_model(incoming)
-        not_ready = self.readiness()
-        if not_ready is not None:
-            return refuse(not_ready)
-        return json_reply(200, {"name": self.spec.service, "ready": True})
+        return self.when_ready({"name": self.spec.service, "ready": True}, refuse)
 
     def _check_model(self, incoming: Incoming) -> None:
         """Refuse (404) a model name or version other than this service's."""
@@ -152,12 +145,7 @@ class OpenInference(SpokenProtocol):
             raise invalid("'inputs' must be a non-empty array of tensors")
         columns, size = self._columns(read_inputs(inputs, binary))
         if size > self.max_instances:
-            raise ClientError(
-                413,
-                "too_many_instances",
-                f"{size} rows sent; at most {self.max_instances} are accepted "
-                "per request",
-            )
+            raise too_many_instances(size, self.max_instances, "rows")
         batch = validated_columns(columns, size, self.spec)
         names, binary_outputs = self._requested(document)
         request_id = document.get("id")
@@ -271,9 +259,7 @@ class OpenInference(SpokenProtocol):
 def refuse(error: ClientError) -> Reply:
     """The protocol's error: `{"error": "..."}`, each problem named by its
     input and row. A value that does not fit the model is a 400 here."""
-    message = error.as_text("input")
-    status = 400 if error.status == 422 else error.status
-    return replace(json_reply(status, {"error": message}), error=error.code)
+    return protocol_error(error, {"error": error.as_text("input")})
 
 
 def _split(incoming: Incoming) -> tuple[dict[str, Any], bytes]:
