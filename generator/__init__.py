@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import HookError, MljetError, OptionError
 
 # The one version: pyproject.toml reads it, and the template is tagged v<it>.
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["HookError", "MljetError", "OptionError", "Options", "__version__", "cook"]
 
 if TYPE_CHECKING:
