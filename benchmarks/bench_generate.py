@@ -74,18 +74,18 @@ def main() -> None:
                        "sample.csv", "--output", f"svc{run}", "--quiet"]  # fmt: skip
             generate.append(timed(command, work))
 
-        import generator._cook
-        import generator._hooks
+        import generator._entry_points._cook
+        import generator._rendering._hooks
         from generator import cook
 
         steps: dict[str, list[float]] = {}
-        generator._cook.stage = timing(steps, "staging", generator._cook.stage)
+        generator._entry_points._cook.stage = timing(steps, "staging", generator._entry_points._cook.stage)
         hooks = tuple(
             replace(hook, run=timing(steps, hook.name, hook.run))
-            for hook in generator._hooks.HOOKS
+            for hook in generator._rendering._hooks.HOOKS
         )
-        generator._cook.run_hooks = functools.partial(
-            generator._hooks.run_hooks, hooks=hooks
+        generator._entry_points._cook.run_hooks = functools.partial(
+            generator._rendering._hooks.run_hooks, hooks=hooks
         )
         in_memory = []
         for run in range(runs):

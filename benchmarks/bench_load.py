@@ -29,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from generator._families._skops import dump_with_skops
+from generator._model._families._skops import dump_with_skops
 
 
 def _median_seconds(action: Callable[[], Any], repeat: int) -> float:

@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 from sklearn.datasets import make_classification, make_regression
 
-from generator._describe import describe
-from generator._errors import MljetError
-from generator._onnx import OnnxModel, answers, compare, session
+from generator._base._errors import MljetError
+from generator._model._onnx import OnnxModel, answers, compare, session
+from generator._steps._describe import describe
 
 
 class Quiet:

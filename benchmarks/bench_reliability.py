@@ -47,7 +47,7 @@ from edge_clients import (
 
 import models
 from generator import cook
-from generator._backends import BACKENDS
+from generator._rendering._backends import BACKENDS
 from servers import Server, free_port, serve, stop, wait_until_ready
 
 CASE = "mixed_pipeline"

@@ -37,7 +37,7 @@ from sklearn.ensemble import RandomForestClassifier
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from generator._history import PUBLIC_REPOSITORY, history_repository  # noqa: E402
+from generator._rendering._history import PUBLIC_REPOSITORY, history_repository  # noqa: E402
 
 PYTHON = sys.executable
 EDITED = "Owned by the fraud team."

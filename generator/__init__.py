@@ -10,26 +10,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import HookError, MljetError, OptionError
+from ._base._errors import HookError, MljetError, OptionError
 
 # The one version: pyproject.toml reads it, and the template is tagged v<it>.
 __version__ = "0.3.0"
 __all__ = ["HookError", "MljetError", "OptionError", "Options", "__version__", "cook"]
 
 if TYPE_CHECKING:
-    from ._cook import cook
-    from ._options import Options
+    from ._entry_points._cook import cook
+    from ._rendering._options import Options
 
 
 def __getattr__(name: str) -> Any:
     # Imported on first use: pandas and friends are not needed to start the
     # command line, which forks its rendering worker before loading them.
     if name == "cook":
-        from ._cook import cook
+        from ._entry_points._cook import cook
 
         return cook
     if name == "Options":
-        from ._options import Options
+        from ._rendering._options import Options
 
         return Options
     raise AttributeError(f"module 'generator' has no attribute {name!r}")

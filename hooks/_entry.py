@@ -41,7 +41,7 @@ def run_entry(script: str, argv: Sequence[str], command: str) -> int:
 
 
 def _command(name: str) -> Callable[[Sequence[str]], int]:
-    from generator._hooks._commands import COMMANDS
+    from generator._entry_points._commands import COMMANDS
 
     return COMMANDS[name]
 

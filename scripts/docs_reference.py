@@ -1,7 +1,7 @@
 """MkDocs hook: the reference pages' tables, written from their one source.
 
 `<!-- mljet:cli -->` becomes the command line's options, from the parser
-the CLI itself builds (`generator._cli.parser`); `<!-- mljet:answers -->`
+the CLI itself builds (`generator._entry_points._cli.parser`); `<!-- mljet:answers -->`
 becomes the Copier questions, from `copier.yml`. Nothing is listed by hand,
 so the site cannot drift from the tool.
 """
@@ -32,7 +32,7 @@ def on_page_markdown(markdown: str, **_: Any) -> str:
 
 
 def backends_table() -> str:
-    from generator._backends import BACKENDS, DEFAULT_BACKEND
+    from generator._rendering._backends import BACKENDS, DEFAULT_BACKEND
 
     rows = [
         "| `--backend` | framework and server | `python -m PACKAGE` runs | "
@@ -52,7 +52,7 @@ def backends_table() -> str:
 
 
 def families_table() -> str:
-    from generator._families import FAMILIES
+    from generator._model._families import FAMILIES
 
     rows = [
         "| family | library | serves | its own model files |",
@@ -72,7 +72,7 @@ def _cell(text: str) -> str:
 
 
 def cli_table() -> str:
-    from generator._cli import parser
+    from generator._entry_points._cli import parser
 
     rows = ["| option | meaning | default |", "| --- | --- | --- |"]
     for action in parser()._actions:

@@ -18,8 +18,8 @@ import pytest
 
 import models
 import user_steps
-from generator._backends import BACKENDS, DEFAULT_BACKEND
-from generator._families import FAMILIES
+from generator._model._families import FAMILIES
+from generator._rendering._backends import BACKENDS, DEFAULT_BACKEND
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -178,7 +178,7 @@ class Core:
 def core(generate: Generate) -> Iterator[Core]:
     """The service core of the sample-typed pipeline's project, in process:
     float (nullable), int, bool and category features, a real model."""
-    from generator._hooks._golden import imported_package
+    from generator._rendering._hooks._golden import imported_package
 
     package = models.representative("sklearn")
     project = generate(DEFAULT_BACKEND, package)

@@ -1,4 +1,4 @@
-"""The answers (`generator/_answers.py`): named and assembled in one place,
+"""The answers (`generator/_rendering/_answers.py`): named and assembled in one place,
 plain data a YAML answers file holds, read back with a clear error."""
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 import yaml
 
-from generator._answers import (
+from generator._base._errors import MljetError
+from generator._rendering._answers import (
     installed_versions,
     json_native,
     pinned_answers,
     recorded_answers,
 )
-from generator._backends import BACKENDS
-from generator._errors import MljetError
-from generator._requirements import PinnedRequirements
+from generator._rendering._backends import BACKENDS
+from generator._rendering._requirements import PinnedRequirements
 
 
 def test_numpy_values_become_plain_ones_that_yaml_reads_back() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from cli import run_generator
 from generator._artifacts._parity import check_parity
-from generator._errors import MljetError
+from generator._base._errors import MljetError
 
 REPO = Path(__file__).resolve().parents[1]
 

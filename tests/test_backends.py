@@ -12,8 +12,8 @@ import tomllib
 import yaml
 from packaging.requirements import Requirement
 
-from generator._backends import BACKENDS, DEFAULT_BACKEND, backend_named
-from generator._errors import MljetError
+from generator._base._errors import MljetError
+from generator._rendering._backends import BACKENDS, DEFAULT_BACKEND, backend_named
 
 REPO = Path(__file__).resolve().parents[1]
 COPIER_YML = REPO / "copier.yml"

@@ -1,10 +1,10 @@
-"""Whether a model may be batched (`generator/_hooks/_batch_check.py`)."""
+"""Whether a model may be batched (`generator/_rendering/_hooks/_batch_check.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from generator._hooks._batch_check import check_batching, probe_rows
+from generator._rendering._hooks._batch_check import check_batching, probe_rows
 
 FEATURES = [
     {"name": "amount", "kind": "float"},

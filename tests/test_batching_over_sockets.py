@@ -21,8 +21,8 @@ import pytest
 
 import models
 from conftest import DEFAULT_BACKEND, Generate, ids, paired_family
-from generator._backends import BACKENDS
-from generator._families import FAMILIES
+from generator._model._families import FAMILIES
+from generator._rendering._backends import BACKENDS
 from servers import Server, serve, stop
 
 # Every family's representative on the default backend, a forest (a batched

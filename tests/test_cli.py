@@ -1,4 +1,4 @@
-"""`python -m generator` (`generator/_cli.py`): what it prints, its exit
+"""`python -m generator` (`generator/_entry_points/_cli.py`): what it prints, its exit
 statuses, and its flags; the pipeline behind it is tested in process
 (test_cook, test_plan, test_staging)."""
 

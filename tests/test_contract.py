@@ -1,5 +1,5 @@
 """A service's contract, and how a new model would break it
-(`generator/_contract.py`)."""
+(`generator/_model/_contract.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from generator._contract import contract_differences
+from generator._model._contract import contract_differences
 
 SERVICE: dict[str, Any] = {
     "model_input": "frame",

@@ -1,4 +1,4 @@
-"""`cook()` (`generator/_cook.py`): the steps in order, and where a failure
+"""`cook()` (`generator/_entry_points/_cook.py`): the steps in order, and where a failure
 leaves things: before staging, nothing; in a hook, the project, named."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 import models
 from generator import cook
-from generator._errors import HookError, MljetError
-from generator._template import TemplateSource
+from generator._base._errors import HookError, MljetError
+from generator._rendering._template import TemplateSource
 from templates import template_appending
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
 """Plain `copier copy`: Copier asks, its task finishes the project through the
-generator's own pipeline (`generator/_copier_task.py`)."""
+generator's own pipeline (`generator/_entry_points/_copier_task.py`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from cli import run_copier, run_generator
-from generator._backends import BACKENDS
+from generator._rendering._backends import BACKENDS
 
 REPO = Path(__file__).resolve().parents[1]
 # A backend other than the default: the answer must reach the generator.

@@ -1,4 +1,4 @@
-"""The describe step (`generator/_describe.py`): the family that serves a model,
+"""The describe step (`generator/_steps/_describe.py`): the family that serves a model,
 what it is, and the schema of its inputs, checked against the model."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 
 import models
 from conftest import Lines
-from generator._describe import describe
-from generator._errors import MljetError
+from generator._base._errors import MljetError
+from generator._steps._describe import describe
 
 
 def test_a_model_with_a_sample_is_described_and_typed() -> None:

@@ -25,9 +25,9 @@ from conftest import DEFAULT_BACKEND, paired_family
 from generator import cook
 from generator._artifacts import make_artifact
 from generator._artifacts._docker import DockerImage
-from generator._backends import BACKENDS
-from generator._errors import HookError, MljetError
-from generator._reporting import Reporter
+from generator._base._errors import HookError, MljetError
+from generator._base._reporting import Reporter
+from generator._rendering._backends import BACKENDS
 from servers import Server, free_port
 
 

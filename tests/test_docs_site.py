@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from generator._cli import parser
+from generator._entry_points._cli import parser
 
 REPO = Path(__file__).resolve().parents[1]
 

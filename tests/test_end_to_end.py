@@ -17,7 +17,7 @@ import pytest
 
 import models
 from cli import run_generator
-from generator._backends import DEFAULT_BACKEND
+from generator._rendering._backends import DEFAULT_BACKEND
 from servers import serve
 
 

@@ -16,9 +16,9 @@ from packaging.requirements import Requirement
 
 import models
 from generator import cook
-from generator._errors import MljetError
-from generator._families import ADAPTER, FAMILIES, ModelFamily, family_of
-from generator._onnx import ADAPTER as ONNX_ADAPTER
+from generator._base._errors import MljetError
+from generator._model._families import ADAPTER, FAMILIES, ModelFamily, family_of
+from generator._model._onnx import ADAPTER as ONNX_ADAPTER
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "template" / "src" / "{{package_name}}"

@@ -14,7 +14,7 @@ import pytest
 
 import models
 from conftest import BACKEND_PAIRS, CHECKED, DEFAULT_BACKEND, Generate, ids
-from generator._backends import BACKENDS
+from generator._rendering._backends import BACKENDS
 from servers import Server, free_port, stop, wait_until_ready
 
 TOOLS = [

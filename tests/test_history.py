@@ -1,4 +1,4 @@
-"""The template's releases travel with MLJET (`generator/_history.py`): one
+"""The template's releases travel with MLJET (`generator/_rendering/_history.py`): one
 version everywhere, every release in the wheel, and answers that name no
 path of the machine that generated them."""
 
@@ -16,8 +16,8 @@ import yaml
 import generator
 from cli import run_generator
 from conftest import REPO, git
-from generator._errors import MljetError
-from generator._history import (
+from generator._base._errors import MljetError
+from generator._rendering._history import (
     BUNDLED,
     PUBLIC_REPOSITORY,
     RELEASES,
@@ -26,7 +26,7 @@ from generator._history import (
     released_tags,
     url_rewrites,
 )
-from generator._template import template_source
+from generator._rendering._template import template_source
 
 installed = pytest.mark.skipif(
     not BUNDLED.is_dir(),

@@ -1,4 +1,4 @@
-"""The post-generation hooks (`generator/_hooks/`): named, ordered, each
+"""The post-generation hooks (`generator/_rendering/_hooks/`): named, ordered, each
 runnable on its own, and as commands (`hooks/*.py`) on an existing project."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import yaml
 import models
 from conftest import DEFAULT_BACKEND, Generate, Lines, git
 from generator import cook
-from generator._answers import recorded_answers
-from generator._errors import HookError
-from generator._hooks import HOOKS, Hook, Project, hooks_named, run_hooks
-from generator._template import TemplateSource
+from generator._base._errors import HookError
+from generator._rendering._answers import recorded_answers
+from generator._rendering._hooks import HOOKS, Hook, Project, hooks_named, run_hooks
+from generator._rendering._template import TemplateSource
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ from sklearn.svm import SVC
 
 import models
 from generator import MljetError
-from generator._families import family_of
+from generator._model._families import family_of
 
 X = np.random.default_rng(0).normal(size=(60, 3))
 Y_BINARY = (X[:, 0] > 0).astype(int)

@@ -11,9 +11,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder
 
-from generator._errors import MljetError
-from generator._families import family_of
-from generator._learn_schema import learn_schema
+from generator._base._errors import MljetError
+from generator._model._families import family_of
+from generator._model._learn_schema import learn_schema
 
 PLANS = ["basic", "pro", "enterprise"]
 

@@ -10,7 +10,7 @@ import pytest
 
 import models
 from generator import MljetError
-from generator._loading import load_model_file
+from generator._model._loading import load_model_file
 
 
 def test_joblib_and_pickle_files_load(tmp_path: Path, binary_case: models.Case) -> None:

@@ -1,4 +1,4 @@
-"""`mljet update` (`generator/_update.py`), for real with git: a service made
+"""`mljet update` (`generator/_steps/_update.py`), for real with git: a service made
 by one release, edited and committed by its owner, updated to the next
 release, which changes the template and imports a new package."""
 
@@ -20,9 +20,9 @@ import models
 from cli import run_copier, run_generator
 from conftest import REPO, Lines, git
 from generator import cook
-from generator._history import PUBLIC_REPOSITORY, history_repository
-from generator._template import TemplateSource
-from generator._update import Updated, _is_url, quick_checks, update_service
+from generator._rendering._history import PUBLIC_REPOSITORY, history_repository
+from generator._rendering._template import TemplateSource
+from generator._steps._update import Updated, _is_url, quick_checks, update_service
 from owned import (
     answers_of,
     commit_owner_edits,

@@ -1,4 +1,4 @@
-"""Converting models to ONNX (`generator/_onnx.py`, each family's `to_onnx`)
+"""Converting models to ONNX (`generator/_model/_onnx.py`, each family's `to_onnx`)
 and serving them (`--runtime onnx`, the onnx hook).
 
 Every contract case of every family either converts, and the converted
@@ -25,10 +25,10 @@ from test_schema_fidelity import in_process, tried_rows
 import models
 import user_steps
 from generator import cook
-from generator._describe import describe
-from generator._errors import MljetError
-from generator._families import FAMILIES
-from generator._onnx import DEFAULT_ONNX_TOLERANCE, answers, session
+from generator._base._errors import MljetError
+from generator._model._families import FAMILIES
+from generator._model._onnx import DEFAULT_ONNX_TOLERANCE, answers, session
+from generator._steps._describe import describe
 from servers import serve
 
 

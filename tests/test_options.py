@@ -1,4 +1,4 @@
-"""The options (`generator/_options.py`): defined once, checked in one place,
+"""The options (`generator/_rendering/_options.py`): defined once, checked in one place,
 and every one reaches the rendered service from each entry point."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from cli import run_copier, run_generator
 from conftest import DEFAULT_BACKEND, Generate
 from generator import cook
 from generator._artifacts import ARTIFACTS
-from generator._backends import BACKENDS
-from generator._cli import parser
-from generator._errors import OptionError
-from generator._options import Options, default_of, option_specs
+from generator._base._errors import OptionError
+from generator._entry_points._cli import parser
+from generator._rendering._backends import BACKENDS
+from generator._rendering._options import Options, default_of, option_specs
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS: dict[str, Any] = yaml.safe_load((REPO / "copier.yml").read_text())

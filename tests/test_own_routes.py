@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BACKEND_PAIRS, Generate, ids
-from generator._backends import BACKENDS
+from generator._rendering._backends import BACKENDS
 from servers import Server, serve
 
 

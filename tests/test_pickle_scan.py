@@ -13,9 +13,9 @@ import pytest
 
 import models
 from cli import run_generator
-from generator._errors import MljetError
-from generator._pickle_scan import scan_model_file
-from generator._user_code import user_modules
+from generator._base._errors import MljetError
+from generator._safety._pickle_scan import scan_model_file
+from generator._safety._user_code import user_modules
 
 FORMATS = {
     "joblib": lambda model, path: joblib.dump(model, path),

@@ -1,4 +1,4 @@
-"""The first step (`generator/_plan.py`): options checked, and everything that
+"""The first step (`generator/_steps/_plan.py`): options checked, and everything that
 can be refused without loading the model refused, before anything is written."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from generator._backends import BACKENDS
-from generator._errors import MljetError, OptionError
-from generator._options import Options
-from generator._plan import plan
+from generator._base._errors import MljetError, OptionError
+from generator._rendering._backends import BACKENDS
+from generator._rendering._options import Options
+from generator._steps._plan import plan
 
 
 def occupied(folder: Path) -> Path:

@@ -28,8 +28,8 @@ from generator._artifacts._docker import DockerImage
 from generator._artifacts._parity import check_parity, golden_of, wait_until_ready
 from generator._artifacts._push import push_image
 from generator._artifacts._running import Built
-from generator._errors import MljetError
-from generator._reporting import Reporter
+from generator._base._errors import MljetError
+from generator._base._reporting import Reporter
 from servers import free_port
 
 REGISTRY = shutil.which("docker-registry")

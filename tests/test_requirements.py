@@ -11,9 +11,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from generator._errors import RequirementsError
-from generator._families import distribution_facts
-from generator._requirements import (
+from generator._base._errors import RequirementsError
+from generator._model._families import distribution_facts
+from generator._rendering._requirements import (
     _prefer_cpu_builds,
     imported_modules,
     pin_requirements,
@@ -352,7 +352,7 @@ def test_the_quick_module_map_agrees_with_the_standard_library() -> None:
     for every module a generated service imports, the answer is the same."""
     import importlib.metadata
 
-    from generator._requirements import _installed, _owners
+    from generator._rendering._requirements import _installed, _owners
 
     quick = _owners(_installed().values())
     standard = importlib.metadata.packages_distributions()

@@ -13,9 +13,9 @@ import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-from generator._errors import MljetError
-from generator._model_info import ModelInfo
-from generator._sample import check_model_accepts, infer_schema, read_sample
+from generator._base._errors import MljetError
+from generator._model._model_info import ModelInfo
+from generator._model._sample import check_model_accepts, infer_schema, read_sample
 
 
 def make_info(

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 import models
 from conftest import DEFAULT_BACKEND, Generate
 from generator import MljetError, cook
-from generator._families import FAMILIES
+from generator._model._families import FAMILIES
 from servers import Server, serve
 
 FAMILY_NAMES = [family.name for family in FAMILIES]

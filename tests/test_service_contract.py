@@ -18,8 +18,8 @@ from openapi_spec_validator import validate
 
 import models
 from conftest import BACKEND_PAIRS, DEFAULT_BACKEND, SERVED, Generate, ids
-from generator._backends import BACKENDS
-from generator._families import family_named
+from generator._model._families import family_named
+from generator._rendering._backends import BACKENDS
 from servers import Server, serve
 
 Running = tuple[Server, models.Case, Path]

@@ -13,7 +13,7 @@ from sklearn.preprocessing import FunctionTransformer, normalize
 
 import models
 from generator import cook
-from generator._families._skops import dump_with_skops
+from generator._model._families._skops import dump_with_skops
 
 
 def test_the_dump_is_reproducible_and_loads_with_the_recorded_types() -> None:

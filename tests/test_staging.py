@@ -1,5 +1,5 @@
 """Staging a project beside its output and placing it there
-(`generator/_staging.py`): nothing half-made is ever left where the user
+(`generator/_steps/_staging.py`): nothing half-made is ever left where the user
 asked for a project, and a forced regeneration keeps the user's other files."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import pytest
 
 import models
 from generator import cook
-from generator._describe import describe
-from generator._errors import MljetError
-from generator._options import Options
-from generator._plan import plan
-from generator._reporting import Reporter
-from generator._staging import earlier_model_file, move, stage, staging_directory
-from generator._worker import InProcess
+from generator._base._errors import MljetError
+from generator._base._reporting import Reporter
+from generator._base._worker import InProcess
+from generator._rendering._options import Options
+from generator._steps._describe import describe
+from generator._steps._plan import plan
+from generator._steps._staging import earlier_model_file, move, stage, staging_directory
 
 
 def leftovers(folder: Path) -> list[str]:

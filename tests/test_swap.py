@@ -1,4 +1,4 @@
-"""`--update DIR` (`generator/_swap.py`): a retrained model into a service
+"""`--update DIR` (`generator/_steps/_swap.py`): a retrained model into a service
 its owner has edited and committed, for real with git and Copier."""
 
 from __future__ import annotations

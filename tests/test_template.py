@@ -1,4 +1,4 @@
-"""The Copier template, rendered through Copier's API (`generator/_template.py`)."""
+"""The Copier template, rendered through Copier's API (`generator/_rendering/_template.py`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import pytest
 import yaml
 
 from conftest import CHECKED, Generate, ids
-from generator._errors import MljetError
-from generator._template import TemplateSource, template_source, update_answers
+from generator._base._errors import MljetError
+from generator._rendering._template import (
+    TemplateSource,
+    template_source,
+    update_answers,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 

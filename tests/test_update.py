@@ -14,7 +14,7 @@ import models
 from cli import run_copier
 from conftest import git
 from generator import cook
-from generator._template import TemplateSource
+from generator._rendering._template import TemplateSource
 
 
 def copier_update(project: Path) -> subprocess.CompletedProcess[str]:

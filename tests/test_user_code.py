@@ -12,8 +12,8 @@ import yaml
 
 import models
 from generator import cook
-from generator._errors import MljetError
-from generator._pickle_scan import scan_model_file
+from generator._base._errors import MljetError
+from generator._safety._pickle_scan import scan_model_file
 
 CUSTOM_STEP = '''
 import numpy as np

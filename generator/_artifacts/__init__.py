@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
-from .._errors import MljetError
-from .._reporting import Steps
+from .._base._errors import MljetError
+from .._base._reporting import Steps
 from ._docker import DockerImage
 from ._parity import check_parity, golden_of, wait_until_ready
 from ._push import PUSHED_IMAGE, publish, reference_problem

@@ -10,8 +10,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from .._errors import MljetError
-from .._reporting import Steps
+from .._base._errors import MljetError
+from .._base._reporting import Steps
 from ._running import Built, Running
 
 CONTAINER_PORT = 8000

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .._errors import MljetError
-from .._onnx import answer_deviation, scale_of
+from .._base._errors import MljetError
+from .._model._onnx import answer_deviation, scale_of
 
 SHOWN_DIFFERENCES = 3
 

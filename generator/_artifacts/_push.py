@@ -12,8 +12,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from .._errors import MljetError
-from .._reporting import Steps
+from .._base._errors import MljetError
+from .._base._reporting import Steps
 from ._running import Built
 
 # docker's reference grammar, simplified: an optional registry host (with a

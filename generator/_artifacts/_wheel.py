@@ -11,8 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .._errors import MljetError
-from .._reporting import Steps
+from .._base._errors import MljetError
+from .._base._reporting import Steps
 from ._running import Built, Running
 
 INSTALL_TIMEOUT = 900

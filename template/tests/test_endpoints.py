@@ -22,7 +22,7 @@ def test_health_and_ready(client: Client) -> None:
 
 def test_metadata_names_the_model_file_by_its_hash(client: Client) -> None:
     metadata = client.request("GET", "/metadata").json()
-    model_files = [p for p in SOURCES.glob("*/model/*") if p.name != "spec.json"]
+    model_files = [p for p in SOURCES.glob("*/model_files/*") if p.name != "spec.json"]
     assert len(model_files) == 1
     digest = hashlib.sha256(model_files[0].read_bytes()).hexdigest()
     assert metadata["model"]["sha256"] == digest
@@ -80,7 +80,7 @@ def test_wrong_method_is_a_json_405(client: Client) -> None:
 
 
 def test_until_the_model_is_loaded_the_service_is_not_ready() -> None:
-    service = importlib.import_module(f"{PACKAGE}.service")
+    service = importlib.import_module(f"{PACKAGE}.mljet.service")
     starting = service.PredictionService.from_env()
     assert starting.ready().status == 503
     answer = starting.predict("predict", b'{"instances": []}', "application/json")
@@ -92,7 +92,7 @@ def test_until_the_model_is_loaded_the_service_is_not_ready() -> None:
 def test_the_container_health_check_follows_the_server(
     live_client: SocketClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    healthcheck = importlib.import_module(f"{PACKAGE}.healthcheck")
+    healthcheck = importlib.import_module(f"{PACKAGE}.mljet.healthcheck")
     monkeypatch.setenv("PORT", live_client.base.rsplit(":", 1)[1])
     assert healthcheck.main() == 0
     monkeypatch.setenv("PORT", str(free_port()))  # nothing listens there

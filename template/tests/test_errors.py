@@ -108,7 +108,7 @@ def test_a_non_json_content_type_is_refused_with_415(client: Client) -> None:
 def test_errors_raised_by_the_web_server_get_the_shared_bodies(
     status: int, expected: tuple[int, str]
 ) -> None:
-    service = importlib.import_module(f"{PACKAGE}.service")
+    service = importlib.import_module(f"{PACKAGE}.mljet.service")
     reply = service.PredictionService.from_env().framework_error(
         status, "DELETE", "/health"
     )
@@ -118,7 +118,7 @@ def test_errors_raised_by_the_web_server_get_the_shared_bodies(
 def test_a_method_not_allowed_names_the_allowed_ones_and_no_route_is_not_found() -> (
     None
 ):
-    service = importlib.import_module(f"{PACKAGE}.service").PredictionService.from_env()
+    service = importlib.import_module(f"{PACKAGE}.mljet.service").PredictionService.from_env()
     refused = service.framework_error(405, "GET", "/health/")
     assert refused.status == 404
     allowed = service.framework_error(405, "DELETE", "/health")

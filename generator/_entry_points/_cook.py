@@ -1,0 +1,151 @@
+"""`cook()`: from a model to a placed, verified project, in named steps.
+
+check options -> load -> describe -> stage -> hooks -> place -> artifact.
+Each step is a function of its own module; this one only puts them in
+order. A failure before the project is placed leaves nothing behind (the
+staging directory goes; a destination given with --force is untouched);
+only an artifact's failure, after the project is complete, leaves it, and
+its HookError says where.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .._artifacts import Artifact, artifact_named
+from .._base._errors import HookError, MljetError
+from .._base._reporting import Reporter
+from .._base._worker import InProcess, Worker
+from .._model._onnx import measured_gain, onnx_installed
+from .._rendering._answers import recorded_answers
+from .._rendering._hooks import Project, run_hooks
+from .._rendering._options import Options
+from .._rendering._template import TemplateSource
+from .._steps._deliver import deliver_artifact
+from .._steps._describe import Description, describe_planned
+from .._steps._plan import plan
+from .._steps._staging import place, stage, staging_directory
+from .._steps._swap import swap_model
+
+# A fitted model object, or the path of a model file.
+ModelSource = Any
+
+
+def cook(
+    model: ModelSource,
+    *,
+    template: TemplateSource | None = None,
+    worker: Worker | None = None,
+    **options: Any,
+) -> Path:
+    """Generate a web-service project for `model`; return its directory.
+
+    `model` is a fitted model or the path of a model file (a pickle, or a
+    boosting library's own format). The keywords are the options of
+    `generator.Options` (the command line's flags, in Python's spelling):
+    `sample`, `backend`, `name`, `output`, `update`, `allow_schema_change`,
+    `force`, `max_instances`,
+    `max_body_bytes`, `max_batch_rows`, `trust`, `code`, `base_image`,
+    `artifact`, `run`, `offline` and `quiet`. `template` overrides where the
+    Copier template is read from, and `worker` who runs Copier (this
+    process by default).
+    Raises MljetError (OptionError for an option's value; HookError, after
+    the project is placed) with a message for the user.
+    """
+    return generate(model, Options.from_keywords(options), template, worker)
+
+
+def generate(
+    model: ModelSource,
+    options: Options,
+    template: TemplateSource | None = None,
+    worker: Worker | None = None,
+) -> Path:
+    """`cook()` for options already gathered (by the CLI, or Copier's task)."""
+    report = Reporter(options.quiet)
+    worker = worker or InProcess()
+    if options.update is not None:
+        return _swap(model, options, worker, report)
+    planned = plan(model, options, template)
+    described = describe_planned(model, planned, report)
+    with staging_directory(planned.destination) as staging:
+        staged = stage(staging, planned, described, worker, report)
+        project = Project(staging, staged.answers, planned.template, worker)
+        try:
+            run_hooks(project, report)
+        except HookError as error:
+            raise HookError(
+                error.hook,
+                f"{error.reason}\nNothing was written to {planned.destination}.",
+            ) from None
+        place(staging, planned, staged)
+    if not options.quiet and options.runtime == "native":
+        _onnx_gain(described, report)
+    _artifact(planned.artifact, planned.destination, planned.package, options, report)
+    report.step(
+        f"done in {report.elapsed:.1f} s: {planned.destination} "
+        f"(start it with: cd {planned.destination} && python -m {planned.package})"
+    )
+    return planned.destination
+
+
+def _swap(
+    model: ModelSource, options: Options, worker: Worker, report: Reporter
+) -> Path:
+    """`--update DIR`: the model into an existing service (`_swap`)."""
+    options.check()
+    updated, differences = swap_model(model, options, worker, report)
+    for difference in differences:
+        report.step(f"contract changed, as allowed: {difference}")
+    print(updated.summary(), flush=True)
+    if not updated.ok:
+        raise MljetError(
+            f"the model is in {updated.project}, but "
+            + ("conflicts remain" if updated.conflicts else "a check failed")
+            + " (see above)"
+        )
+    if options.artifact is not None:
+        artifact = artifact_named(options.artifact, options.offline)
+        package = str(recorded_answers(updated.project)["package_name"])
+        _artifact(artifact, updated.project, package, options, report)
+    report.step(f"done in {report.elapsed:.1f} s: {updated.project}")
+    return updated.project
+
+
+def _onnx_gain(described: Description, report: Reporter) -> None:
+    """One line on what --runtime onnx would gain here, if the model converts
+    and ONNX Runtime is installed (measured on the sample's rows, now)."""
+    if not onnx_installed():
+        return
+    features = [feature.to_answer() for feature in described.schema.features]
+    try:
+        converted = described.family.to_onnx(described.model, described.info, features)
+    except MljetError:
+        return
+    gain = measured_gain(described.model, converted, described.rows, described.info)
+    if gain.parity.labels_equal:
+        report.step(
+            f"--runtime onnx would answer {gain.method} {gain.speedup:.1f}x as fast "
+            f"here ({gain.rows} rows at once), with the same labels and scores "
+            f"within {gain.parity.max_deviation:.1g} of the model's"
+        )
+
+
+def _artifact(
+    artifact: Artifact | None,
+    destination: Path,
+    package: str,
+    options: Options,
+    report: Reporter,
+) -> None:
+    """Build, verify and, when asked, push the artifact; keep it running
+    when asked."""
+    if artifact is None:
+        return
+    try:
+        deliver_artifact(
+            artifact, destination, package, report, run=options.run, push=options.push
+        )
+    except MljetError as error:
+        raise HookError(artifact.name, str(error), destination) from None

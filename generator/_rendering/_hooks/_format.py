@@ -1,0 +1,59 @@
+"""The format hook: isort then black over a project's Python files."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..._base._errors import HookError
+
+
+def verbatim_digests(template: Path) -> frozenset[str]:
+    """SHA-256 of the template's Python files that are copied unrendered.
+
+    Those are the same for every answer, and the test suite keeps them
+    formatted, so black (the slowest step) can skip them.
+    """
+    if not template.is_dir():
+        return frozenset()
+    return frozenset(
+        hashlib.sha256(path.read_bytes()).hexdigest() for path in template.rglob("*.py")
+    )
+
+
+def format_project(
+    project: Path, verbatim: frozenset[str] = frozenset(), skip: tuple[str, ...] = ()
+) -> int:
+    """Format the project's Python files in place; return how many changed.
+
+    `skip` are directories under `src/` (the user's own shipped modules)
+    that stay exactly as the user wrote them.
+    """
+    import black
+    import isort
+
+    mode = black.Mode()
+    # The project's own pyproject.toml says which packages are first-party.
+    config = isort.Config(settings_path=str(project))
+    changed = 0
+    skipped = tuple(project / "src" / name for name in skip)
+    # The template renders Python into these two alone; a virtualenv the
+    # owner keeps inside the project is none of the hook's business.
+    sources = [
+        path for part in ("src", "tests") for path in (project / part).rglob("*.py")
+    ]
+    for path in sorted(sources):
+        if any(path.is_relative_to(folder) for folder in skipped):
+            continue
+        content = path.read_bytes()
+        if hashlib.sha256(content).hexdigest() in verbatim:
+            continue
+        original = content.decode()
+        try:
+            formatted = black.format_str(isort.code(original, config=config), mode=mode)
+        except Exception as error:
+            raise HookError("format", f"{path.relative_to(project)}: {error}") from None
+        if formatted != original:
+            path.write_text(formatted)
+            changed += 1
+    return changed

@@ -1,0 +1,67 @@
+"""The answers a project made by an earlier template lacks, for this one.
+
+Copier runs `hooks/complete_answers.py` before an update (a `_migrations`
+entry of `copier.yml`), in the model's Python. The answers this template
+needs that the project's answers file does not hold are derived as
+generation would have recorded them: from the registries (the backend's
+facts, the modules mypy may not check), from what the answers already say
+(how the model file is kept, the modules behind the pinned distributions)
+and, for golden values, from the project's own code, which still predicts
+the examples as it did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._model._families import family_named, stored_model_of
+from .._answers import (
+    NATIVE_RUNTIME_ANSWERS,
+    json_native,
+    serving_answers,
+    storage_answers,
+)
+from .._backends import backend_named
+from .._options import default_of
+from .._requirements import modules_of_distributions
+from ._golden import record_golden
+from ._project import Project
+
+
+def missing_answers(project: Project) -> dict[str, Any]:
+    """Each answer this template needs that the project does not record."""
+    answers = project.answers
+    backend = backend_named(answers["backend"])
+    family = family_named(answers["model_family"])
+
+    # From the registries and the answers alone: cheap, so derived at once.
+    known = {
+        **serving_answers(backend, family, project.package),
+        **storage_answers(stored_model_of(family, answers)),
+    }
+    found = {
+        key: known[key]
+        for key in ("backend_facts", "untyped_modules", "model_storage", "model_format")
+        if key not in answers
+    }
+    # Made before runtimes and built examples: served natively, from a sample.
+    earlier = {
+        **NATIVE_RUNTIME_ANSWERS,
+        "model_runtime": "native",
+        "onnx_tolerance": default_of("onnx_tolerance"),
+        "examples_from_sample": True,
+    }
+    found.update({k: v for k, v in earlier.items() if k not in answers})
+    if "model_modules" not in answers:
+        # The model's modules were pinned with the code's: the modules of the
+        # distributions pinned directly hold them, and pinning is unchanged.
+        direct = answers.get("direct_requirements", ())
+        found["model_modules"] = sorted(modules_of_distributions(direct))
+    if "golden_alone" not in answers or "batching" not in answers:
+        golden = record_golden(project.path, answers)
+        derived = {
+            "golden_alone": golden.alone,
+            "batching": golden.batching.to_answer(),
+        }
+        found.update({k: v for k, v in derived.items() if k not in answers})
+    return json_native(found)

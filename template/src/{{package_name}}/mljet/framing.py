@@ -1,0 +1,372 @@
+# maintained by MLJET: updates replace this file; make changes outside mljet/.
+"""Where each HTTP/1.1 message on a connection begins and ends, byte by byte.
+
+The connection guard (`edge.py`) follows both directions of a connection
+without owning it: `RequestFraming` checks each request's head before the
+server sees it (the server never has to make an error of its own) and
+finds where its body ends; `ResponseFraming` finds where each response
+ends, and marks its head `Connection: close` while the service drains.
+Neither changes a byte it lets through, except that one header.
+
+Only the framing is parsed (RFC 9112): request line, header syntax,
+Content-Length and chunked Transfer-Encoding. What a request means is
+left to the framework.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+
+from .errors import ClientError, body_too_large
+
+# A head ends at its first empty line; a bare LF ends a line too (RFC 9112
+# lets a server accept it, and every backend's parser does).
+HEAD_END = re.compile(rb"\r?\n\r?\n")
+REQUEST_LINE = re.compile(
+    rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP/(\d)\.(\d)\r?"
+)
+HEADER_LINE = re.compile(
+    rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*\r?"
+)
+STATUS_LINE = re.compile(rb"HTTP/\d\.\d (\d{3})")
+CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[^\r\n]*)?\r?\n")
+# Longest request line and head: the smallest of every backend's parser
+# limits, so that the guard, not the server, refuses a longer one.
+MAX_REQUEST_LINE = 8190
+MAX_HEAD = 16000
+# A chunk-size line longer than this is not a size line.
+MAX_CHUNK_LINE = 1024
+
+
+def bad_request(message: str) -> ClientError:
+    return ClientError(400, "bad_request", message)
+
+
+class ChunkedBody:
+    """Where a chunked body ends (its sizes, data, and trailer section)."""
+
+    def __init__(self) -> None:
+        self._line = b""
+        self._data_left = 0
+        self._after_data = False
+        self._in_trailers = False
+        self.size = 0
+
+    def feed(self, data: bytes, start: int) -> int | None:
+        """Consume `data` from `start`; the offset the body ends at, or None."""
+        at = start
+        while at < len(data):
+            if self._data_left:
+                taken = min(self._data_left, len(data) - at)
+                self._data_left -= taken
+                at += taken
+                if not self._data_left:
+                    self._after_data = True
+                continue
+            end = data.find(b"\n", at)
+            if end < 0:
+                self._line += data[at:]
+                if len(self._line) > MAX_CHUNK_LINE:
+                    raise bad_request("a chunk-size line is too long")
+                return None
+            line = self._line + data[at : end + 1]
+            self._line = b""
+            at = end + 1
+            if self._after_data:
+                if line not in (b"\r\n", b"\n"):
+                    raise bad_request("chunk data is longer than its size")
+                self._after_data = False
+            elif self._in_trailers:
+                if line in (b"\r\n", b"\n"):
+                    return at
+            else:
+                self._start_chunk(line)
+        return None
+
+    def _start_chunk(self, line: bytes) -> None:
+        matched = CHUNK_SIZE.fullmatch(line)
+        if matched is None:
+            raise bad_request("a chunk size is not a hexadecimal number")
+        size = int(matched[1], 16)
+        self.size += size
+        if size:
+            self._data_left = size
+        else:
+            self._in_trailers = True
+
+
+class Body:
+    """Where one body ends: after its length, at a chunked body's last
+    chunk, or (a response with neither) at the end of the connection."""
+
+    def __init__(self, length: int | None, chunked: bool = False) -> None:
+        self._left = length
+        self._chunks = ChunkedBody() if chunked else None
+        self.done = not chunked and length == 0
+
+    @property
+    def chunked_size(self) -> int:
+        return self._chunks.size if self._chunks is not None else 0
+
+    def feed(self, data: bytes, start: int) -> int:
+        """Consume `data` from `start`; the offset consumed to (the body's
+        end once `done`)."""
+        if self._chunks is not None:
+            end = self._chunks.feed(data, start)
+            self.done = end is not None
+            return len(data) if end is None else end
+        if self._left is None:
+            return len(data)
+        end = min(len(data), start + self._left)
+        self._left -= end - start
+        self.done = not self._left
+        return end
+
+
+class _Messages:
+    """What both directions share: the head being collected, the body under
+    way (passed on as it arrives, until it ends), the messages completed."""
+
+    def __init__(self) -> None:
+        self.in_head = False
+        self.completed = 0
+        self._head = b""
+        self._body: Body | None = None
+
+    @property
+    def in_body(self) -> bool:
+        return self._body is not None
+
+    def _pass_body(self, data: bytes, at: int, forward: list[bytes]) -> int:
+        """Pass on `data` from `at` to the body's end (or all of it, when
+        it goes on); the offset reached."""
+        assert self._body is not None
+        end = self._body.feed(data, at)
+        self._check_body(self._body)
+        if self._body.done:
+            self._body = None
+            self.completed += 1
+        forward.append(data[at:end])
+        return end
+
+    def _check_body(self, body: Body) -> None:
+        """Refuse a body as it arrives, raising ClientError (requests do)."""
+
+
+class RequestFraming(_Messages):
+    """The requests a client sends on one connection, checked and delimited.
+
+    `feed` returns the bytes that may go on to the server (a head only once
+    it is whole and valid) and sets `refusal` at the first invalid byte.
+    """
+
+    def __init__(self, max_body: int) -> None:
+        super().__init__()
+        self.max_body = max_body
+        # The methods of complete requests whose responses are still to
+        # come: a response to HEAD has no body.
+        self.pending_methods: deque[bytes] = deque()
+        self.refusal: ClientError | None = None
+
+    @property
+    def idle(self) -> bool:
+        """No part of a request has arrived since the last one ended."""
+        return not (self.in_head or self.in_body)
+
+    def feed(self, data: bytes) -> bytes:
+        """The valid bytes of `data` to pass on; sets `refusal` at the first
+        invalid one (nothing after it is passed on)."""
+        forward: list[bytes] = []
+        try:
+            self._feed(data, forward)
+        except ClientError as refusal:
+            self.refusal = refusal
+        return b"".join(forward)
+
+    def _feed(self, data: bytes, forward: list[bytes]) -> None:
+        at = 0
+        while at < len(data):
+            if self.in_body:
+                at = self._pass_body(data, at, forward)
+                continue
+            if not self.in_head:
+                # Empty lines before a request line are allowed and ignored.
+                while at < len(data) and data[at] in b"\r\n":
+                    at += 1
+                if at == len(data):
+                    return
+                self.in_head = True
+            head_end = self._feed_head(data, at)
+            if head_end is None:
+                return
+            forward.append(self._head)
+            self._head = b""
+            at = head_end
+
+    def _feed_head(self, data: bytes, start: int) -> int | None:
+        """Collect the head; the offset just past it once it is whole."""
+        previous = len(self._head)
+        self._head += data[start:]
+        # The end may straddle two reads: search from just before the seam.
+        found = HEAD_END.search(self._head, max(0, previous - 3))
+        if found is None:
+            self._check_size(self._head)
+            return None
+        self._head, rest = self._head[: found.end()], self._head[found.end() :]
+        self._check_size(self._head)
+        self._start_request(self._head)
+        return len(data) - len(rest)
+
+    def _check_size(self, head: bytes) -> None:
+        first = head.split(b"\n", 1)[0]
+        if len(first) > MAX_REQUEST_LINE:
+            raise ClientError(
+                414,
+                "uri_too_long",
+                f"the request line exceeds {MAX_REQUEST_LINE} bytes",
+            )
+        if len(head) > MAX_HEAD:
+            raise ClientError(
+                431, "headers_too_large", f"the request head exceeds {MAX_HEAD} bytes"
+            )
+
+    def _start_request(self, head: bytes) -> None:
+        lines = head.rstrip(b"\r\n").split(b"\n")
+        request = REQUEST_LINE.fullmatch(lines[0])
+        if request is None:
+            raise bad_request("the request line is not 'METHOD target HTTP/1.x'")
+        if request[3] != b"1" or request[4] not in b"01":
+            raise ClientError(
+                505, "http_version_not_supported", "only HTTP/1.0 and 1.1 are served"
+            )
+        fields: dict[bytes, list[bytes]] = {}
+        for line in lines[1:]:
+            field = HEADER_LINE.fullmatch(line)
+            if field is None:
+                raise bad_request("a header line is malformed")
+            fields.setdefault(field[1].lower(), []).append(field[2])
+        self._start_body(fields, http_11=request[4] == b"1")
+        self.pending_methods.append(request[1])
+
+    def _start_body(self, fields: dict[bytes, list[bytes]], http_11: bool) -> None:
+        if http_11 and len(fields.get(b"host", [])) != 1:
+            raise bad_request("an HTTP/1.1 request needs exactly one Host header")
+        lengths = set(fields.get(b"content-length", []))
+        codings = fields.get(b"transfer-encoding")
+        self.in_head = False
+        if codings is not None:
+            if lengths:
+                raise bad_request(
+                    "Content-Length and Transfer-Encoding together are refused"
+                )
+            if not http_11 or [c.lower() for c in codings] != [b"chunked"]:
+                raise bad_request("the only Transfer-Encoding served is chunked")
+            self._body = Body(None, chunked=True)
+            return
+        if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
+            raise bad_request("Content-Length is not one whole number")
+        length = int(lengths.pop()) if lengths else 0
+        if length > self.max_body:
+            raise body_too_large(self.max_body)
+        if length:
+            self._body = Body(length)
+        else:
+            self.completed += 1
+
+    def _check_body(self, body: Body) -> None:
+        if body.chunked_size > self.max_body:
+            raise body_too_large(self.max_body)
+
+
+class ResponseFraming(_Messages):
+    """The responses a server writes on one connection, delimited.
+
+    `feed` returns the bytes to send on: a head is held until it is whole,
+    so that `close_next` can mark it `Connection: close`.
+    """
+
+    def __init__(self, requests: RequestFraming) -> None:
+        super().__init__()
+        self.requests = requests
+        self.started = 0
+        self.close_next = False
+        self.closes = False
+        self.tunnel = False
+
+    @property
+    def awaited(self) -> bool:
+        """A complete request waits for its response to begin."""
+        return self.requests.completed > self.started
+
+    @property
+    def in_progress(self) -> bool:
+        """A response has begun and not ended."""
+        return self.in_head or self.in_body
+
+    def feed(self, data: bytes) -> bytes:
+        if self.tunnel:
+            return data
+        forward: list[bytes] = []
+        at = 0
+        while at < len(data):
+            if self.in_body:
+                at = self._pass_body(data, at, forward)
+                continue
+            self.in_head = True
+            self._head += data[at:]
+            found = self._head.find(b"\r\n\r\n")
+            if found < 0:
+                break
+            rest = self._head[found + 4 :]
+            forward.append(self._start_response(self._head[: found + 4]))
+            self._head = b""
+            self.in_head = False
+            at = len(data) - len(rest)
+            if self.tunnel:
+                forward.append(data[at:])
+                break
+        return b"".join(forward)
+
+    def _start_response(self, head: bytes) -> bytes:
+        status_line = STATUS_LINE.match(head)
+        status = int(status_line[1]) if status_line else 200
+        lines = head[:-4].split(b"\r\n")
+        fields = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            fields[name.strip().lower()] = value.strip().lower()
+        if status == 101:
+            self.tunnel = True
+            return head
+        if status < 200:
+            # 100 Continue and the like: the final response comes after it.
+            return head
+        self.started += 1
+        method = (
+            self.requests.pending_methods.popleft()
+            if self.requests.pending_methods
+            else b"GET"
+        )
+        if method == b"HEAD" or status in (204, 304):
+            body = Body(0)
+        elif fields.get(b"transfer-encoding") == b"chunked":
+            body = Body(None, chunked=True)
+        else:
+            # Without either, the body runs to the end of the connection.
+            length = fields.get(b"content-length")
+            body = Body(int(length) if length is not None else None)
+        self.closes = fields.get(b"connection") == b"close"
+        if self.close_next and not self.closes:
+            head = _marked_close(lines)
+            self.closes = True
+        if body.done:
+            self.completed += 1
+        else:
+            self._body = body
+        return head
+
+
+def _marked_close(lines: list[bytes]) -> bytes:
+    kept = [line for line in lines if not line.lower().startswith(b"connection:")]
+    return b"\r\n".join([*kept, b"connection: close", b"", b""])

@@ -1,0 +1,64 @@
+# maintained by MLJET: updates replace this file; make changes outside mljet/.
+"""`python -m PACKAGE`: check the settings, the seam and the model, then serve."""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .settings import Settings, SettingsError
+from .spec import ServiceSpec
+
+
+def main() -> int:
+    # The libraries about to load live as long as the process: collecting
+    # while they import only walks them again and again (a fifth of the
+    # start-up). `PredictionService.load` freezes them before collections
+    # resume.
+    gc.disable()
+    from .runtime import ModelLoadError, ModelRuntime
+    from .seam import Seam, SeamError
+
+    spec = ServiceSpec.load()
+    try:
+        settings = Settings.from_env(spec)
+        Seam.of_owner().check(spec)
+        ModelRuntime.verify(spec)
+    except (SettingsError, SeamError, ModelLoadError) as error:
+        print(f"{spec.service}: cannot start: {error}", file=sys.stderr)
+        return 2
+    # Before anything imports the metrics' client, which reads it then.
+    _metrics_directory(spec.service, settings.workers)
+    # Importing the glue configures the log (`PredictionService.from_env`).
+    from .glue import serve
+
+    # A server whose workers are other processes (gunicorn's master) loads
+    # no model here: it collects as usual.
+    gc.enable()
+    serve(settings)
+    return 0
+
+
+def _metrics_directory(service: str, workers: int) -> None:
+    """Where every worker process writes its metrics, for `/metrics` to add
+    up (prometheus_client's multiprocess mode): the directory given in
+    PROMETHEUS_MULTIPROC_DIR, emptied of an earlier run's files, else, with
+    several workers, a fresh one, removed at exit. One worker keeps its
+    metrics in memory, three times cheaper to update than the files. Set
+    before the client is first imported."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    if workers == 1:
+        return
+    made = tempfile.mkdtemp(prefix=f"{service}-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    atexit.register(shutil.rmtree, made, True)

@@ -1,0 +1,71 @@
+# maintained by MLJET: updates replace this file; make changes outside mljet/.
+"""Load the model and run its prediction methods on a batch.
+
+The model comes from its family's adapter (`model_adapter.py`), which gives
+every library's model the same methods and output shapes, and its input
+from `model_input.py`, which builds what the model was fitted on (a
+DataFrame, an array, or a converted graph's arrays) from a batch's
+columns: nothing here depends on the library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .importances import Importances, importances
+from .model_adapter import load_model
+from .model_input import ModelInput
+from .spec import ServiceSpec
+from .validation import Batch
+
+
+class ModelLoadError(RuntimeError):
+    """The model file is missing, altered, or cannot be loaded."""
+
+
+class ModelRuntime:
+    """The model behind one small interface: `load`, then `run`."""
+
+    def __init__(self, model: Any, spec: ServiceSpec) -> None:
+        self._model = model
+        self._spec = spec
+        self._labels = [str(label) for label in spec.classes]
+        self.model_input = ModelInput(spec)
+
+    @classmethod
+    def load(cls, spec: ServiceSpec) -> ModelRuntime:
+        cls.verify(spec)
+        return cls(load_model(spec), spec)
+
+    @staticmethod
+    def verify(spec: ServiceSpec) -> None:
+        """Refuse a model file other than the one the service was made for."""
+        path = spec.model_path
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise ModelLoadError(
+                f"cannot read the model file {path}: {error}"
+            ) from None
+        digest = hashlib.sha256(content).hexdigest()
+        if digest != spec.model_sha256:
+            raise ModelLoadError(
+                f"the model file {path} is not the one this service was generated "
+                f"for (SHA-256 {digest}, expected {spec.model_sha256}); regenerate "
+                "the service for a new model"
+            )
+
+    def importances(self) -> Importances | None:
+        """The model's own importances, one per feature, if it has them (a
+        converted ONNX graph keeps none)."""
+        return importances(self._model, len(self._spec.features))
+
+    def run(self, method: str, batch: Batch) -> list[Any]:
+        """Call `method` on the batch; 2-D scores come back labelled by class."""
+        outputs = getattr(self._model, method)(self.model_input(batch))
+        if method != "predict" and outputs.ndim == 2:
+            labels = self._labels
+            return [dict(zip(labels, row, strict=True)) for row in outputs.tolist()]
+        result: list[Any] = outputs.tolist()
+        return result

@@ -1,0 +1,79 @@
+# maintained by MLJET: updates replace this file; make changes outside mljet/.
+"""A graceful shutdown: whether it has begun, and the connections to tell.
+
+Each backend's server stops on SIGTERM in its own way; `drain_on_signals`
+puts one step before it, the same everywhere: the drain is marked at once
+(`/ready` answers 503 `shutting_down`), and every open connection's guard
+(`edge.py`) is told to drain on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import weakref
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, Protocol
+
+# How long a connection idle at shutdown stays open for a request already
+# on its way; one sent later meets a closed socket, as at any idle close.
+DRAIN_GRACE = 1.0
+logger = logging.getLogger(__name__)
+
+
+class Connection(Protocol):
+    def drain(self) -> None: ...
+
+
+class _State:
+    started = False
+
+
+_STATE = _State()
+# The connections open in this process (a guard adds itself, and leaves).
+CONNECTIONS: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def started() -> bool:
+    """Whether this process has begun to shut down."""
+    return _STATE.started
+
+
+def begin_drain() -> None:
+    """Tell every open connection to drain (on the event loop)."""
+    _STATE.started = True
+    for connection in list(CONNECTIONS):
+        connection.drain()
+
+
+def drain_on_signals() -> None:
+    """Drain when the server is told to stop (SIGTERM, or SIGINT).
+
+    Called on the event loop once the server handles the signals itself:
+    its handler still runs, after this one. A signal handler must not touch
+    the loop's state, so it only marks the drain and schedules the rest.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        server_handler = signal.getsignal(number)
+        if not callable(server_handler) or getattr(server_handler, "drains", False):
+            continue
+
+        def handler(
+            signum: int,
+            frame: FrameType | None,
+            then: Callable[..., Any] = server_handler,
+        ) -> None:
+            if not _STATE.started:
+                _STATE.started = True
+                logger.info("draining %d connection(s)", len(CONNECTIONS))
+                loop.call_soon_threadsafe(begin_drain)
+            then(signum, frame)
+
+        handler.drains = True  # type: ignore[attr-defined]
+        signal.signal(number, handler)
