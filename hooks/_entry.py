@@ -52,8 +52,25 @@ def top_level_keys(path: Path) -> set[str]:
     Enough to compare the questions with the answers before deciding to
     start the generator, which the Python running a hook may not have.
     """
+    return set(_blocks(path))
+
+
+def recorded_questions(path: Path) -> set[str]:
+    """The questions of copier.yml whose answers Copier records: not its
+    settings (`_...`), nor the values it computes as it renders (`when: false`)."""
+    return {
+        key
+        for key, block in _blocks(path).items()
+        if not key.startswith("_")
+        and not re.search(r"(?m)^\s+when:\s*false\s*$", block)
+    }
+
+
+def _blocks(path: Path) -> dict[str, str]:
+    """Each top-level key of a YAML file, with the lines below it."""
     try:
         text = path.read_text()
     except OSError:
-        return set()
-    return set(re.findall(r"^([A-Za-z_][\w-]*):", text, flags=re.MULTILINE))
+        return {}
+    parts = re.split(r"(?m)^([A-Za-z_][\w-]*):", text)
+    return {key: block for key, block in zip(parts[1::2], parts[2::2])}

@@ -12,11 +12,11 @@ returns at once, without the generator.
 import sys
 from pathlib import Path
 
-from _entry import TEMPLATE_ROOT, run_entry, top_level_keys
+from _entry import TEMPLATE_ROOT, recorded_questions, run_entry, top_level_keys
 
 if __name__ == "__main__":
     project = Path(next((a for a in sys.argv[1:] if not a.startswith("-")), "."))
-    asked = {k for k in top_level_keys(TEMPLATE_ROOT / "copier.yml") if k[0] != "_"}
+    asked = recorded_questions(TEMPLATE_ROOT / "copier.yml")
     if asked <= top_level_keys(project / ".copier-answers.yml"):
         sys.exit(0)
     sys.exit(run_entry(__file__, sys.argv[1:], "complete_answers"))

@@ -19,7 +19,6 @@ import yaml
 
 from .._artifacts import PUSHED_IMAGE
 from .._base._errors import MljetError
-from .._model._families import ModelFamily
 from .._model._model_info import ModelInfo, StoredModel
 from .._model._onnx import OnnxModel, Parity
 from .._model._schema import Schema
@@ -31,9 +30,8 @@ from ._requirements import PinnedRequirements, python_version, system_packages_f
 # model family's own library.
 MODEL_LIBRARIES = frozenset({"scikit-learn", "numpy", "scipy", "joblib", "pandas"})
 IN_MEMORY = "(in memory)"
-# The converted model's file, and what its adapter imports without types.
+# The converted model's file.
 ONNX_FILE = "model.onnx"
-ONNX_UNTYPED = ("onnxruntime.*",)
 # The runtime answers of a service the model's own library serves.
 NATIVE_RUNTIME_ANSWERS: dict[str, Any] = {
     "onnx": {},
@@ -47,8 +45,6 @@ def generation_answers(
     *,
     options: Options,
     model_file: Path | None,
-    backend: Backend,
-    family: ModelFamily,
     info: ModelInfo,
     schema: Schema,
     stored: StoredModel,
@@ -62,7 +58,6 @@ def generation_answers(
             # The file's name only: its path is the generating machine's.
             "model_file": model_file.name if model_file else IN_MEMORY,
             "python_version": python_version(),
-            **serving_answers(backend, family, str(options.name), options.runtime),
             **storage_answers(stored),
             "model_sha256": model_sha256,
             "model_family": info.family,
@@ -85,17 +80,6 @@ def generation_answers(
             PUSHED_IMAGE: "",
         }
     )
-
-
-def serving_answers(
-    backend: Backend, family: ModelFamily, package: str, runtime: str = "native"
-) -> dict[str, Any]:
-    """What the template says of the backend, and what mypy may not check."""
-    adapter = ONNX_UNTYPED if runtime == "onnx" else family.untyped_modules
-    return {
-        "backend_facts": backend.facts(package),
-        "untyped_modules": sorted({*adapter, *backend.untyped_modules}),
-    }
 
 
 def storage_answers(stored: StoredModel) -> dict[str, Any]:

@@ -40,7 +40,9 @@ PUBLIC_REPOSITORY = "https://github.com/mljet/mljet.git"
 # What of the project a template release is: what Copier reads.
 TEMPLATE_PATHS = ("copier.yml", "template", "hooks")
 RELEASE = re.compile(r"^v\d+(\.\d+)*$")
-PACKAGE_DIR = Path(__file__).resolve().parent
+# The generator package: a checkout's holds the template beside it, a
+# wheel's in `_bundled` (pyproject.toml's force-include).
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 BUNDLED = PACKAGE_DIR / "_bundled"
 # Every release's template (see the module's docstring).
 RELEASES = PACKAGE_DIR / "releases.bundle"
@@ -53,6 +55,15 @@ IDENTITY = {
 }
 # A development build's commit: its files decide its hash, not the clock.
 UNDATED = "2000-01-01T00:00:00+00:00"
+
+
+def template_files() -> Path:
+    """Where this MLJET's template files (`TEMPLATE_PATHS`) are: the checkout
+    the package sits in, else the copy the wheel ships."""
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "copier.yml").is_file() and (checkout / "template").is_dir():
+        return checkout
+    return BUNDLED
 
 
 def recorded_as(source: str) -> str | None:

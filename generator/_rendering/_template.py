@@ -23,7 +23,6 @@ from typing import Any
 
 from .._base._errors import MljetError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 ANSWERS_FILE = ".copier-answers.yml"
 
 
@@ -73,14 +72,9 @@ def template_source() -> TemplateSource:
         ref = os.environ.get("MLJET_TEMPLATE_REF")
         return TemplateSource(override, ref, False, recorded_as(override))
     from .. import __version__
-    from ._history import BUNDLED, history_repository
+    from ._history import history_repository, template_files
 
-    checkout = PACKAGE_DIR.parent
-    is_checkout = (checkout / "copier.yml").is_file() and (
-        checkout / "template"
-    ).is_dir()
-    files = checkout if is_checkout else BUNDLED
-    repository, tag = history_repository(files, __version__)
+    repository, tag = history_repository(template_files(), __version__)
     return TemplateSource(str(repository), tag, True, PUBLIC_REPOSITORY)
 
 

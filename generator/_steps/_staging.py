@@ -27,8 +27,8 @@ from .._rendering._answers import (
     onnx_answers,
     parity_answers,
     recorded_answers,
-    serving_answers,
 )
+from .._rendering._layout import model_dir as model_files
 from .._rendering._requirements import imported_modules
 from .._rendering._template import render
 from .._safety._user_code import CodeModule, settle_user_code, user_modules
@@ -67,7 +67,7 @@ def stage(
     report: Steps,
 ) -> Staged:
     """Store the model in `staging`, answer every question, render a draft."""
-    model_dir = staging / "src" / plan.package / "model"
+    model_dir = model_files(staging, plan.package)
     model_dir.mkdir(parents=True)
     stored = described.family.save(described.model, model_dir, plan.model_path)
     info = described.info
@@ -84,8 +84,6 @@ def stage(
     answers = generation_answers(
         options=plan.options,
         model_file=plan.model_path,
-        backend=plan.backend,
-        family=described.family,
         info=info,
         schema=described.schema,
         stored=stored,
@@ -94,11 +92,7 @@ def stage(
     )
     # The draft serves the model itself: the hooks ask it for the schema and
     # the golden values; the onnx hook then renders the converted model.
-    draft = {
-        **answers,
-        "model_runtime": "native",
-        **serving_answers(plan.backend, described.family, plan.package),
-    }
+    draft = {**answers, "model_runtime": "native"}
     if plan.options.runtime == "onnx":
         tolerance = plan.options.onnx_tolerance
         answers = {**answers, **_converted(described, model_dir, tolerance, report)}

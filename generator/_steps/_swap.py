@@ -26,6 +26,7 @@ from .._base._worker import Worker
 from .._model._contract import contract_differences
 from .._rendering._answers import recorded_answers
 from .._rendering._hooks import Project, hooks_named, run_hooks
+from .._rendering._layout import model_dir
 from .._rendering._options import Options, default_of, option_specs
 from .._rendering._template import check_clean, template_source, update_project
 from ._describe import describe_planned
@@ -116,9 +117,9 @@ def _place_model(
     after: dict[str, Any],
 ) -> None:
     """The new model's file into the service; the old one goes if renamed."""
-    models = project / "src" / package / "model"
+    models = model_dir(project, package)
     new_file = str(after["model_filename"])
     old_file = str(before.get("model_filename", ""))
-    shutil.copy2(staging / "src" / package / "model" / new_file, models / new_file)
+    shutil.copy2(model_dir(staging, package) / new_file, models / new_file)
     if old_file and old_file != new_file:
         (models / old_file).unlink(missing_ok=True)

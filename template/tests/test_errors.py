@@ -118,7 +118,8 @@ def test_errors_raised_by_the_web_server_get_the_shared_bodies(
 def test_a_method_not_allowed_names_the_allowed_ones_and_no_route_is_not_found() -> (
     None
 ):
-    service = importlib.import_module(f"{PACKAGE}.mljet.service").PredictionService.from_env()
+    module = importlib.import_module(f"{PACKAGE}.mljet.service")
+    service = module.PredictionService.from_env()
     refused = service.framework_error(405, "GET", "/health/")
     assert refused.status == 404
     allowed = service.framework_error(405, "DELETE", "/health")

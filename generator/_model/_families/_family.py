@@ -41,9 +41,6 @@ class ModelFamily(Protocol):
     # how the service's README names the format `save` writes ("" for none).
     file_suffixes: tuple[str, ...]
     native_format: str
-    # Modules the service's adapter reaches that ship no type information:
-    # the generated project's mypy configuration ignores their imports.
-    untyped_modules: tuple[str, ...]
     distributions: DistributionFacts
 
     def supports(self, model: object) -> bool:

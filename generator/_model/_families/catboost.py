@@ -35,7 +35,6 @@ class CatBoostFamily:
     )
     file_suffixes: tuple[str, ...] = (".cbm",)
     native_format = "CatBoost's own binary format (.cbm)"
-    untyped_modules: tuple[str, ...] = ("catboost.*",)
     distributions = DistributionFacts(
         # For plotting (about 150 MB with their own dependencies); `import
         # catboost` imports none of them.

@@ -38,8 +38,6 @@ class LightGBMFamily:
     )
     file_suffixes: tuple[str, ...] = (".txt",)
     native_format = "LightGBM's own text format"
-    # LightGBM is typed; its scikit-learn estimators reach scikit-learn.
-    untyped_modules: tuple[str, ...] = ("sklearn.*",)
     # The Linux wheel does not bundle GNU OpenMP, which slim images lack.
     distributions = DistributionFacts(system_packages={"lightgbm": ("libgomp1",)})
 

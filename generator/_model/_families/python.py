@@ -43,7 +43,6 @@ class PythonFamily:
     )
     file_suffixes: tuple[str, ...] = ()
     native_format = ""
-    untyped_modules: tuple[str, ...] = ("joblib.*",)
     distributions = DistributionFacts()
 
     def supports(self, model: object) -> bool:

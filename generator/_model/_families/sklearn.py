@@ -45,8 +45,6 @@ class SklearnFamily:
     # Pickles are read by `_loading`, after their scan, for every family.
     file_suffixes: tuple[str, ...] = ()
     native_format = ""
-    # The adapter reads the model with skops or, for a pickle, joblib.
-    untyped_modules: tuple[str, ...] = ("sklearn.*", "skops.*", "joblib.*")
     distributions = DistributionFacts()
 
     def supports(self, model: object) -> bool:

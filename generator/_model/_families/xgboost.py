@@ -39,9 +39,6 @@ class XGBoostFamily:
     )
     file_suffixes: tuple[str, ...] = (".json", ".ubj")
     native_format = "XGBoost's own JSON format"
-    # XGBoost is typed; its scikit-learn estimators, which the adapter
-    # loads the model into, reach scikit-learn, which is not.
-    untyped_modules: tuple[str, ...] = ("sklearn.*",)
     distributions = DistributionFacts(
         # NVIDIA's NCCL (469 MB installed) serves multi-GPU training only.
         unused_dependencies={

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from ..._base._errors import MljetError
+from .._layout import runtime_module
 from ._batch_check import BatchSafety, check_batching, probe_rows
 
 Predictions = dict[str, list[Any]]
@@ -105,13 +106,13 @@ def served(project: Path, answers: Mapping[str, Any]) -> Iterator[Served]:
     """The rendered service's validation and runtime, its model loaded."""
     with imported_package(project, answers["package_name"]) as module:
         name = module.__name__
-        spec = importlib.import_module(f"{name}.spec").ServiceSpec.load()
-        runtime = importlib.import_module(f"{name}.runtime").ModelRuntime.load(spec)
+        spec = runtime_module(name, "spec").ServiceSpec.load()
+        runtime = runtime_module(name, "runtime").ModelRuntime.load(spec)
         yield Served(
-            parse_batch=importlib.import_module(f"{name}.validation").parse_batch,
+            parse_batch=runtime_module(name, "validation").parse_batch,
             run=runtime.run,
             spec=spec,
-            client_error=importlib.import_module(f"{name}.errors").ClientError,
+            client_error=runtime_module(name, "errors").ClientError,
         )
 
 

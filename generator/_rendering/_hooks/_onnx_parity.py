@@ -21,6 +21,7 @@ from typing import Any
 
 from ..._base._errors import MljetError
 from ..._model._onnx import Parity, answer_deviation, check_parity, scale_of
+from .._layout import model_dir
 from ._golden import Served, served
 from ._schema_probe import answers_to, unseen_value
 
@@ -29,7 +30,7 @@ KEPT = ("spec.json", "model.onnx")
 
 def drop_model_files(project: Path, package: str) -> None:
     """Remove the model's own file: the converted one serves now."""
-    for path in (project / "src" / package / "model").iterdir():
+    for path in model_dir(project, package).iterdir():
         if path.name not in KEPT:
             path.unlink()
 

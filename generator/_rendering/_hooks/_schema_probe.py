@@ -15,7 +15,6 @@ that is each feature asked alone, so most models take two calls.
 
 from __future__ import annotations
 
-import importlib
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -26,6 +25,7 @@ from typing import Any
 import orjson
 
 from ..._base._errors import MljetError
+from .._layout import runtime_module
 from ._golden import imported_package
 
 # A NumPy bool column cannot hold a missing value (a None would become
@@ -83,15 +83,13 @@ def _runner(package: str, features: list[dict[str, Any]], methods: list[str]) ->
     one); whatever the model raises is raised. Every feature counts as nullable,
     so that the runtime hands the model a missing value as it would for a
     nullable feature; validation is left out, as the schema is the question."""
-    spec_module = importlib.import_module(f"{package}.spec")
+    spec_module = runtime_module(package, "spec")
     spec = spec_module.ServiceSpec.load()
     permissive = replace(
         spec, features=tuple(replace(f, nullable=True) for f in spec.features)
     )
-    runtime = importlib.import_module(f"{package}.runtime").ModelRuntime.load(
-        permissive
-    )
-    batch_type = importlib.import_module(f"{package}.validation").Batch
+    runtime = runtime_module(package, "runtime").ModelRuntime.load(permissive)
+    batch_type = runtime_module(package, "validation").Batch
     names = [f["name"] for f in features]
 
     def run(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -3,11 +3,12 @@
 Copier runs `hooks/complete_answers.py` before an update (a `_migrations`
 entry of `copier.yml`), in the model's Python. The answers this template
 needs that the project's answers file does not hold are derived as
-generation would have recorded them: from the registries (the backend's
-facts, the modules mypy may not check), from what the answers already say
-(how the model file is kept, the modules behind the pinned distributions)
-and, for golden values, from the project's own code, which still predicts
-the examples as it did.
+generation would have recorded them: from the registries, from what the
+answers already say (how the model file is kept, the modules behind the
+pinned distributions) and, for golden values, from the project's own code,
+which still predicts the examples as it did. Answers an earlier template
+recorded that this one computes as it renders (`when: false` in copier.yml,
+such as the backend's facts) or no longer asks, Copier itself drops.
 """
 
 from __future__ import annotations
@@ -15,13 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._model._families import family_named, stored_model_of
-from .._answers import (
-    NATIVE_RUNTIME_ANSWERS,
-    json_native,
-    serving_answers,
-    storage_answers,
-)
-from .._backends import backend_named
+from .._answers import NATIVE_RUNTIME_ANSWERS, json_native, storage_answers
 from .._options import default_of
 from .._requirements import modules_of_distributions
 from ._golden import record_golden
@@ -31,17 +26,13 @@ from ._project import Project
 def missing_answers(project: Project) -> dict[str, Any]:
     """Each answer this template needs that the project does not record."""
     answers = project.answers
-    backend = backend_named(answers["backend"])
     family = family_named(answers["model_family"])
 
     # From the registries and the answers alone: cheap, so derived at once.
-    known = {
-        **serving_answers(backend, family, project.package),
-        **storage_answers(stored_model_of(family, answers)),
-    }
+    known = storage_answers(stored_model_of(family, answers))
     found = {
         key: known[key]
-        for key in ("backend_facts", "untyped_modules", "model_storage", "model_format")
+        for key in ("model_storage", "model_format")
         if key not in answers
     }
     # Made before runtimes and built examples: served natively, from a sample.
@@ -65,3 +56,4 @@ def missing_answers(project: Project) -> dict[str, Any]:
         }
         found.update({k: v for k, v in derived.items() if k not in answers})
     return json_native(found)
+

@@ -164,9 +164,7 @@ class Settings:
             port=_positive_int(env, "PORT", 8000, maximum=65535),
             workers=_positive_int(env, "WORKERS", 1),
             max_instances=_positive_int(env, "MAX_INSTANCES", DEFAULT_MAX_INSTANCES),
-            max_body_bytes=_positive_int(
-                env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES
-            ),
+            max_body_bytes=_positive_int(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             log_level=_one_of(env, "LOG_LEVEL", "info", LOG_LEVELS),
             log_format=_one_of(env, "LOG_FORMAT", "text", LOG_FORMATS),
             batching=Batching(
