@@ -20,6 +20,7 @@ import models
 import user_steps
 from generator._model._families import FAMILIES
 from generator._rendering._backends import BACKENDS, DEFAULT_BACKEND
+from generator._rendering._layout import runtime_module
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -171,6 +172,11 @@ class Core:
         self.alias = alias
 
     def module(self, name: str) -> ModuleType:
+        """The runtime's module `name` (in the fence)."""
+        return runtime_module(self.alias, name)
+
+    def owner_module(self, name: str) -> ModuleType:
+        """The owner's module `name` (`app`, `model`, `settings`)."""
         return importlib.import_module(f"{self.alias}.{name}")
 
 

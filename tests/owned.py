@@ -21,6 +21,19 @@ async def team() -> dict[str, str]:
 """
 
 
+# Where each backend's app.py shows its example route, commented out.
+EXAMPLE = "# Your routes, for example:\n#\n"
+
+
+def add_example_route(app: Path) -> None:
+    """The example route of `app` (an `app.py`), uncommented: an owner's route."""
+    text = app.read_text()
+    assert EXAMPLE in text, app
+    head, example = text.split(EXAMPLE)
+    lines = [line.removeprefix("#").removeprefix(" ") for line in example.splitlines()]
+    app.write_text(head + "\n".join(lines) + "\n")
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, (path, old)
@@ -29,7 +42,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def commit_owner_edits(project: Path, package: str) -> None:
     """A changed setting, a new route, a README line: committed."""
-    edit(project / f"src/{package}/settings.py", '"PORT", 8000', '"PORT", 9000')
+    edit(project / f"src/{package}/settings.py", '"PORT": 8000', '"PORT": 9000')
     with (project / f"src/{package}/app.py").open("a") as app:
         app.write(TEAM_ROUTE)
     with (project / "README.md").open("a") as readme:
@@ -39,7 +52,7 @@ def commit_owner_edits(project: Path, package: str) -> None:
 
 def owner_edits_kept(project: Path, package: str) -> bool:
     return (
-        '"PORT", 9000' in (project / f"src/{package}/settings.py").read_text()
+        '"PORT": 9000' in (project / f"src/{package}/settings.py").read_text()
         and '@app.get("/team")' in (project / f"src/{package}/app.py").read_text()
         and "Owned by the fraud team." in (project / "README.md").read_text()
     )

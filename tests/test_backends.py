@@ -14,15 +14,17 @@ from packaging.requirements import Requirement
 
 from generator._base._errors import MljetError
 from generator._rendering._backends import BACKENDS, DEFAULT_BACKEND, backend_named
+from templates import copier_questions
 
 REPO = Path(__file__).resolve().parents[1]
 COPIER_YML = REPO / "copier.yml"
 PACKAGE = REPO / "template" / "src" / "{{package_name}}"
 
 
-def test_copier_offers_exactly_the_registered_backends() -> None:
-    questions = yaml.safe_load(COPIER_YML.read_text())
-    assert list(questions["backend"]["choices"].values()) == list(BACKENDS)
+def test_copier_offers_exactly_the_registered_backends_by_their_labels() -> None:
+    choices = copier_questions()["backend"]["choices"]
+    assert choices == {backend.label: name for name, backend in BACKENDS.items()}
+    assert copier_questions()["backend"]["default"] == DEFAULT_BACKEND
 
 
 def test_each_backend_has_its_glue_in_the_template_and_nothing_else_does() -> None:

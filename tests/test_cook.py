@@ -1,5 +1,6 @@
-"""`cook()` (`generator/_entry_points/_cook.py`): the steps in order, and where a failure
-leaves things: before staging, nothing; in a hook, the project, named."""
+"""`cook()` (`generator/_entry_points/_cook.py`): the steps in order, and
+where a failure leaves things: before staging, nothing; in a hook, the
+project, named."""
 
 from __future__ import annotations
 

@@ -21,9 +21,11 @@ from generator._base._errors import OptionError
 from generator._entry_points._cli import parser
 from generator._rendering._backends import BACKENDS
 from generator._rendering._options import Options, default_of, option_specs
+from templates import copier_questions
+from templates import recorded as recorded_questions
 
 REPO = Path(__file__).resolve().parents[1]
-QUESTIONS: dict[str, Any] = yaml.safe_load((REPO / "copier.yml").read_text())
+QUESTIONS: dict[str, Any] = copier_questions()
 RECORDED = [(name, spec) for name, spec in option_specs() if spec.answer]
 
 # A value other than the default for every recorded option but the artifact
@@ -153,7 +155,7 @@ def test_every_question_is_an_option_or_an_answer_the_generator_records(
 ) -> None:
     project = generate(DEFAULT_BACKEND, "binary_forest")
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    questions = {key for key in QUESTIONS if not key.startswith("_")}
+    questions = recorded_questions(QUESTIONS)
     assert questions == {key for key in recorded if not key.startswith("_")}
 
 

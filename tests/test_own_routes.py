@@ -1,5 +1,6 @@
-"""Routes an owner adds, as the generated README shows for each backend,
-answer and join the service's OpenAPI document and /docs, over sockets."""
+"""Routes an owner adds, as the example in each backend's `app.py` shows
+them, answer and join the service's OpenAPI document and /docs, over
+sockets."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BACKEND_PAIRS, Generate, ids
-from generator._rendering._backends import BACKENDS
+from owned import add_example_route
 from servers import Server, serve
 
 
@@ -24,11 +25,7 @@ def served(
     backend, case_name = request.param
     project = tmp_path_factory.mktemp("own") / case_name
     shutil.copytree(generate(backend, case_name), project)
-    code = BACKENDS[backend].own_route_code
-    # As the README shows it, in the project's README and nowhere else.
-    assert code in (project / "README.md").read_text()
-    app = project / "src" / case_name / "app.py"
-    app.write_text(app.read_text() + "\n\n" + code + "\n")
+    add_example_route(project / "src" / case_name / "app.py")
     with serve(case_name, pythonpath=project / "src") as server:
         yield server, project
 

@@ -1,4 +1,5 @@
-"""The Copier template, rendered through Copier's API (`generator/_rendering/_template.py`)."""
+"""The Copier template, rendered through Copier's API
+(`generator/_rendering/_template.py`)."""
 
 from __future__ import annotations
 

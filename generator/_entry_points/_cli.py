@@ -10,17 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from .. import __version__
 from .._base._errors import MljetError, OptionError
 from .._base._reporting import Reporter, exit_status
 from .._base._worker import WorkerProcess
-from .._rendering._options import Option, Options, default_of, option_specs
-
-SHORT_FLAGS = {"quiet": "-q"}
-# Stands for "the option's own default" in `add_option`.
-DEFAULT: Any = object()
+from .._rendering._options import Options, option_specs
+from ._arguments import add_option, project_parser
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,8 +28,7 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "model_file",
         type=Path,
-        help="the model: a joblib or pickle file, or an XGBoost .json/.ubj, "
-        "LightGBM .txt or CatBoost .cbm model file",
+        help=f"the model: a joblib or pickle file, or {model_file_formats()}",
     )
     for name, _ in option_specs():
         add_option(cli, name)
@@ -41,35 +36,7 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
-def add_option(cli: argparse.ArgumentParser, name: str, default: Any = DEFAULT) -> None:
-    """Offer option `name` on `cli`, as its `Option` says; `default` overrides."""
-    option = dict(option_specs())[name]
-    flags = [SHORT_FLAGS[name], option.flag] if name in SHORT_FLAGS else [option.flag]
-    chosen = default_of(name) if default is DEFAULT else default
-    cli.add_argument(*flags, dest=name, **_argument(option, chosen))
-
-
-def _argument(option: Option, default: Any) -> dict[str, Any]:
-    """How argparse takes an option, from the type of its default."""
-    spoken: dict[str, Any] = {"help": option.help}
-    if isinstance(default, bool):
-        return {**spoken, "action": "store_true"}
-    if isinstance(default, tuple):
-        return {**spoken, "action": "append", "default": [], "metavar": option.metavar}
-    spoken["default"] = default
-    if option.metavar:
-        spoken["metavar"] = option.metavar
-    if option.choices is not None:
-        spoken["choices"] = option.choices()
-    if isinstance(default, (int, float)):
-        spoken["type"] = type(default)
-        spoken["help"] += " (default: %(default)s)"
-    return spoken
-
-
 def update_parser() -> argparse.ArgumentParser:
-    from ._commands import project_parser
-
     cli = project_parser(
         "mljet update",
         "Bring a generated service to this MLJET's template, keeping your "
@@ -83,6 +50,16 @@ def update_parser() -> argparse.ArgumentParser:
         help="skip the checks after the update (import, black, mypy --strict)",
     )
     return cli
+
+
+def model_file_formats() -> str:
+    """The model files libraries write themselves, as the help names them."""
+    from .._model._families import FAMILIES
+
+    listed = [
+        f"{'/'.join(f.file_suffixes)} ({f.library})" for f in FAMILIES if f.file_suffixes
+    ]
+    return "a model file of its library's own: " + ", ".join(listed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from .._base._errors import HookError, MljetError
 from .._base._reporting import Reporter, exit_status
 from .._rendering._hooks import Project, hooks_named, run_hooks
+from ._arguments import add_option, project_parser
 
 Command = Callable[[Sequence[str]], int]
 
@@ -37,7 +38,6 @@ def build_artifact(argv: Sequence[str]) -> int:
     from .._artifacts import artifact_named
     from .._rendering._options import Options
     from .._steps._deliver import deliver_artifact
-    from ._cli import add_option
 
     cli = project_parser(
         "build_artifact",
@@ -102,20 +102,6 @@ def finish_copier_copy(argv: Sequence[str]) -> int:
     except MljetError as error:
         return exit_status(error)
     return 0
-
-
-def project_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(prog=prog, description=description)
-    cli.add_argument(
-        "project",
-        nargs="?",
-        type=Path,
-        default=Path(),
-        help="the generated project's directory, a clean git work tree where it "
-        "is updated (default: the current one)",
-    )
-    cli.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    return cli
 
 
 def _reported(action: Callable[[], None]) -> int:

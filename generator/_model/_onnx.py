@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 RUNTIMES = ("native", "onnx")
 # The service's adapter of a converted model, whatever its family.
 ADAPTER = (
-    "template/src/{{package_name}}/"
-    "{% if model_runtime == 'onnx' %}model_adapter.py{% endif %}.jinja"
+    "template/src/{{package_name}}/mljet/"
+    "{% if model_runtime == 'onnx' %}model_adapter.py{% endif %}"
 )
 # Scores of a converted model may differ from the model's by this much by
 # default: measured across the families (docs/runtimes.md).

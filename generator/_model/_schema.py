@@ -22,7 +22,7 @@ class InputFact:
     `kind` is None when the model does not say (a column that goes into a
     function of the user's own, say): only a sample can tell then.
     `categories` are the values the model was fitted with, when it keeps
-    them (an encoder's `categories_`, LightGBM's `pandas_categorical`).
+    them (an encoder's `categories_`, a booster's `pandas_categorical`).
     `source` says where the fact was read, for the answers.
     """
 

@@ -37,6 +37,7 @@ class Backend:
     test_requirements: tuple[tuple[str, ...], ...] = ()
     speedups: Mapping[str, str] = field(default_factory=dict)
     wsgi: bool = False
+    documents_own_routes: bool = False
 
     def check_installed(self) -> None:
         missing = [name for name in self.runtime_requirements if not _installed(name)]
@@ -83,7 +84,8 @@ def read_backends(path: Path) -> dict[str, Backend]:
 
 
 BACKENDS: dict[str, Backend] = read_backends(registry_file())
-DEFAULT_BACKEND = "fastapi"
+# The first entry: what copier.yml offers first, too.
+DEFAULT_BACKEND = next(iter(BACKENDS))
 
 # Tools the generated project's README tells developers to run.
 DEV_TOOLS: tuple[str, ...] = ("pytest", "black", "isort", "ruff", "mypy")

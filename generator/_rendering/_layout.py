@@ -26,6 +26,19 @@ MODEL_FILES = "model_files"
 EARLIER_MODEL_FILES = "model"
 # The owner's modules, at the top of the package.
 OWNER_MODULES = ("__init__", "__main__", "app", "model", "settings")
+# Folders of the project, and the modules its tests import by name.
+PROJECT_FOLDERS = ("src", "tests", "test", "docs", "deploy")
+TEST_HELPERS = ("conftest", "app_client")
+
+
+def layout_names() -> frozenset[str]:
+    """The names a service's package cannot take without shadowing a part of
+    its own layout."""
+    modules = {name for name in OWNER_MODULES if not name.startswith("_")}
+    return frozenset(
+        {*modules, FENCE, MODEL_FILES, EARLIER_MODEL_FILES, *PROJECT_FOLDERS}
+        | set(TEST_HELPERS)
+    )
 
 
 def package_dir(project: Path, package: str) -> Path:

@@ -9,6 +9,7 @@ back from the answers; `check` is the one place their values are checked.
 from __future__ import annotations
 
 import difflib
+import functools
 import keyword
 import os
 import re
@@ -22,18 +23,12 @@ from .._artifacts import ARTIFACTS, reference_problem
 from .._base._errors import OptionError
 from .._model._onnx import DEFAULT_ONNX_TOLERANCE, RUNTIMES
 from ._backends import BACKENDS, DEFAULT_BACKEND
+from ._history import template_files
+from ._layout import layout_names
 
 PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-# Names that would shadow a package the service imports, or its own layout.
-RESERVED_NAMES = frozenset(
-    {
-        "test", "tests", "src", "app", "model", "generator", "copier", "sklearn",
-        "numpy", "pandas", "fastapi", "uvicorn", "starlette", "flask", "werkzeug",
-        "gunicorn", "sanic", "aiohttp", "orjson", "conftest", "app_client",
-        "scipy", "joblib", "skops", "xgboost", "lightgbm", "catboost", "pydantic",
-        "uvloop", "httptools", "anyio", "swagger_ui_bundle", "threadpoolctl",
-    }
-)  # fmt: skip
+# MLJET's own packages, which the Copier task imports beside the service's.
+MLJET_PACKAGES = frozenset({"generator", "copier"})
 IMAGE_REFERENCE = re.compile(r"[a-z0-9][a-z0-9._/:@-]*")
 
 
@@ -99,9 +94,26 @@ def package_name_problem(name: Any) -> str | None:
             f"{name!r} would shadow Python's own {name} module (python -m {name} "
             f"would run that one); {instead}"
         )
-    if name in RESERVED_NAMES:
+    if name in layout_names() or name in MLJET_PACKAGES:
+        return f"{name!r} is a name of the project's own layout; {instead}"
+    if name in service_modules():
         return f"{name!r} would shadow a package the service needs; {instead}"
     return None
+
+
+@functools.cache
+def service_modules() -> frozenset[str]:
+    """The modules a service, of any backend and family, or its tests import:
+    read from the template's Python, with the closure of their distributions."""
+    from ._requirements import served_modules
+
+    root = template_files() / "template"
+    code = [
+        path
+        for path in (*root.glob("src/**/*"), *root.glob("tests/*"))
+        if path.is_file() and ".py" in path.name and not path.name.endswith(".jinja")
+    ]
+    return frozenset(served_modules(code))
 
 
 def _image_problem(image: Any) -> str | None:

@@ -377,6 +377,20 @@ def _check_consistent(
             )
 
 
+def served_modules(files: Iterable[Path]) -> set[str]:
+    """Every top-level module a service of `files` (the template's Python) may
+    import: theirs, and those of the distributions pinned with them, as
+    installed here (a module of no installed distribution stands alone)."""
+    imported = imported_modules(files)
+    owners = _owners(_installed().values())
+    installed = {module for module in imported if module in owners}
+    try:
+        pins = pin_requirements(installed)
+    except RequirementsError:
+        return imported  # an environment pinning refuses: it says so later
+    return imported | modules_of_distributions(pins.versions)
+
+
 def modules_of_distributions(names: Iterable[str]) -> set[str]:
     """The top-level modules the installed distributions `names` provide."""
     wanted = {canonicalize_name(name) for name in names}

@@ -2,11 +2,13 @@
 
 A family declares everything the generator, the template and the hooks
 need to know about its library; the service reads its model through the
-family's serving adapter, the template file rendered as `model_adapter.py`
-for that family only (`ADAPTER` below, NAME being the family's name), unless
-the service runs the model converted to ONNX (its own adapter then).
-Adding a library means one module here with a `FAMILY` object satisfying
-the protocol in `_family.py`, its serving adapter, and an entry in `FAMILIES`.
+family's serving adapter, a file of the template's fence rendered as
+`mljet/model_adapter.py` for that family only (its name starts with
+`ADAPTER`, NAME being the family's name; one per way the family stores a
+model), unless the service runs the model converted to ONNX (its own
+adapter then). Adding a library means one module here with a `FAMILY`
+object satisfying the protocol in `_family.py`, its serving adapter, and
+an entry in `FAMILIES`.
 """
 
 from __future__ import annotations
@@ -33,10 +35,7 @@ __all__ = [
 
 # What the generator keeps a pickle as, whatever the family.
 PICKLE_SUFFIXES = (".joblib", ".pkl")
-ADAPTER = (
-    "template/src/{{package_name}}/{% if model_family == 'NAME' and "
-    "model_runtime != 'onnx' %}model_adapter.py{% endif %}.jinja"
-)
+ADAPTER = "template/src/{{package_name}}/mljet/{% if model_family == 'NAME' "
 
 FAMILIES: tuple[ModelFamily, ...] = (
     sklearn.FAMILY,

@@ -337,8 +337,8 @@ class GuardedTransport(asyncio.Transport):
         self._guard.server_close()
 
     def abort(self) -> None:
-        # Sanic aborts a connection that its close left open: one the
-        # guard keeps for DRAIN_GRACE, and closes itself.
+        # A server may abort a connection that its close left open: one
+        # the guard keeps for DRAIN_GRACE, and closes itself.
         if not self._guard.server_closed:
             self._transport.abort()
 

@@ -1,10 +1,10 @@
 # maintained by MLJET: updates replace this file; make changes outside mljet/.
 """Which features the model leans on, when the fitted model says so itself.
 
-Read from the loaded model, whatever its library: a LightGBM booster's
-gain, `feature_importances_` (trees, forests, the other boosters'
-scikit-learn estimators: XGBoost's gain, CatBoost's prediction-value
-change) or the magnitude of `coef_` (linear models), of the model or of a
+Read from the loaded model, whatever its library: the gain of a booster
+its estimator holds (`booster_.feature_importance`), `feature_importances_`
+(trees, forests, the boosters' estimators, each in its library's own
+measure) or the magnitude of `coef_` (linear models), of the model or of a
 pipeline's last step, and only when there is one value per feature of the
 service. A model that says nothing (or whose last step sees other columns,
 after one-hot encoding, say) has none: nothing is guessed.
@@ -33,8 +33,8 @@ def importances(model: Any, count: int) -> Importances | None:
     """The model's own importances for its `count` features, or None."""
     steps = getattr(model, "steps", None)
     final = steps[-1][1] if isinstance(steps, list) and steps else model
-    # A LightGBM booster counts splits by default; its gain says more, and
-    # is what XGBoost's feature_importances_ already are.
+    # Such a booster counts splits by default; its gain says more, and is
+    # what other boosters' feature_importances_ already are.
     gain = getattr(getattr(final, "booster_", None), "feature_importance", None)
     if callable(gain):
         return _checked("gain", gain(importance_type="gain"), count)
