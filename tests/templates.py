@@ -40,7 +40,8 @@ def copier_questions() -> dict[str, Any]:
         computed = {
             key: yaml.safe_load(environment.from_string(question[key]).render())
             for key in ("choices", "default")
-            if isinstance(question.get(key), str) and "{% include" in question[key]
+            if isinstance(question.get(key), str)
+            and "{% include" in question[key]
             and question.get("when") is not False
         }
         questions[name] = {**question, **computed}

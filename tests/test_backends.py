@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import tomllib
-import yaml
 from packaging.requirements import Requirement
 
 from generator._base._errors import MljetError

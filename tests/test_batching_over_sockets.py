@@ -155,7 +155,7 @@ def test_only_a_model_that_answers_rows_alike_in_any_batch_is_batched(
     case_name: str, exact: bool, generate: Generate
 ) -> None:
     spec = json.loads(
-        (generate(DEFAULT_BACKEND, case_name) / "src" / case_name / "model" /
+        (generate(DEFAULT_BACKEND, case_name) / "src" / case_name / "model_files" /
          "spec.json").read_text()
     )  # fmt: skip
     assert spec["batching"]["exact"] is exact

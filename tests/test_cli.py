@@ -61,7 +61,7 @@ def test_a_missing_model_file_is_one_clear_error(tmp_path: Path) -> None:
 def test_a_failing_hook_says_which_and_leaves_nothing(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
-    template = template_appending(tmp_path, "validation.py", "\ndef broken(:\n")
+    template = template_appending(tmp_path, "mljet/validation.py", "\ndef broken(:\n")
     env = {**os.environ, "MLJET_TEMPLATE": str(template)}
     result = run_generator(binary_files[0], "--name", "svc", cwd=tmp_path, env=env)
     assert result.returncode == 3

@@ -91,8 +91,8 @@ def test_a_failure_caused_by_the_inputs_leaves_no_directory(
 @pytest.mark.parametrize(
     ("module", "code", "hook", "reason"),
     [
-        ("validation.py", "\ndef broken(:\n", "schema", "SyntaxError"),
-        ("errors.py", '\n\ndef count() -> int:\n    return "1"\n', "typecheck",
+        ("mljet/validation.py", "\ndef broken(:\n", "schema", "SyntaxError"),
+        ("mljet/errors.py", '\n\ndef count() -> int:\n    return "1"\n', "typecheck",
          "error: Incompatible return value"),
     ],
 )  # fmt: skip
@@ -113,9 +113,9 @@ def test_a_failing_hook_is_named_and_nothing_is_left_behind(
     assert failed.value.hook == hook
     assert reason in failed.value.reason
     if hook == "typecheck":  # named file:line, the line being the last one
-        source = altered / "template/src/{{package_name}}/errors.py"
+        source = altered / "template/src/{{package_name}}/mljet/errors.py"
         lines = source.read_text().splitlines()
-        assert f"src/svc/errors.py:{len(lines)}: error" in failed.value.reason
+        assert f"src/svc/mljet/errors.py:{len(lines)}: error" in failed.value.reason
     assert f"Nothing was written to {tmp_path / 'svc'}." in str(failed.value)
     assert not (tmp_path / "svc").exists()
     assert leftovers(tmp_path) == []

@@ -41,10 +41,15 @@ def package_of(project: Path) -> str:
     return next(p.parent.name for p in (project / "src").glob("*/settings.py"))
 
 
+def runtime_settings(project: Path) -> Path:
+    """The runtime's settings module, which reads every variable."""
+    return project / "src" / package_of(project) / "mljet" / "settings.py"
+
+
 def setting_names(project: Path) -> set[str]:
     """Every environment variable the service reads (its settings module's
     upper-case string constants, and the metrics directory)."""
-    settings = project / "src" / package_of(project) / "settings.py"
+    settings = runtime_settings(project)
     names = {
         node.value
         for node in ast.walk(ast.parse(settings.read_text()))
@@ -114,7 +119,7 @@ def test_the_deployment_probes_and_stops_the_service_as_it_is_made(
 def read_settings(project: Path) -> dict[str, float]:
     """The generated service's default timeouts, from its own module."""
     code = (
-        f"import json; from {package_of(project)}.settings import TIMEOUTS; "
+        f"import json; from {package_of(project)}.mljet.settings import TIMEOUTS; "
         "print(json.dumps({k: v[1] for k, v in TIMEOUTS.items()}))"
     )
     shown = subprocess.run(
@@ -131,9 +136,8 @@ def test_every_setting_is_offered_where_the_service_is_deployed(
 ) -> None:
     names = setting_names(project)
     assert {"API_KEYS", "CORS_ORIGINS", "REQUEST_TIMEOUT", "PORT"} <= names
-    readme = (project / "README.md").read_text()
     places = {
-        "README.md": readme,
+        "docs/reference.md": (project / "docs/reference.md").read_text(),
         "deploy/docker-compose.yml": (
             project / "deploy/docker-compose.yml"
         ).read_text(),
@@ -144,6 +148,11 @@ def test_every_setting_is_offered_where_the_service_is_deployed(
     for place, text in places.items():
         missing = sorted(name for name in names if not re.search(rf"\b{name}\b", text))
         assert not missing, f"{place} does not mention {missing}"
+    # The owner's settings give each a default, but for the keys (secrets).
+    owner = (project / "src" / package_of(project) / "settings.py").read_text()
+    secrets = {"API_KEYS", "API_KEYS_FILE", "PROMETHEUS_MULTIPROC_DIR"}
+    missing = sorted(n for n in names - secrets if f'"{n}":' not in owner)
+    assert not missing, f"settings.py has no default for {missing}"
 
 
 def test_the_kserve_predictor_is_a_valid_pod(project: Path) -> None:

@@ -148,7 +148,8 @@ def test_the_image_is_labelled_with_its_model(
 ) -> None:
     name, project, backend = container
     labels = json.loads(docker("inspect", "--format", "{{json .Config.Labels}}", name))
-    spec = json.loads((project / f"src/img_{backend}/model/spec.json").read_text())
+    spec_file = project / f"src/img_{backend}/model_files/spec.json"
+    spec = json.loads(spec_file.read_text())
     assert labels["dev.mljet.model.sha256"] == spec["model_sha256"]
     assert labels["org.opencontainers.image.title"] == f"img_{backend}"
     assert labels["dev.mljet.template.version"] == spec["template_version"]
@@ -250,7 +251,7 @@ def test_an_image_whose_service_cannot_start_fails_with_its_log(
     images: Images,
 ) -> None:
     _, project, backend = images("fastapi")
-    model_file = next((project / f"src/img_{backend}/model").glob("model.*"))
+    model_file = next((project / f"src/img_{backend}/model_files").glob("model.*"))
     # Not the model the service was made for.
     altered = model_file.read_bytes() + b"\0"
     message = verification_failure(project, backend, model_file, altered)

@@ -65,9 +65,9 @@ def test_an_xgboost_pickle_is_stored_in_xgboosts_own_format(tmp_path: Path) -> N
     project = cook(
         pickled, sample=case.sample, name="xgb", output=tmp_path / "svc", quiet=True
     )
-    stored = sorted(p.name for p in (project / "src" / "xgb" / "model").iterdir())
+    stored = sorted(p.name for p in (project / "src" / "xgb" / "model_files").iterdir())
     assert stored == ["model.json", "spec.json"]
-    json.loads((project / "src" / "xgb" / "model" / "model.json").read_text())
+    json.loads((project / "src" / "xgb" / "model_files" / "model.json").read_text())
     sources = "".join(p.read_text() for p in (project / "src").rglob("*.py"))
     assert "import joblib" not in sources and "import pickle" not in sources
     version = importlib.metadata.version("xgboost")
@@ -82,7 +82,8 @@ def test_an_xgboost_pickle_is_stored_in_xgboosts_own_format(tmp_path: Path) -> N
     assert f"xgboost-cpu=={version}; sys_platform == 'linux'" in (
         dependencies["dependencies"]
     )
-    metadata = json.loads((project / "src" / "xgb" / "model" / "spec.json").read_text())
+    spec_file = project / "src" / "xgb" / "model_files" / "spec.json"
+    metadata = json.loads(spec_file.read_text())
     assert metadata["model_family"] == "xgboost"
 
 
@@ -109,7 +110,7 @@ def test_a_lightgbm_pickle_is_stored_in_lightgbms_own_format(tmp_path: Path) -> 
     project = cook(
         pickled, sample=case.sample, name="lgbm", output=tmp_path / "svc", quiet=True
     )
-    model_dir = project / "src" / "lgbm" / "model"
+    model_dir = project / "src" / "lgbm" / "model_files"
     assert sorted(p.name for p in model_dir.iterdir()) == ["model.txt", "spec.json"]
     assert (model_dir / "model.txt").read_text().startswith("tree\n")
     requirements = (project / "requirements.txt").read_text()
@@ -126,7 +127,7 @@ def test_catboost_takes_its_categorical_feature_as_strings(tmp_path: Path) -> No
     project = cook(
         pickled, sample=case.sample, name="cat", output=tmp_path / "svc", quiet=True
     )
-    model_dir = project / "src" / "cat" / "model"
+    model_dir = project / "src" / "cat" / "model_files"
     assert sorted(p.name for p in model_dir.iterdir()) == ["model.cbm", "spec.json"]
     spec = json.loads((model_dir / "spec.json").read_text())
     plan = next(f for f in spec["features"] if f["name"] == "plan")
@@ -148,10 +149,10 @@ def test_an_in_memory_booster_is_served_as_its_librarys_estimator(
     project = cook(
         case.model, sample=case.sample, name="b", output=tmp_path / "svc", quiet=True
     )
-    spec = json.loads((project / "src" / "b" / "model" / "spec.json").read_text())
+    spec = json.loads((project / "src" / "b" / "model_files" / "spec.json").read_text())
     assert spec["model_class"].endswith("." + type(case.model).__name__)
     assert spec["classes"] == [*getattr(case.expected, "classes_", [])]
-    reader = (project / "src" / "b" / "model_adapter.py").read_text()
+    reader = (project / "src" / "b" / "mljet" / "model_adapter.py").read_text()
     assert f".{served_as}(" in reader
 
 

@@ -139,7 +139,7 @@ def test_each_backend_pins_its_own_server_and_nothing_of_the_others(
     dev = (project / "requirements-dev.txt").read_text()
     for alternatives in BACKENDS[backend].test_requirements:
         assert any(f"\n{name}==" in dev for name in alternatives), alternatives
-    modules = {p.stem for p in (project / "src" / "mixed_pipeline").glob("*.py")}
+    modules = {p.stem for p in (project / "src/mixed_pipeline/mljet").glob("*.py")}
     server = BACKENDS[backend].server
     assert ("gunicorn_server" in modules) == (server == "gunicorn")
     assert ("uvicorn_server" in modules) == (server == "uvicorn")
@@ -149,9 +149,9 @@ def test_each_backend_pins_its_own_server_and_nothing_of_the_others(
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_readmes_server_command_serves(backend: str, generate: Generate) -> None:
     project = generate(backend, "mixed_pipeline")
-    readme = (project / "README.md").read_text()
-    assert "python -m mixed_pipeline" in readme
-    command = readme.split("The server's own command works")[1].split("```bash\n")[1]
+    assert "python -m mixed_pipeline" in (project / "README.md").read_text()
+    reference = (project / "docs/reference.md").read_text()
+    command = reference.split("The server's own command works")[1].split("```bash\n")[1]
     command = command.split("\n```")[0]
     port = str(free_port())
     command = command.replace("0.0.0.0:8000", f"127.0.0.1:{port}").replace(

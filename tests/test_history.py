@@ -167,7 +167,7 @@ def test_git_reads_the_public_url_as_the_local_repository_meanwhile(
 @installed
 def test_the_wheel_carries_every_release() -> None:
     assert (BUNDLED / "copier.yml").is_file()
-    assert (BUNDLED / "template/src/{{package_name}}/service.py").is_file()
+    assert (BUNDLED / "template/src/{{package_name}}/mljet/service.py").is_file()
     assert RELEASES.read_bytes() == (REPO / "generator/releases.bundle").read_bytes()
     heads = git(RELEASES.parent, "bundle", "list-heads", str(RELEASES))
     assert f"{FIRST_RELEASE} refs/tags/v0.1.0" in heads.splitlines()

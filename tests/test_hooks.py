@@ -107,8 +107,7 @@ def test_render_writes_the_recorded_answers_into_a_staged_project(
     project.record({"max_instances": 123})
     run_hooks(project, Lines(), hooks_named("render"))
     assert (
-        '"max_instances": 123'
-        in (path / "src/binary_forest/model/spec.json").read_text()
+        '"MAX_INSTANCES": 123,' in (path / "src/binary_forest/settings.py").read_text()
     )
     assert not project.pending
 
@@ -243,8 +242,7 @@ def test_an_edit_that_collides_with_the_new_pins_is_named(owned: Path) -> None:
 
 
 ADDED_BY_THIS_TEMPLATE = (
-    "backend_facts", "untyped_modules", "model_storage", "model_format",
-    "model_modules", "golden_alone", "batching",
+    "model_storage", "model_format", "model_modules", "golden_alone", "batching",
 )  # fmt: skip
 
 

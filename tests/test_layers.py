@@ -83,7 +83,7 @@ def test_no_module_imports_itself_through_others() -> None:
 
     def visit(module: str, path: tuple[str, ...]) -> None:
         if module in path:
-            cycle = path[path.index(module) :] + (module,)
+            cycle = (*path[path.index(module) :], module)
             raise AssertionError("import cycle: " + " -> ".join(cycle))
         if module in done:
             return

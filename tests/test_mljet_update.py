@@ -112,7 +112,7 @@ def releases(
         # The next release: a README line, a constant, a new module.
         edit(checkout / "template/README.md.jinja", "## Run it\n",
              "## Run it\n\nUpdated by the template.\n")  # fmt: skip
-        edit(checkout / "template/src/{{package_name}}/errors.py", MAX_LINE,
+        edit(checkout / "template/src/{{package_name}}/mljet/errors.py", MAX_LINE,
              MAX_LINE + "TEMPLATE_UPDATE_MARKER = True\n")  # fmt: skip
         (checkout / NEW_MODULE).write_text(NEW_MODULE_TEXT)
         release(checkout, "0.2.1")

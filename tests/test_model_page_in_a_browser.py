@@ -60,7 +60,7 @@ def test_the_model_page_renders_offline_and_its_form_answers_like_predict(
         page = f"{proxy}{prefix}/#try" if prefix else f"{server.base}/#try"
         dom = render(page, tmp_path, ARTIFACTS / shot)
         spec = json.loads(
-            (project / "src" / case_name / "model" / "spec.json").read_text()
+            (project / "src" / case_name / "model_files" / "spec.json").read_text()
         )
         first = spec["examples"][0]
         predicted = server.post("/predict", {"instances": [first]}).json()

@@ -125,7 +125,7 @@ def test_an_onnx_service_answers_like_the_model_without_its_library(
     }
     assert "onnxruntime" in pinned and not pinned & set(MODEL_LIBRARIES)
     assert sorted(
-        p.name for p in (project / "src" / case.name / "model").iterdir()
+        p.name for p in (project / "src" / case.name / "model_files").iterdir()
     ) == [
         "model.onnx",
         "spec.json",
@@ -277,4 +277,4 @@ def test_a_sample_in_another_column_order_is_compared_column_for_column(
         case.model, sample=reordered, runtime="onnx", output=tmp_path / "svc",
         quiet=True,
     )  # fmt: skip
-    assert (project / "src" / "svc" / "model" / "model.onnx").is_file()
+    assert (project / "src" / "svc" / "model_files" / "model.onnx").is_file()

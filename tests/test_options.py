@@ -3,7 +3,6 @@ and every one reaches the rendered service from each entry point."""
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Callable
@@ -92,14 +91,16 @@ def test_every_option_reaches_the_service_from_every_entry_point(
         assert answers[specs[name].answer] == value, name
     assert answers["sample_file"] == sample.name
     package = project / "src" / CHOSEN["name"]
-    spec = json.loads((package / "model/spec.json").read_text())
-    limits = ("max_instances", "max_body_bytes", "max_batch_rows")
-    assert tuple(spec[name] for name in limits) == (77, 77_777, 7)
+    # The limits are the defaults of the owner's settings.
+    settings: dict[str, Any] = {}
+    exec((package / "settings.py").read_text(), settings)
+    limits = ("MAX_INSTANCES", "MAX_BODY_BYTES", "MAX_BATCH_ROWS")
+    assert tuple(settings["DEFAULTS"][name] for name in limits) == (77, 77_777, 7)
     assert f"ARG BASE_IMAGE={CHOSEN['base_image']}\n" in (
         (project / "Dockerfile").read_text()
     )
-    app = (package / "app.py").read_text()
-    assert f'"""{BACKENDS[CHOSEN["backend"]].framework} glue' in app
+    glue = (package / "mljet/glue.py").read_text()
+    assert f'"""{BACKENDS[CHOSEN["backend"]].framework} glue' in glue
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)

@@ -261,11 +261,11 @@ def test_mlflow_errors_are_mlflows_shape_naming_the_feature(
     assert server.call("GET", "/ping").status == 200
 
 
-def test_the_readmes_protocol_examples_answer_like_the_model(served: Served) -> None:
-    """The generated README's curl commands for both protocols, sent as is."""
+def test_the_references_protocol_examples_answer_like_the_model(served: Served) -> None:
+    """The generated reference's curl commands for both protocols, sent as is."""
     server, case, name, project = served
-    readme = (project / "README.md").read_text()
-    section = readme.split("### Clients of other model servers")[1].split("\n## ")[0]
+    reference = (project / "docs/reference.md").read_text()
+    section = reference.split("## Clients of other model servers")[1].split("\n## ")[0]
     bodies = re.findall(r"-d '(.+)'", section)
     paths = re.findall(r"http://localhost:8000(/\S+)", section)
     assert paths == [f"/v2/models/{name}/infer", "/invocations"]

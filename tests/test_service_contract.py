@@ -78,7 +78,7 @@ def test_health_ready_metadata(running: Running) -> None:
     assert server.call("GET", "/health").json() == {"status": "ok"}
     assert server.call("GET", "/ready").json() == {"status": "ready"}
     metadata = server.call("GET", "/metadata").json()
-    model_file = next((project / "src" / case.name / "model").glob("model.*"))
+    model_file = next((project / "src" / case.name / "model_files").glob("model.*"))
     assert (
         metadata["model"]["sha256"]
         == hashlib.sha256(model_file.read_bytes()).hexdigest()
@@ -267,7 +267,7 @@ def test_documents_are_the_shared_cores_byte_for_byte(
 
 CORE_DOCUMENTS = """
 import importlib, json, sys
-service = importlib.import_module(sys.argv[1] + ".service")
+service = importlib.import_module(sys.argv[1] + ".mljet.service")
 core = service.PredictionService.from_env()
 print(json.dumps([core.openapi().body.decode(), core.metadata().body.decode()]))
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -44,9 +45,12 @@ def test_the_reviewed_types_are_recorded_in_the_answers(tmp_path: Path) -> None:
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["model_filename"] == "model.skops"
     assert answers["trusted_types"] == ["numpy.dtype"]
-    reader = (project / "src" / "s" / "model_adapter.py").read_text()
-    assert '"numpy.dtype",' in reader and "import joblib" not in reader
-    assert "`numpy.dtype`" in (project / "README.md").read_text()
+    package = project / "src" / "s"
+    reader = (package / "mljet" / "model_adapter.py").read_text()
+    assert "skops.io.load" in reader and "import joblib" not in reader
+    spec = json.loads((package / "model_files" / "spec.json").read_text())
+    assert spec["trusted_types"] == ["numpy.dtype"]
+    assert "`numpy.dtype`" in (project / "docs/reference.md").read_text()
 
 
 def test_without_skops_the_model_is_a_pickle_and_the_readme_says_why(
@@ -59,5 +63,6 @@ def test_without_skops_the_model_is_a_pickle_and_the_readme_says_why(
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["model_filename"] == "model.joblib"
     assert answers["pickle_reason"] == "skops is not installed beside the model"
-    readme = (project / "README.md").read_text()
-    assert "pickle, the last resort**, used because skops is not installed" in readme
+    for page in ("README.md", "docs/reference.md"):
+        text = " ".join((project / page).read_text().split())
+        assert "pickle, the last resort**, used because skops is not installed" in text

@@ -58,14 +58,14 @@ def test_moving_over_a_project_keeps_other_files_and_drops_the_old_model(
     tmp_path: Path,
 ) -> None:
     output = tmp_path / "svc"
-    (output / "src/svc/model").mkdir(parents=True)
-    (output / "src/svc/model/model.joblib").write_text("old model")
+    (output / "src/svc/model_files").mkdir(parents=True)
+    (output / "src/svc/model_files/model.joblib").write_text("old model")
     (output / "NOTES.md").write_text("ours")
     staging = tmp_path / "staged"
-    (staging / "src/svc/model").mkdir(parents=True)
-    (staging / "src/svc/model/model.skops").write_text("new model")
-    move(staging, output, replaces=("src/svc/model/model.joblib",))
-    assert sorted(p.name for p in (output / "src/svc/model").iterdir()) == [
+    (staging / "src/svc/model_files").mkdir(parents=True)
+    (staging / "src/svc/model_files/model.skops").write_text("new model")
+    move(staging, output, replaces=("src/svc/model_files/model.joblib",))
+    assert sorted(p.name for p in (output / "src/svc/model_files").iterdir()) == [
         "model.skops"
     ]
     assert (output / "NOTES.md").read_text() == "ours"
@@ -76,7 +76,7 @@ def test_the_earlier_model_file_is_read_from_the_answers(tmp_path: Path) -> None
     (tmp_path / ".copier-answers.yml").write_text(
         "model_file: m.pkl\npackage_name: svc\nmodel_filename: model.joblib\n"
     )
-    assert earlier_model_file(tmp_path) == ("src/svc/model/model.joblib",)
+    assert earlier_model_file(tmp_path) == ("src/svc/model_files/model.joblib",)
     (tmp_path / ".copier-answers.yml").write_text(": not yaml :\n  - [")
     assert earlier_model_file(tmp_path) == ()
 
@@ -89,7 +89,7 @@ def test_the_model_file_is_copied_not_moved(
     before = path.read_bytes()
     project = cook(path, output=tmp_path / "svc", name="svc", quiet=True)
     assert path.read_bytes() == before
-    stored = project / "src/svc/model/model.skops"
+    stored = project / "src/svc/model_files/model.skops"
     assert stored.read_bytes()[:2] == b"PK"  # skops' zip, not a pickle
     assert leftovers(tmp_path) == []
 
@@ -101,7 +101,7 @@ def test_regenerating_with_force_keeps_other_files_and_replaces_the_model_file(
     joblib.dump(binary_case.model, pickled)
     # skops is not installed for the first one: the model becomes a pickle.
     first = cook(pickled, name="svc", output=tmp_path / "svc", quiet=True)
-    (first / "src/svc/model/model.pkl").write_bytes(b"stale")
+    (first / "src/svc/model_files/model.pkl").write_bytes(b"stale")
     (first / ".copier-answers.yml").write_text(
         (first / ".copier-answers.yml")
         .read_text()
@@ -109,7 +109,7 @@ def test_regenerating_with_force_keeps_other_files_and_replaces_the_model_file(
     )
     (first / "NOTES.md").write_text("ours")
     again = cook(binary_case.model, name="svc", output=first, force=True, quiet=True)
-    model_dir = again / "src/svc/model"
+    model_dir = again / "src/svc/model_files"
     assert sorted(p.name for p in model_dir.iterdir()) == ["model.skops", "spec.json"]
     assert (again / "NOTES.md").read_text() == "ours"
     assert leftovers(tmp_path) == []
@@ -121,13 +121,13 @@ def test_stage_stores_the_model_answers_and_renders_a_draft(tmp_path: Path) -> N
     described = describe(case.model, case.sample, Reporter(quiet=True))
     with staging_directory(planned.destination) as staging:
         staged = stage(staging, planned, described, InProcess(), Reporter(quiet=True))
-        stored = staging / "src/svc/model/model.skops"
+        stored = staging / "src/svc/model_files/model.skops"
         digest = hashlib.sha256(stored.read_bytes()).hexdigest()
         answers = staged.answers
         assert (answers["model_storage"], answers["model_sha256"]) == ("skops", digest)
         assert answers["package_name"] == "svc" and answers["backend"] == "fastapi"
         assert "golden" not in answers and "requirements" not in answers  # the hooks'
-        spec = json.loads((staging / "src/svc/model/spec.json").read_text())
+        spec = json.loads((staging / "src/svc/model_files/spec.json").read_text())
         assert spec["model_sha256"] == digest
         assert staged.code == ()
     assert list(tmp_path.iterdir()) == []  # staged, never placed

@@ -67,7 +67,7 @@ def test_a_retrained_model_goes_in_and_the_edits_stay(
     assert after["golden"]["predict"] == expected  # type: ignore[index]
     # The owner's edits, kept.
     assert owner_edits_kept(service, "svc")
-    assert "src/svc/model/model.skops" in done.stdout
+    assert "src/svc/model_files/model.skops" in done.stdout
     tests = run_own_tests(service)
     assert tests.returncode == 0, tests.stdout[-3000:]
 
@@ -83,7 +83,7 @@ def test_a_model_with_other_inputs_is_refused_then_allowed(
     assert git(service, "status", "--porcelain") == ""
 
     cook(model, sample=sample, update=service, allow_schema_change=True, quiet=True)
-    spec = json.loads((service / "src/svc/model/spec.json").read_text())
+    spec = json.loads((service / "src/svc/model_files/spec.json").read_text())
     assert [f["name"] for f in spec["features"]] == [f"x{i}" for i in range(5)]
     assert owner_edits_kept(service, "svc")
     tests = run_own_tests(service)

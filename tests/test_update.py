@@ -39,7 +39,7 @@ def test_update_merges_template_changes_with_user_edits(
         template=TemplateSource(str(template_repo), "v1.0.0"),
     )
     before = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    model_file = project / "src/svc/model/model.skops"
+    model_file = project / "src/svc/model_files/model.skops"
     model_bytes = model_file.read_bytes()
     git(project, "init", "--quiet")
     git(project, "add", "--all")
@@ -55,7 +55,7 @@ def test_update_merges_template_changes_with_user_edits(
 
     # A new template version changes two other places.
     edit(
-        template_repo / "template/src/{{package_name}}/errors.py",
+        template_repo / "template/src/{{package_name}}/mljet/errors.py",
         "MAX_REPORTED_PROBLEMS = 100\n",
         "MAX_REPORTED_PROBLEMS = 100\nTEMPLATE_UPDATE_MARKER = True\n",
     )

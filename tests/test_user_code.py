@@ -78,15 +78,16 @@ def test_shipped_code_serves_a_model_pickled_by_its_training_script(
     )
     shipped = project / "src" / "model_code" / "__init__.py"
     assert shipped.read_text() == CUSTOM_STEP  # as given, not reformatted
-    stored = project / "src" / "svc" / "model" / "model.joblib"
+    stored = project / "src" / "svc" / "model_files" / "model.joblib"
     # Pickled again: the service imports the class from the shipped module.
     assert ("model_code", "Doubler") in scan_model_file(stored).globals
     assert "__main__" not in {module for module, _ in scan_model_file(stored).globals}
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["code_modules"] == ["model_code"]
     assert "Doubler" in answers["pickle_reason"]
-    readme = (project / "README.md").read_text()
-    assert "pickle, the last resort" in readme and "`src/model_code/`" in readme
+    assert "pickle, the last resort" in (project / "README.md").read_text()
+    reference = (project / "docs/reference.md").read_text()
+    assert "pickle, the last resort" in reference and "`src/model_code/`" in reference
     # The project's own tests, in a fresh process whose __main__ is pytest:
     # golden predictions, and black, ruff and mypy leaving the user's code be.
     tests = subprocess.run(

@@ -57,7 +57,9 @@ def model_file_formats() -> str:
     from .._model._families import FAMILIES
 
     listed = [
-        f"{'/'.join(f.file_suffixes)} ({f.library})" for f in FAMILIES if f.file_suffixes
+        f"{'/'.join(f.file_suffixes)} ({f.library})"
+        for f in FAMILIES
+        if f.file_suffixes
     ]
     return "a model file of its library's own: " + ", ".join(listed)
 

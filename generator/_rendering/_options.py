@@ -111,7 +111,7 @@ def service_modules() -> frozenset[str]:
     code = [
         path
         for path in (*root.glob("src/**/*"), *root.glob("tests/*"))
-        if path.is_file() and ".py" in path.name and not path.name.endswith(".jinja")
+        if path.is_file() and path.name.endswith((".py", ".py{% endif %}"))
     ]
     return frozenset(served_modules(code))
 

@@ -170,7 +170,8 @@ def earlier_model_file(destination: Path) -> tuple[str, ...]:
     package, filename = answers.get("package_name"), answers.get("model_filename")
     if not (package and filename):
         return ()
-    return (f"src/{package}/model/{filename}",)
+    stored = model_files(destination, str(package)) / str(filename)
+    return (str(stored.relative_to(destination)),)
 
 
 def _sha256(path: Path) -> str:

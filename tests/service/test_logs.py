@@ -37,7 +37,7 @@ def test_new_ids_never_repeat_in_a_process_nor_in_a_forked_worker(
     # A worker forked by a server's master, after the master made an ID.
     code = f"""
 import os
-from {core.package}.logs import request_id
+from {core.package}.mljet.logs import request_id
 parent = request_id(None)
 read, write = os.pipe()
 if os.fork() == 0:

@@ -75,7 +75,7 @@ def test_a_dead_workers_requests_stop_counting_as_in_flight(
     is chosen when it is first imported."""
     env = {**os.environ, "PYTHONPATH": str(core.project / "src"),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}  # fmt: skip
-    metrics = f"{core.package}.metrics"
+    metrics = f"{core.package}.mljet.metrics"
     killed = (
         f"import os; from {metrics} import started; "
         "started(); started(); os._exit(9)"  # no finished(): killed mid-request

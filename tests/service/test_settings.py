@@ -1,4 +1,5 @@
-"""Run-time settings read from the environment (`src/PACKAGE/settings.py`)."""
+"""Run-time settings read from the environment (`src/PACKAGE/mljet/settings.py`),
+their defaults from the owner's `src/PACKAGE/settings.py`."""
 
 from __future__ import annotations
 
@@ -9,16 +10,32 @@ import pytest
 from conftest import Core
 
 
-def settings_from(core: Core, env: dict[str, str]) -> object:
+def settings_from(
+    core: Core, env: dict[str, str], defaults: dict[str, object] | None = None
+) -> object:
     spec = core.module("spec").ServiceSpec.load()
-    return core.module("settings").Settings.from_env(spec, env)
+    return core.module("settings").Settings.from_env(spec, env, defaults)
 
 
-def test_defaults_come_from_the_spec(core: Core) -> None:
+def test_defaults_come_from_the_owners_settings(core: Core) -> None:
     settings = settings_from(core, {})
-    spec = core.module("spec").ServiceSpec.load()
+    owner = core.owner_module("settings").DEFAULTS
     assert (settings.port, settings.workers, settings.host) == (8000, 1, "0.0.0.0")  # type: ignore[attr-defined]
-    assert settings.max_instances == spec.max_instances  # type: ignore[attr-defined]
+    assert settings.max_instances == owner["MAX_INSTANCES"] == 10_000  # type: ignore[attr-defined]
+
+
+def test_an_owners_default_is_read_and_checked_as_a_variable_is(core: Core) -> None:
+    chosen = {"PORT": 9000, "PROTECT_ALL": True, "API_KEYS": "k" * 16, "BATCHING": None}
+    settings = settings_from(core, {}, chosen)
+    assert settings.port == 9000  # type: ignore[attr-defined]
+    assert settings.access.protect_all is True  # type: ignore[attr-defined]
+    # The environment wins over the owner's default.
+    assert settings_from(core, {"PORT": "7000"}, chosen).port == 7000  # type: ignore[attr-defined]
+    error = core.module("settings").SettingsError
+    with pytest.raises(error, match="PORT must be at least 1"):
+        settings_from(core, {}, {"PORT": 0})
+    with pytest.raises(error, match=r"settings\.py sets WORKER, which the service"):
+        settings_from(core, {}, {"WORKER": 2})
 
 
 @pytest.mark.parametrize(
@@ -66,7 +83,7 @@ def test_batching_is_on_by_default_exactly_when_the_model_allows_it(
     spec = core.module("spec").ServiceSpec.load()
     batching = settings_from(core, {}).batching  # type: ignore[attr-defined]
     assert batching.enabled is spec.batching.exact
-    assert (batching.max_rows, batching.max_wait) == (spec.max_batch_rows, 0.0)
+    assert (batching.max_rows, batching.max_wait) == (1024, 0.0)
     assert settings_from(core, {}).model_threads == 1  # type: ignore[attr-defined]
 
 

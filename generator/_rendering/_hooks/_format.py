@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from ..._base._errors import HookError
+from .._layout import FENCE
 
 
 def verbatim_digests(template: Path) -> frozenset[str]:
@@ -17,7 +18,9 @@ def verbatim_digests(template: Path) -> frozenset[str]:
     if not template.is_dir():
         return frozenset()
     return frozenset(
-        hashlib.sha256(path.read_bytes()).hexdigest() for path in template.rglob("*.py")
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in template.rglob("*")
+        if path.name.endswith((".py", ".py{% endif %}"))
     )
 
 
@@ -27,7 +30,8 @@ def format_project(
     """Format the project's Python files in place; return how many changed.
 
     `skip` are directories under `src/` (the user's own shipped modules)
-    that stay exactly as the user wrote them.
+    that stay exactly as the user wrote them. MLJET's runtime (the fence)
+    stays exactly as its release has it: the test suite keeps it formatted.
     """
     import black
     import isort
@@ -36,7 +40,10 @@ def format_project(
     # The project's own pyproject.toml says which packages are first-party.
     config = isort.Config(settings_path=str(project))
     changed = 0
-    skipped = tuple(project / "src" / name for name in skip)
+    skipped = (
+        *(project / "src" / name for name in skip),
+        *(folder for folder in (project / "src").glob(f"*/{FENCE}") if folder.is_dir()),
+    )
     # The template renders Python into these two alone; a virtualenv the
     # owner keeps inside the project is none of the hook's business.
     sources = [

@@ -56,4 +56,3 @@ def missing_answers(project: Project) -> dict[str, Any]:
         }
         found.update({k: v for k, v in derived.items() if k not in answers})
     return json_native(found)
-

@@ -108,15 +108,12 @@ class PredictionService:
             calls = Batcher(run, batching.max_rows, batching.max_wait)
         else:
             calls = DirectCalls(run)
-        predictor = Predictor(
-            calls,
-            self.seam,
-            tuple(self.model_spec.feature_names),
-            # A classifier's predicted labels are counted by class.
-            by_class=bool(self.spec.classes),
-        )
-        self._describe(runtime.importances(), _example_answers(predictor, self.spec))
-        self._predictor = predictor
+        features = tuple(self.model_spec.feature_names)
+        # The page's examples are no client's: answered outside the metrics.
+        unmetered = Predictor(DirectCalls(runtime.run), self.seam, features, False)
+        self._describe(runtime.importances(), _example_answers(unmetered, self.spec))
+        # A classifier's predicted labels are counted by class.
+        self._predictor = Predictor(calls, self.seam, features, bool(self.spec.classes))
         logger.info("model %s loaded; %s", self.spec.model_file, batching.summary)
 
     async def load_async(self) -> None:
