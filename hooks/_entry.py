@@ -73,4 +73,4 @@ def _blocks(path: Path) -> dict[str, str]:
     except OSError:
         return {}
     parts = re.split(r"(?m)^([A-Za-z_][\w-]*):", text)
-    return {key: block for key, block in zip(parts[1::2], parts[2::2])}
+    return dict(zip(parts[1::2], parts[2::2], strict=True))

@@ -46,7 +46,7 @@ def test_update_merges_template_changes_with_user_edits(
     git(project, "commit", "--quiet", "-m", "generated")
 
     # The user's own changes: a template-managed file, the README, a new module.
-    edit(project / "src/svc/settings.py", '"PORT", 8000', '"PORT", 9000')
+    edit(project / "src/svc/settings.py", '"PORT": 8000', '"PORT": 9000')
     with (project / "README.md").open("a") as readme:
         readme.write("\nOwned by the fraud team.\n")
     (project / "src/svc/extra.py").write_text('"""Our own helpers."""\n')
@@ -75,12 +75,13 @@ def test_update_merges_template_changes_with_user_edits(
     assert "complete_answers.py" in printed and "recorded the answers" not in printed
 
     assert (
-        "TEMPLATE_UPDATE_MARKER = True" in (project / "src/svc/errors.py").read_text()
+        "TEMPLATE_UPDATE_MARKER = True"
+        in (project / "src/svc/mljet/errors.py").read_text()
     )
     readme = (project / "README.md").read_text()
     assert "Updated by the template." in readme
     assert "Owned by the fraud team." in readme
-    assert '"PORT", 9000' in (project / "src/svc/settings.py").read_text()
+    assert '"PORT": 9000' in (project / "src/svc/settings.py").read_text()
     assert (project / "src/svc/extra.py").is_file()
     assert model_file.read_bytes() == model_bytes
     after = yaml.safe_load((project / ".copier-answers.yml").read_text())

@@ -101,6 +101,14 @@ def render(
         record_source(destination, source.recorded)
 
 
+def render_release(
+    destination: Path, answers: dict[str, Any], source: TemplateSource, ref: str
+) -> None:
+    """Render `source`'s template at `ref` (the release a project was made
+    with) into `destination` from `answers`, as Copier's update does."""
+    _run_copy(destination, answers, TemplateSource(source.path, ref))
+
+
 def record_source(project: Path, source: str) -> None:
     """Make the project's answers name `source` as its template."""
     answers_file = project / ANSWERS_FILE

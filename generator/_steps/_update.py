@@ -35,6 +35,7 @@ from .._rendering._template import (
     template_source,
     update_project,
 )
+from ._fence import FenceEdited, Release, rendered_release
 
 
 @dataclass
@@ -98,8 +99,10 @@ def update_service(
     if old == new:
         return Updated(project, old, new)
     report.step(f"updating {project.name} from template {old} to {new}")
-    data = _new_pins(project, answers, source, new, report)
-    conflicts = update_project(project, data, new, source)
+    with rendered_release(project, answers, source) as release:
+        data = _probe(project, answers, source, new, release, report)
+        conflicts = update_project(project, data, new, source)
+        conflicts = _carry_appended(project, release, conflicts)
     updated = Updated(project, old, new, conflicts=conflicts)
     updated.changed = changed_files(project)
     updated.newly_pinned = sorted(
@@ -138,17 +141,18 @@ def _is_url(source: str) -> bool:
     )
 
 
-def _new_pins(
+def _probe(
     project: Path,
     answers: dict[str, Any],
     source: TemplateSource,
     version: str,
+    release: Release,
     report: Steps,
 ) -> dict[str, Any]:
-    """The pinned answers, when the new template imports what no pin covers.
-
-    Probed on a clone: Copier's update of the last commit, as it will be.
-    """
+    """The update, tried on a clone of the project's last commit first: a
+    FenceEdited error if it would replace or drop a file of the runtime the
+    owner edited, else the pinned answers when the new template imports
+    what no pin covers (else none)."""
     from .._rendering._hooks import Project, hooks_named
     from .._rendering._requirements import modules_of_distributions, project_modules
 
@@ -156,6 +160,9 @@ def _new_pins(
         probe = Path(scratch) / project.name
         _run(["git", "clone", "--quiet", str(project), str(probe)])
         conflicts = update_project(probe, {}, version, source)
+        edited = release.edited(project, probe)
+        if edited:
+            raise FenceEdited(project, str(answers.get("_commit", "")), edited)
         if conflicts:
             # The template's side of each collision: what the new template
             # imports there (the owner's side was pinned before, or is theirs).
@@ -176,6 +183,33 @@ def _new_pins(
         for hook in hooks_named("requirements"):
             hook.run(probed)
         return dict(probed.pending)
+
+
+def _carry_appended(project: Path, release: Release, conflicts: list[str]) -> list[str]:
+    """Resolve each collision where the owner only appended lines to a file
+    the template rewrote: the new file, then their lines. The others remain."""
+    remaining = []
+    for relative in conflicts:
+        committed = _git_show(project, f"HEAD:{relative}")
+        theirs = _git_show(project, f":3:{relative}")
+        added = release.appended(relative, committed) if committed else None
+        if added is None or theirs is None:
+            remaining.append(relative)
+            continue
+        (project / relative).write_text(theirs.rstrip("\n") + "\n" + added)
+        # Out of conflict: a change to review like the update's others.
+        _run(["git", "-C", str(project), "reset", "--quiet", "--", relative])
+    return remaining
+
+
+def _git_show(project: Path, object_name: str) -> str | None:
+    done = subprocess.run(
+        ["git", "-C", str(project), "show", object_name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout if done.returncode == 0 else None
 
 
 def changed_files(project: Path) -> list[str]:

@@ -53,16 +53,20 @@ class ModelCalls(Protocol):
 
 
 class DirectCalls:
-    """One model call per request, in the request's thread or a worker thread."""
+    """One model call per request, in the request's thread or a worker thread;
+    each logged at debug, as the batcher logs its calls, unless `quiet`."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, quiet: bool = False) -> None:
         self._run = run
+        self._logged = not quiet
 
     def call(self, method: str, batch: Batch) -> list[Any]:
+        if self._logged and logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s: one call for 1 requests, %d rows", method, batch.size)
         return self._run(method, batch)
 
     async def call_async(self, method: str, batch: Batch) -> list[Any]:
-        return await asyncio.to_thread(self._run, method, batch)
+        return await asyncio.to_thread(self.call, method, batch)
 
     def close(self) -> None:
         pass

@@ -110,7 +110,9 @@ class PredictionService:
             calls = DirectCalls(run)
         features = tuple(self.model_spec.feature_names)
         # The page's examples are no client's: answered outside the metrics.
-        unmetered = Predictor(DirectCalls(runtime.run), self.seam, features, False)
+        unmetered = Predictor(
+            DirectCalls(runtime.run, quiet=True), self.seam, features, False
+        )
         self._describe(runtime.importances(), _example_answers(unmetered, self.spec))
         # A classifier's predicted labels are counted by class.
         self._predictor = Predictor(calls, self.seam, features, bool(self.spec.classes))
