@@ -60,12 +60,13 @@ class PredictionService:
     """
 
     def __init__(
-        self, spec: ServiceSpec, settings: Settings, seam: Seam | None = None
+        self, model_spec: ServiceSpec, settings: Settings, seam: Seam | None = None
     ) -> None:
-        self.model_spec = spec
+        self.model_spec = model_spec
         self.seam = Seam.of_owner() if seam is None else seam
-        self.seam.check(spec)
-        self.spec = self.seam.api_spec(spec)
+        self.seam.check(model_spec)
+        # Everything a client sees is of the inputs they send.
+        spec = self.spec = self.seam.api_spec(model_spec)
         self.settings = settings
         self._predictor: Predictor | None = None
         self._protocols = protocols(spec, settings, self.not_ready_reason)
