@@ -79,7 +79,9 @@ def main() -> None:
         from generator import cook
 
         steps: dict[str, list[float]] = {}
-        generator._entry_points._cook.stage = timing(steps, "staging", generator._entry_points._cook.stage)
+        generator._entry_points._cook.stage = timing(
+            steps, "staging", generator._entry_points._cook.stage
+        )
         hooks = tuple(
             replace(hook, run=timing(steps, hook.name, hook.run))
             for hook in generator._rendering._hooks.HOOKS

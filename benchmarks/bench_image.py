@@ -88,7 +88,7 @@ def main() -> None:
                     tag = f"bench-{backend}-{kind}"
                     cold = build(project, dockerfile, tag, cache=False)
                     # A retrained model: the model directory's content changes.
-                    spec = project / "src" / package / "model" / "spec.json"
+                    spec = project / "src" / package / "model_files" / "spec.json"
                     spec.write_text(spec.read_text() + "\n")
                     again = build(project, dockerfile, tag, cache=True)
                     rows[kind] = (cold, size_mb(tag), again)

@@ -15,7 +15,7 @@ from sklearn.ensemble import RandomForestClassifier
 import models
 from cli import run_generator
 from conftest import git
-from generator import MljetError, OptionError, cook
+from generator import MljetError, OptionError, Options, cook
 from owned import answers_of, commit_owner_edits, owner_edits_kept, run_own_tests
 
 
@@ -73,12 +73,16 @@ def test_a_retrained_model_goes_in_and_the_edits_stay(
 
 
 def test_a_model_with_other_inputs_is_refused_then_allowed(
-    service: Path, tmp_path: Path
+    service: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    checks = []
+    check = Options.check
+    monkeypatch.setattr(Options, "check", lambda self: checks.append(check(self)))
     model, sample = retrained(columns=5)
     with pytest.raises(MljetError) as refused:
         cook(model, sample=sample, update=service, quiet=True)
     assert "feature 'x5' removed" in str(refused.value)
+    assert len(checks) == 1  # the options are checked once on this path too
     assert "--allow-schema-change" in str(refused.value)
     assert git(service, "status", "--porcelain") == ""
 

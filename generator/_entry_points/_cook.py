@@ -93,8 +93,8 @@ def generate(
 def _swap(
     model: ModelSource, options: Options, worker: Worker, report: Reporter
 ) -> Path:
-    """`--update DIR`: the model into an existing service (`_swap`)."""
-    options.check()
+    """`--update DIR`: the model into an existing service (`_swap`, whose
+    plan checks the options, once)."""
     updated, differences = swap_model(model, options, worker, report)
     for difference in differences:
         report.step(f"contract changed, as allowed: {difference}")

@@ -9,11 +9,8 @@ back from the answers; `check` is the one place their values are checked.
 from __future__ import annotations
 
 import difflib
-import functools
-import keyword
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -23,12 +20,8 @@ from .._artifacts import ARTIFACTS, reference_problem
 from .._base._errors import OptionError
 from .._model._onnx import DEFAULT_ONNX_TOLERANCE, RUNTIMES
 from ._backends import BACKENDS, DEFAULT_BACKEND
-from ._history import template_files
-from ._layout import layout_names
+from ._names import package_name_problem
 
-PACKAGE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-# MLJET's own packages, which the Copier task imports beside the service's.
-MLJET_PACKAGES = frozenset({"generator", "copier"})
 IMAGE_REFERENCE = re.compile(r"[a-z0-9][a-z0-9._/:@-]*")
 
 
@@ -74,46 +67,6 @@ def _tolerance_problem(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"must be a number, got {value!r}"
     return None if 0 <= value < 1 else f"must be at least 0 and below 1, got {value}"
-
-
-def package_name_problem(name: Any) -> str | None:
-    """Why `name` cannot be the service's package, or None."""
-    if name is None:
-        return None
-    if not isinstance(name, str) or not PACKAGE_NAME.match(name):
-        example = package_name_of_folder(Path(str(name))) if name else "churn_service"
-        return (
-            f"{name!r} is not a valid package name: use lowercase letters, digits "
-            f"and underscores, not starting with a digit (for example '{example}')"
-        )
-    instead = f"choose another, such as '{name}_service'"
-    if keyword.iskeyword(name):
-        return f"{name!r} is a Python keyword, so it cannot be imported; {instead}"
-    if name in sys.stdlib_module_names:
-        return (
-            f"{name!r} would shadow Python's own {name} module (python -m {name} "
-            f"would run that one); {instead}"
-        )
-    if name in layout_names() or name in MLJET_PACKAGES:
-        return f"{name!r} is a name of the project's own layout; {instead}"
-    if name in service_modules():
-        return f"{name!r} would shadow a package the service needs; {instead}"
-    return None
-
-
-@functools.cache
-def service_modules() -> frozenset[str]:
-    """The modules a service, of any backend and family, or its tests import:
-    read from the template's Python, with the closure of their distributions."""
-    from ._requirements import served_modules
-
-    root = template_files() / "template"
-    code = [
-        path
-        for path in (*root.glob("src/**/*"), *root.glob("tests/*"))
-        if path.is_file() and path.name.endswith((".py", ".py{% endif %}"))
-    ]
-    return frozenset(served_modules(code))
 
 
 def _image_problem(image: Any) -> str | None:
@@ -403,23 +356,6 @@ def option_specs() -> Iterator[tuple[str, Option]]:
 
 def default_of(name: str) -> Any:
     return next(spec.default for spec in fields(Options) if spec.name == name)
-
-
-def package_name_from(stem: str) -> str:
-    """A valid package name derived from a model file's name."""
-    return f"{_slug(stem)}_service"
-
-
-def package_name_of_folder(folder: Path) -> str:
-    """The project folder's name as the package's, made valid: as it is
-    where it can be, else with `_service` (`json` would shadow a module)."""
-    slug = _slug(folder.name)
-    return slug if package_name_problem(slug) is None else f"{slug}_service"
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "model"
-    return f"model_{slug}" if slug[0].isdigit() else slug
 
 
 def output_of(options: Options, package: str) -> Path:

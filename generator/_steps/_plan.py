@@ -17,12 +17,8 @@ from .._artifacts import Artifact, artifact_named
 from .._base._errors import MljetError
 from .._model._onnx import check_onnx_installed
 from .._rendering._backends import Backend, backend_named
-from .._rendering._options import (
-    Options,
-    output_of,
-    package_name_from,
-    package_name_of_folder,
-)
+from .._rendering._names import package_name_from, package_name_of_folder
+from .._rendering._options import Options, output_of
 from .._rendering._template import TemplateSource, template_source
 from .._safety._user_code import CodeModule, code_modules
 
@@ -48,9 +44,18 @@ class Plan:
         return str(self.options.name)
 
 
-def plan(model: Any, options: Options, template: TemplateSource | None = None) -> Plan:
-    """Check `options` for a model (an object, or the path of its file)."""
-    options.check()
+def plan(
+    model: Any,
+    options: Options,
+    template: TemplateSource | None = None,
+    *,
+    checked: bool = False,
+) -> Plan:
+    """Check `options` for a model (an object, or the path of its file);
+    `checked`: their values were checked already (a swap checks the
+    owner's, then plans with the service's recorded ones)."""
+    if not checked:
+        options.check()
     backend = backend_named(options.backend)
     backend.check_installed()
     if options.runtime == "onnx":

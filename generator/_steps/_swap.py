@@ -45,6 +45,7 @@ def swap_model(
 ) -> tuple[Updated, list[str]]:
     """Put `model` into the service `options.update`; what the update did,
     and the contract's differences (empty unless they were allowed)."""
+    options.check()
     project = Path(str(options.update)).resolve()
     answers = recorded_answers(project)
     check_clean(project)
@@ -60,7 +61,7 @@ def swap_model(
     with tempfile.TemporaryDirectory(prefix="mljet-swap-") as scratch:
         staging = Path(scratch)
         staged_options = replace(recorded, output=staging / project.name)
-        planned = plan(model, staged_options, source)
+        planned = plan(model, staged_options, source, checked=True)
         described = describe_planned(model, planned, report)
         staged = stage(staging, planned, described, worker, report)
         fresh = Project(staging, staged.answers, planned.template, worker)
