@@ -40,11 +40,23 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+# What the owner adds to their seam module: a helper of their own.
+OWN_HELPER = '''
+
+def team() -> str:
+    """Who answers for this model."""
+    return "fraud"
+'''
+
+
 def commit_owner_edits(project: Path, package: str) -> None:
-    """A changed setting, a new route, a README line: committed."""
+    """An edit in each of the owner's files: a changed setting, a new route,
+    a helper in the seam's module, a README line; committed."""
     edit(project / f"src/{package}/settings.py", '"PORT": 8000', '"PORT": 9000')
     with (project / f"src/{package}/app.py").open("a") as app:
         app.write(TEAM_ROUTE)
+    with (project / f"src/{package}/model.py").open("a") as model:
+        model.write(OWN_HELPER)
     with (project / "README.md").open("a") as readme:
         readme.write("\nOwned by the fraud team.\n")
     git(project, "commit", "--quiet", "-am", "our changes")
@@ -54,6 +66,7 @@ def owner_edits_kept(project: Path, package: str) -> bool:
     return (
         '"PORT": 9000' in (project / f"src/{package}/settings.py").read_text()
         and '@app.get("/team")' in (project / f"src/{package}/app.py").read_text()
+        and OWN_HELPER in (project / f"src/{package}/model.py").read_text()
         and "Owned by the fraud team." in (project / "README.md").read_text()
     )
 

@@ -195,7 +195,14 @@ def _wait_until_healthy(name: str, backend: str) -> None:
     """Run the image's own health check until it passes."""
     for _ in range(240):
         done = subprocess.run(
-            ["docker", "exec", name, "python", "-m", f"img_{backend}.healthcheck"],
+            [
+                "docker",
+                "exec",
+                name,
+                "python",
+                "-m",
+                f"img_{backend}.mljet.healthcheck",
+            ],
             capture_output=True,
         )
         if done.returncode == 0:

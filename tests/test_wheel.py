@@ -38,7 +38,7 @@ def test_the_installed_wheel_serves_the_model_with_its_own_code(
     try:
         (wheel,) = (project / "dist").glob("wheeled-*.whl")
         names = zipfile.ZipFile(wheel).namelist()
-        assert "wheeled/model/model.joblib" in names
+        assert "wheeled/model_files/model.joblib" in names
         assert "user_steps/__init__.py" in names
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         assert (
@@ -84,7 +84,7 @@ def test_the_wheel_of_a_converted_model_needs_none_of_the_models_libraries(
     )
     (wheel,) = (project / "dist").glob("converted-*.whl")
     archive = zipfile.ZipFile(wheel)
-    assert "converted/model/model.onnx" in archive.namelist()
+    assert "converted/model_files/model.onnx" in archive.namelist()
     metadata = archive.read(
         next(n for n in archive.namelist() if n.endswith("METADATA"))
     ).decode()
