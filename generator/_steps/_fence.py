@@ -19,13 +19,14 @@ The same rendered release tells what the owner only appended to a file
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._base._errors import MljetError
+from .._rendering._hooks._format import python_formatter
 from .._rendering._layout import (
     EARLIER_MODEL_FILES,
     FENCE,
@@ -35,8 +36,9 @@ from .._rendering._layout import (
 )
 from .._rendering._template import TemplateSource, render_release
 
-# Before the fence, the one module of the package that was the owner's.
-EARLIER_OWNER_MODULE = "app.py"
+# Before the fence, what of the package was not the runtime: the owner's
+# one module, and the model's files.
+EARLIER_NOT_RUNTIME = frozenset({"app.py", MODEL_FILES, EARLIER_MODEL_FILES})
 
 
 class FenceEdited(MljetError):
@@ -58,12 +60,13 @@ class FenceEdited(MljetError):
 
 @dataclass(frozen=True)
 class Release:
-    """The project's files as its recorded release renders them."""
+    """The project's files as its recorded release renders them; Python
+    compared as the format hook formats `project`'s."""
 
     path: Path
     package: str
-    # isort's settings, as the project's pyproject.toml gives them.
     project: Path
+    format_python: Callable[[str], str]
 
     def text(self, relative: str, of: Path | None = None) -> str | None:
         """The file `relative` (of the release, or of the project `of`) as
@@ -75,7 +78,7 @@ class Release:
             text = path.read_text()
         except UnicodeDecodeError:
             return None
-        return _formatted(text, self.project) if path.suffix == ".py" else text
+        return self._formatted(relative, text)
 
     def files(self) -> list[str]:
         return sorted(
@@ -91,16 +94,8 @@ class Release:
             path = self.path / relative
             if not path.is_relative_to(package):
                 continue
-            inner = path.relative_to(package).parts
-            if (fenced and inner[0] == FENCE) or (
-                not fenced
-                and inner[0]
-                not in (
-                    EARLIER_OWNER_MODULE,
-                    MODEL_FILES,
-                    EARLIER_MODEL_FILES,
-                )
-            ):
+            top = path.relative_to(package).parts[0]
+            if (top == FENCE) if fenced else (top not in EARLIER_NOT_RUNTIME):
                 found.append(relative)
         return found
 
@@ -120,17 +115,22 @@ class Release:
     def appended(self, relative: str, committed: str) -> str | None:
         """The lines the owner only appended to the release's `relative`, as
         they `committed` it (None when they changed it otherwise, or not)."""
-        made = self.text(relative)
-        theirs = (
-            _formatted(committed, self.project)
-            if relative.endswith(".py")
-            else committed
-        )
+        made, theirs = self.text(relative), self._formatted(relative, committed)
         if made is None or theirs == made:
             return None
         if not theirs.startswith(made.rstrip("\n") + "\n"):
             return None
         return theirs[len(made.rstrip("\n")) + 1 :]
+
+    def _formatted(self, relative: str, text: str) -> str:
+        """`text` as generation leaves the file `relative` (unparsable
+        Python: as it is)."""
+        if not relative.endswith(".py"):
+            return text
+        try:
+            return self.format_python(text)
+        except Exception:
+            return text
 
 
 @contextmanager
@@ -143,16 +143,5 @@ def rendered_release(
     with tempfile.TemporaryDirectory(prefix="mljet-release-") as scratch:
         rendered = Path(scratch) / project.name
         render_release(rendered, given, source, version)
-        yield Release(rendered, str(answers["package_name"]), project)
-
-
-def _formatted(text: str, project: Path) -> str:
-    """`text` as the format hook would leave it (unparsable: as it is)."""
-    import black
-    import isort
-
-    try:
-        config = isort.Config(settings_path=str(project))
-        return black.format_str(isort.code(text, config=config), mode=black.Mode())
-    except Exception:
-        return text
+        package = str(answers["package_name"])
+        yield Release(rendered, package, project, python_formatter(project))

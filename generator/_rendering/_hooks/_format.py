@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from ..._base._errors import HookError
@@ -24,6 +25,17 @@ def verbatim_digests(template: Path) -> frozenset[str]:
     )
 
 
+def python_formatter(project: Path) -> Callable[[str], str]:
+    """How the hook formats `project`'s Python: isort (the project's own
+    pyproject.toml says which packages are first-party), then black."""
+    import black
+    import isort
+
+    config = isort.Config(settings_path=str(project))
+    mode = black.Mode()
+    return lambda text: black.format_str(isort.code(text, config=config), mode=mode)
+
+
 def format_project(
     project: Path, verbatim: frozenset[str] = frozenset(), skip: tuple[str, ...] = ()
 ) -> int:
@@ -33,12 +45,7 @@ def format_project(
     that stay exactly as the user wrote them. MLJET's runtime (the fence)
     stays exactly as its release has it: the test suite keeps it formatted.
     """
-    import black
-    import isort
-
-    mode = black.Mode()
-    # The project's own pyproject.toml says which packages are first-party.
-    config = isort.Config(settings_path=str(project))
+    format_python = python_formatter(project)
     changed = 0
     skipped = (
         *(project / "src" / name for name in skip),
@@ -57,7 +64,7 @@ def format_project(
             continue
         original = content.decode()
         try:
-            formatted = black.format_str(isort.code(original, config=config), mode=mode)
+            formatted = format_python(original)
         except Exception as error:
             raise HookError("format", f"{path.relative_to(project)}: {error}") from None
         if formatted != original:
