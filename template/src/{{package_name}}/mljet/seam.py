@@ -26,9 +26,8 @@ from typing import Any
 from .owner import owner_module
 from .spec import FeatureSpec, ServiceSpec
 from .validation import Batch
+from .validation import Columns as Columns  # for model.py: one list per input
 
-# One list of values per input, each as long as the request's rows.
-Columns = dict[str, list[Any]]
 # Per model method, its answer for each of the request's rows.
 Answers = Mapping[str, list[Any]]
 # The dtype an input clients send is kept in (prepare turns it into the

@@ -172,6 +172,7 @@ def too_many_instances(
     )
 
 
+# One list of values per feature (or input), each as long as the rows.
 Columns = dict[str, list[Any]]
 
 
