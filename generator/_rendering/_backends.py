@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from packaging.markers import Marker
 
 from .._base._errors import MljetError
 from ._history import template_files
@@ -41,11 +40,7 @@ class Backend:
     documents_own_routes: bool = False
 
     def check_installed(self) -> None:
-        """Refuse an environment without the server, or without a speedup
-        this platform takes: the service pins what is installed here, and
-        its speed must not depend on what happens to be."""
-        wanted = [*self.runtime_requirements, *self.speedups_here()]
-        missing = [name for name in wanted if not _installed(name)]
+        missing = [name for name in self.runtime_requirements if not _installed(name)]
         if missing:
             raise MljetError(
                 f"The {self.name} backend needs {' and '.join(missing)} installed "
@@ -53,13 +48,10 @@ class Backend:
                 f"tested with. Install them with: pip install 'mljet[{self.name}]'"
             )
 
-    def speedups_here(self) -> dict[str, str]:
-        """The speedups this platform takes (their markers hold here): every
-        service pins them, each with its marker."""
+    def installed_speedups(self) -> dict[str, str]:
+        """The speedups installed here, so pinned, each with its marker."""
         return {
-            name: marker
-            for name, marker in self.speedups.items()
-            if not marker or Marker(marker).evaluate()
+            name: marker for name, marker in self.speedups.items() if _installed(name)
         }
 
 
