@@ -74,6 +74,19 @@ def test_a_backend_whose_server_is_not_installed_says_what_to_install() -> None:
     assert "pip install 'mljet[tornado]'" in message
 
 
+def test_a_speedup_this_platform_takes_is_required_and_pinned() -> None:
+    """Speed never depends on what happens to be installed: a speedup whose
+    marker holds here must be, and every service pins it."""
+    slow = replace(
+        BACKENDS["fastapi"],
+        speedups={"fastloop-not-installed": "", "winloop": "sys_platform == 'win32'"},
+    )
+    assert slow.speedups_here() == {"fastloop-not-installed": ""}
+    with pytest.raises(MljetError, match="needs fastloop-not-installed installed"):
+        slow.check_installed()
+    assert set(BACKENDS["fastapi"].speedups_here()) == {"uvloop", "httptools"}
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_registered_backend_is_installed_here(backend: str) -> None:
     BACKENDS[backend].check_installed()

@@ -84,3 +84,24 @@ def test_generated_service_lives_on_its_own(
         bad = server.post("/predict", {"instances": [{"x0": "oops"}]})
         assert bad.status == 422
         assert server.post("/predict", {"instances": instances[:1]}).status == 200
+
+
+def test_a_fresh_install_pins_the_servers_speedups(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    """`pip install 'mljet[sklearn]'`, as the README says, then a generation:
+    the service pins its server's speedups, whatever else is installed."""
+    venv = tmp_path / "venv"
+    assert run(sys.executable, "-m", "venv", venv, cwd=tmp_path).returncode == 0
+    python = venv / "bin" / "python"
+    repo = Path(__file__).resolve().parents[1]
+    installed = run(python, "-m", "pip", "install", "-q", f"{repo}[sklearn]",
+                    cwd=tmp_path)  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    model, sample = binary_files
+    generated = run(python, "-m", "generator", model, "--sample", sample,
+                    "--name", "fast", "-q", cwd=tmp_path)  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    pins = (tmp_path / "fast/requirements.txt").read_text()
+    assert "\nhttptools==" in pins
+    assert "\nuvloop==" in pins and "sys_platform != 'win32'" in pins

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from packaging.markers import Marker
 
 from .._base._errors import MljetError
 from ._history import template_files
@@ -40,7 +41,11 @@ class Backend:
     documents_own_routes: bool = False
 
     def check_installed(self) -> None:
-        missing = [name for name in self.runtime_requirements if not _installed(name)]
+        """Refuse an environment without the server, or without a speedup
+        this platform takes: the service pins what is installed here, and
+        its speed must not depend on what happens to be."""
+        wanted = [*self.runtime_requirements, *self.speedups_here()]
+        missing = [name for name in wanted if not _installed(name)]
         if missing:
             raise MljetError(
                 f"The {self.name} backend needs {' and '.join(missing)} installed "
@@ -48,10 +53,13 @@ class Backend:
                 f"tested with. Install them with: pip install 'mljet[{self.name}]'"
             )
 
-    def installed_speedups(self) -> dict[str, str]:
-        """The speedups installed here, so pinned, each with its marker."""
+    def speedups_here(self) -> dict[str, str]:
+        """The speedups this platform takes (their markers hold here): every
+        service pins them, each with its marker."""
         return {
-            name: marker for name, marker in self.speedups.items() if _installed(name)
+            name: marker
+            for name, marker in self.speedups.items()
+            if not marker or Marker(marker).evaluate()
         }
 
 

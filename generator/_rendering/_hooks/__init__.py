@@ -99,7 +99,7 @@ def _requirements(project: Project) -> str:
     answers = project.answers
     modules = project_modules(project.path) | set(answers["model_modules"])
     backend = backend_named(answers["backend"])
-    speedups = backend.installed_speedups()
+    speedups = backend.speedups_here()
     pins = pin_requirements(modules, extra=speedups, exclude=("pip", "setuptools"))
     markers = {name: marker for name, marker in speedups.items() if marker}
     pins = replace(pins, markers={**pins.markers, **markers})
