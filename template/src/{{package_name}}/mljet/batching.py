@@ -19,6 +19,10 @@ model answers each row the same inside any batch; the generator checks
 that (`spec.batching`), and batching is on by default only where it holds.
 A merged call the model refuses is repeated request by request, so one
 request's bad rows fail that request alone.
+
+On an event loop, a call the model has shown to be short (`CallCosts`) runs
+on the loop itself while nothing waits for the model: handing it to a
+thread and back would cost more than the call.
 """
 
 from __future__ import annotations
@@ -36,6 +40,11 @@ from .validation import Batch
 Run = Callable[[str, Batch], list[Any]]
 # Seconds between arrivals that keep a batch held open under load.
 ARRIVAL_GAP = 0.001
+# The longest call run on the event loop itself. Handing a call to another
+# thread and back costs the loop about 0.1 ms and the request a thread
+# switch; a call this short blocks the loop no longer than parsing a large
+# body does.
+INLINE_SECONDS = 0.0005
 logger = logging.getLogger(__name__)
 
 
@@ -52,20 +61,54 @@ class ModelCalls(Protocol):
         """Answer every request already waiting, then stop."""
 
 
+class CallCosts:
+    """Which calls are short enough for the event loop, learnt from the
+    model's own: per method, the most rows a call took within
+    `INLINE_SECONDS`. A longer call of as many rows or fewer lowers it, so
+    a model that slows down goes back to its thread; until a method has
+    been timed, none of its calls is short."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+        self._short_rows: dict[str, int] = {}
+
+    def short(self, method: str, batch: Batch) -> bool:
+        return batch.size <= self._short_rows.get(method, 0)
+
+    def run(self, method: str, batch: Batch) -> list[Any]:
+        """`run` the model, timed."""
+        started = time.perf_counter()
+        try:
+            return self._run(method, batch)
+        finally:
+            self._note(method, batch.size, time.perf_counter() - started)
+
+    def _note(self, method: str, rows: int, seconds: float) -> None:
+        short_rows = self._short_rows.get(method, 0)
+        if seconds <= INLINE_SECONDS:
+            if rows > short_rows:
+                self._short_rows[method] = rows
+        elif rows <= short_rows:
+            self._short_rows[method] = rows - 1
+
+
 class DirectCalls:
-    """One model call per request, in the request's thread or a worker thread;
-    each logged at debug, as the batcher logs its calls, unless `quiet`."""
+    """One model call per request: in the request's thread, or from an event
+    loop in a worker thread (on the loop when the call is short); each
+    logged at debug, as the batcher logs its calls, unless `quiet`."""
 
     def __init__(self, run: Run, quiet: bool = False) -> None:
-        self._run = run
+        self._costs = CallCosts(run)
         self._logged = not quiet
 
     def call(self, method: str, batch: Batch) -> list[Any]:
         if self._logged and logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s: one call for 1 requests, %d rows", method, batch.size)
-        return self._run(method, batch)
+        return self._costs.run(method, batch)
 
     async def call_async(self, method: str, batch: Batch) -> list[Any]:
+        if self._costs.short(method, batch):
+            return self.call(method, batch)
         return await asyncio.to_thread(self.call, method, batch)
 
     def close(self) -> None:
@@ -104,7 +147,8 @@ class Batcher:
     """Adaptive micro-batching on one model thread; see the module's docstring."""
 
     def __init__(self, run: Run, max_rows: int, max_wait_seconds: float = 0.0) -> None:
-        self._run = run
+        self._costs = CallCosts(run)
+        self._run = self._costs.run
         self._max_rows = max_rows
         self._max_wait = max_wait_seconds
         self._queue: deque[_Waiting] = deque()
@@ -113,6 +157,9 @@ class Batcher:
         # For holding a batch open: requests queued so far, and the size and
         # duration of the previous call.
         self._arrivals = 0
+        # The model thread is inside a call (read without the lock: a stale
+        # value only sends a short call to the thread, or runs it beside one).
+        self._calling = False
         self._last_requests = 0
         self._last_call = 0.0
         self._thread = threading.Thread(
@@ -136,6 +183,9 @@ class Batcher:
         return waiting.answer
 
     async def call_async(self, method: str, batch: Batch) -> list[Any]:
+        if not (self._queue or self._calling) and self._costs.short(method, batch):
+            # Nothing to batch it with: the short call runs here and now.
+            return self._run(method, batch)
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         if not self._enqueue(_Waiting(method, batch, future)):
             return await asyncio.to_thread(self._run, method, batch)
@@ -166,8 +216,10 @@ class Batcher:
                     return  # closing, and every queued request answered
                 self._hold_open()
                 taken = self._take()
+                self._calling = bool(taken)
             if taken:
                 self._answer(taken)
+                self._calling = False
 
     def _hold_open(self) -> None:
         """Wait for more requests: `max_wait` if set, else while they arrive."""

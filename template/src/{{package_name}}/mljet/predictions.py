@@ -59,12 +59,15 @@ class Predictor:
         """The same on an event loop: the model runs on another thread."""
         batch = self.seam.prepared(asked.batch, self.features)
         methods = self.seam.methods(asked.methods)
-        # Several methods (a protocol asking for more than one output, or
-        # `finish` reading another) wait for their model calls together.
-        answers = await asyncio.gather(
-            *(self.calls.call_async(m, batch) for m in methods)
-        )
-        outputs = dict(zip(methods, answers, strict=True))
+        if len(methods) == 1:
+            outputs = {methods[0]: await self.calls.call_async(methods[0], batch)}
+        else:
+            # Several methods (a protocol asking for more than one output,
+            # or `finish` reading another) wait for their calls together.
+            answers = await asyncio.gather(
+                *(self.calls.call_async(m, batch) for m in methods)
+            )
+            outputs = dict(zip(methods, answers, strict=True))
         return self.seam.finished(asked.methods, outputs, batch.size)
 
     def answered(self, asked: Asked, outputs: dict[str, list[Any]]) -> Reply:
