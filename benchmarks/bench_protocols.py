@@ -36,15 +36,8 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-from bench_serve import (
-    ALL_BACKENDS,
-    BASELINE_APP,
-    MODELS,
-    NAMES,
-    WRK_SCRIPT,
-    free_port,
-    running,
-)
+from bench_serve import ALL_BACKENDS, BASELINE_APP, MODELS, NAMES
+from serving import WRK_SCRIPT, free_port, running
 from sklearn.datasets import make_classification
 
 LOADS = ((1, 1), (32, 1), (32, 100))  # (connections, rows)
@@ -168,7 +161,7 @@ def bench_load(
             kinds = [Request("hand-written", "/predict", body, JSON_TYPE)]
         else:
             kinds = requests(package, head)
-        with running(command, work, env):
+        with running(command, work, env, "/health"):
             for request in kinds:
                 answer, answer_headers = send(port, request)
                 if request.labels(answer, answer_headers) != expected:

@@ -1,8 +1,8 @@
-"""Serving speed of generated services against a hand-written one, side by side.
+"""Serving speed of generated services against their peers, side by side.
 
 Run: python benchmarks/bench_serve.py [--seconds S] [--models forest,linear]
          [--backends fastapi,flask,sanic,aiohttp] [--runtimes native,onnx]
-         [--chart docs/performance.png]
+         [--no-mlserver] [--chart docs/performance.png]
 
 Needs `wrk` (Debian: apt-get install wrk). Everything runs on loopback, one
 worker per server, in this run:
@@ -10,48 +10,55 @@ worker per server, in this run:
              features; linear: a logistic regression on the same data
   baseline   the usual hand-written FastAPI service on uvicorn: a pydantic
              model per instance, a DataFrame built from the validated objects
+  minimal    each backend's framework alone: a hello-world parsing the same
+             body and answering a constant, the floor of that backend
+  mlserver   MLServer 1.7.1 with adaptive batching (100 rows, 5 ms) serving
+             the same model file (a virtualenv made once, see peers.py)
   generated  the service MLJET generates, per backend and runtime (native:
              the model's library; onnx: the model converted, ONNX Runtime),
-             with BATCHING=on and BATCHING=off (on is the default only for a
-             model that answers each row in a batch exactly as alone: the
-             forest, not the logistic regression, for which on is forced)
-Each server is started fresh and timed to its first 200 on /ready; then wrk
-(one thread) sends POST /predict for S seconds per load: 1 and 32
-connections, 1-row and 100-row requests. Every answer is checked: a status
-other than 200 counts as bad, a body other than the model's own answer for
-that request (computed in this process) as wrong. The model's in-process
-predict time is printed beside.
+             as its README starts it, with BATCHING=on and BATCHING=off (on
+             is the default only for a model that answers each row in a
+             batch exactly as alone: the forest, not the logistic
+             regression, for which on is forced)
+Each server is started fresh and timed to its first 200 on its readiness
+route; then wrk (one thread) sends POST /predict (MLServer: its V2 infer
+route) for S seconds per load: 1 and 32 connections, 1-row and 100-row
+requests, and GET /health on 32 connections (rows 0 in the table). Every
+answer is checked: a status other than 200 counts as bad, a body other
+than the model's own answer for that request (computed in this process) as
+wrong (a minimal app answers no model: only its status counts). Each row
+shows its rate against the hand-written service, the same backend's
+minimal app and MLServer. The model's in-process predict time is printed
+beside.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import joblib
 import pandas as pd
+from peers import Peer, default_cache, minimal, mlserver
+from serving import WRK_SCRIPT, Figure, free_port, load, post, running
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 NAMES = [f"f{i}" for i in range(20)]
 ALL_BACKENDS = ("fastapi", "flask", "sanic", "aiohttp")
-LOADS = ((1, 1), (32, 1), (1, 100), (32, 100))  # (connections, rows)
+# (connections, rows); 0 rows: GET the health route.
+LOADS = ((1, 1), (32, 1), (1, 100), (32, 100), (32, 0))
 MODELS = {
     "forest": lambda: RandomForestClassifier(
         n_estimators=100, max_depth=8, random_state=0
@@ -78,138 +85,34 @@ BASELINE_APP = textwrap.dedent(f"""
         frame = pd.DataFrame([i.model_dump() for i in request.instances])
         return {{"predictions": model.predict(frame).tolist()}}
 
-    @app.get("/ready")
-    def ready() -> dict[str, str]:
-        return {{"status": "ready"}}
-    """)
-
-# wrk's script: POST the body, compare every answer with the expected one.
-WRK_SCRIPT = textwrap.dedent("""
-    wrk.method = "POST"
-    wrk.headers["Content-Type"] = "application/json"
-    local function slurp(name)
-      local file = io.open(os.getenv(name), "rb"); local text = file:read("*a")
-      file:close(); return text
-    end
-    wrk.body = slurp("MLJET_BODY")
-    local expected = slurp("MLJET_EXPECTED")
-    local threads = {}
-    function setup(thread) table.insert(threads, thread) end
-    function init(args) bad = 0; wrong = 0 end
-    function response(status, headers, body)
-      if status ~= 200 then bad = bad + 1
-      elseif body ~= expected then wrong = wrong + 1 end
-    end
-    function done(summary, latency, requests)
-      local bad, wrong = 0, 0
-      for _, thread in ipairs(threads) do
-        bad = bad + thread:get("bad"); wrong = wrong + thread:get("wrong")
-      end
-      io.write(string.format("MLJET %d %.6f %.3f %.3f %d %d\\n",
-        summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
-        latency:percentile(99) / 1e3, bad + summary.errors.status, wrong))
-    end
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {{"status": "ok"}}
     """)
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One load against one server."""
-
-    model: str
-    server: str
-    connections: int
-    rows: int
-    rate: float
-    p50_ms: float
-    p99_ms: float
-    bad: int
-    wrong: int
+def request_body(peer: Peer, frame: pd.DataFrame) -> bytes:
+    """The rows of `frame` as `peer`'s protocol sends them."""
+    if peer.protocol == "v2":
+        tensor = {
+            "name": "input-0",
+            "shape": list(frame.shape),
+            "datatype": "FP64",
+            "data": frame.to_numpy().ravel().tolist(),
+        }
+        return json.dumps({"inputs": [tensor]}).encode()
+    return json.dumps({"instances": frame.to_dict("records")}).encode()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def running(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[float]:
-    """Start a server; yield the seconds it took to answer /ready with 200."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**os.environ, **env},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        port = int(env["PORT"])
-        while get(port, "/ready") != 200:
-            if process.poll() is not None or time.perf_counter() - started > 120:
-                raise RuntimeError(f"{' '.join(command)} did not become ready")
-            time.sleep(0.01)
-        yield time.perf_counter() - started
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait()
-
-
-def get(port: int, path: str) -> int | None:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", path)
-        return connection.getresponse().status
-    except OSError:
-        return None
-
-
-def post(port: int, body: bytes) -> bytes:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    answer = response.read()
-    if response.status != 200:
-        raise RuntimeError(f"POST /predict: {response.status} {answer[:200]!r}")
-    return answer
-
-
-def load(port: int, work: Path, connections: int, seconds: int) -> list[float]:
-    """wrk's figures: requests, seconds, p50 ms, p99 ms, bad, wrong."""
-    env = {
-        **os.environ,
-        "MLJET_BODY": str(work / "body.json"),
-        "MLJET_EXPECTED": str(work / "expected.json"),
-    }
-    done = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "-s",
-            str(work / "check.lua"),
-            f"http://127.0.0.1:{port}/predict",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(x for x in done.stdout.splitlines() if x.startswith("MLJET "))
-    return [float(value) for value in line.split()[1:]]
+def answered_labels(peer: Peer, answer: bytes) -> list[Any]:
+    if peer.protocol == "v2":
+        return list(json.loads(answer)["outputs"][0]["data"])
+    return list(json.loads(answer)["predictions"])
 
 
 def measure(
     model_name: str,
-    server: str,
+    peer: Peer,
     port: int,
     work: Path,
     model: Any,
@@ -217,21 +120,28 @@ def measure(
     seconds: int,
 ) -> Iterator[Figure]:
     for connections, rows in LOADS:
-        body = json.dumps({"instances": frame.head(rows).to_dict("records")})
-        (work / "body.json").write_text(body)
-        answer = post(port, body.encode())
-        # The expected bytes are the server's own, once they are proved to
-        # be the model's answer for this request, computed here.
-        expected = model.predict(frame.head(rows)).tolist()
-        if json.loads(answer)["predictions"] != expected:
-            raise RuntimeError(f"{server} answers {rows} rows unlike the model")
+        env = {"MLJET_EXPECTED": str(work / "expected.json"), "MLJET_CHECK": "status"}
+        if rows:
+            body = request_body(peer, frame.head(rows))
+            (work / "body.json").write_bytes(body)
+            answer = post(port, peer.predict, body)
+            # The expected bytes are the server's own, once they are proved
+            # to be the model's answer for this request, computed here.
+            expected = model.predict(frame.head(rows)).tolist()
+            if peer.check != "status" and answered_labels(peer, answer) != expected:
+                raise RuntimeError(f"{peer.name} answers {rows} rows unlike the model")
+            env.update(MLJET_BODY=str(work / "body.json"), MLJET_CHECK=peer.check)
+            path = peer.predict
+        else:
+            answer, path = b"", peer.health
+            env["MLJET_METHOD"] = "GET"
         (work / "expected.json").write_bytes(answer)
         requests, duration, p50, p99, bad, wrong = load(
-            port, work, connections, seconds
+            port, path, work, connections, seconds, env
         )
         yield Figure(
             model_name,
-            server,
+            peer.name,
             connections,
             rows,
             requests / duration,
@@ -251,9 +161,7 @@ def in_process_ms(model: Any, frame: pd.DataFrame, rows: int) -> float:
     return statistics.median(timings) * 1000
 
 
-def bench_model(
-    name: str, backends: list[str], runtimes: list[str], seconds: int, work: Path
-) -> tuple[list[Figure], dict[str, float]]:
+def bench_model(name: str, args: argparse.Namespace, work: Path) -> list[Figure]:
     from generator import cook
 
     x, y = make_classification(n_samples=5000, n_features=20, random_state=0)
@@ -268,21 +176,19 @@ def bench_model(
         f"\n{name}: in-process predict {in_process_ms(model, frame, 1):.2f} ms "
         f"for 1 row, {in_process_ms(model, frame, 100):.2f} ms for 100 rows"
     )
-    servers: list[tuple[str, list[str], dict[str, str]]] = [
-        (
+    uvicorn = [sys.executable, "-m", "uvicorn", "--no-access-log"]
+    peers = [
+        Peer(
             "hand-written",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "baseline:app",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            {},
+            [*uvicorn, "baseline:app", "--log-level", "warning", "--port", "{port}"],
+            folder,
+            check="exact",
         )
     ]
+    backends, runtimes = args.backends.split(","), args.runtimes.split(",")
+    peers.extend(minimal(backend, folder) for backend in backends)
+    if args.mlserver:
+        peers.append(mlserver(folder, folder / "model.joblib", default_cache()))
     for backend, runtime in [(b, r) for b in backends for r in runtimes]:
         package = f"bench_{name}_{backend}_{runtime}"
         project = folder / package
@@ -296,44 +202,57 @@ def bench_model(
             quiet=True,
         )
         for batching in ("on", "off"):
-            servers.append(
-                (
+            # As its README starts it: default settings but BATCHING, and
+            # its access lines written (to nowhere).
+            settings = {"PYTHONPATH": str(project / "src"), "BATCHING": batching}
+            peers.append(
+                Peer(
                     f"{backend} {runtime} {batching}",
                     [sys.executable, "-m", package],
-                    {
-                        "PYTHONPATH": str(project / "src"),
-                        "BATCHING": batching,
-                        "LOG_LEVEL": "warning",
-                    },
+                    folder,
+                    env=lambda port, settings=settings: settings,
+                    ready="/ready",
+                    check="exact",
                 )
             )
     figures: list[Figure] = []
     ready: dict[str, float] = {}
-    for server, command, env in servers:
+    for peer in peers:
         port = free_port()
-        env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
-        if server == "hand-written":
-            command = [*command, "--port", str(port)]
-        with running(command, folder, env) as ready_after:
-            ready[server] = ready_after
-            for figure in measure(name, server, port, folder, model, frame, seconds):
+        env = {**peer.env(port), "PORT": str(port), "HOST": "127.0.0.1"}
+        command = [part.replace("{port}", str(port)) for part in peer.command]
+        with running(command, peer.cwd, env, peer.ready) as ready_after:
+            ready[peer.name] = ready_after
+            for figure in measure(name, peer, port, folder, model, frame, args.seconds):
                 figures.append(figure)
                 report(figure, figures)
-    return figures, ready
+    print(
+        "time to ready: "
+        + ", ".join(f"{server} {seconds:.2f} s" for server, seconds in ready.items())
+    )
+    return figures
 
 
 def report(figure: Figure, figures: list[Figure]) -> None:
-    baseline = next(
-        f
-        for f in figures
-        if f.server == "hand-written"
-        and f.model == figure.model
-        and (f.connections, f.rows) == (figure.connections, figure.rows)
-    )
+    """One figure, and its rate against the hand-written service, its
+    backend's minimal app and MLServer, when they ran."""
+
+    def versus(server: str) -> str:
+        found = [
+            f.rate
+            for f in figures
+            if f.server == server
+            and f.model == figure.model
+            and (f.connections, f.rows) == (figure.connections, figure.rows)
+        ]
+        return f"{figure.rate / found[0]:>7.2f}x" if found else f"{'':>8}"
+
+    backend = figure.server.split()[0]
     print(
         f"{figure.server:>20} {figure.connections:>5} {figure.rows:>5}"
-        f" {figure.rate:>9.1f} {figure.rate / baseline.rate:>7.1f}x"
-        f" {figure.p50_ms:>8.1f} {figure.p99_ms:>8.1f}"
+        f" {figure.rate:>9.1f} {versus('hand-written')}"
+        f" {versus(f'{backend} minimal')} {versus('mlserver batching')}"
+        f" {figure.p50_ms:>8.2f} {figure.p99_ms:>8.2f}"
         f" {figure.bad:>5} {figure.wrong:>5}",
         flush=True,
     )
@@ -345,10 +264,13 @@ def main() -> None:
     cli.add_argument("--models", default="forest,linear")
     cli.add_argument("--backends", default=",".join(ALL_BACKENDS))
     cli.add_argument("--runtimes", default="native,onnx")
+    cli.add_argument(
+        "--no-mlserver", dest="mlserver", action="store_false",
+        help="leave MLServer out (its virtualenv takes a minute to make once)",
+    )  # fmt: skip
     cli.add_argument("--chart", type=Path, help="draw the figures into this PNG")
     args = cli.parse_args()
     backends, names = args.backends.split(","), args.models.split(",")
-    runtimes = args.runtimes.split(",")
     if not set(backends) <= set(ALL_BACKENDS) or not set(names) <= set(MODELS):
         cli.error(f"backends: {', '.join(ALL_BACKENDS)}; models: {', '.join(MODELS)}")
     if shutil.which("wrk") is None:
@@ -359,20 +281,14 @@ def main() -> None:
     )
     print(
         f"{'server':>20} {'conns':>5} {'rows':>5} {'req/s':>9} {'vs hand':>8}"
-        f" {'p50 ms':>8} {'p99 ms':>8} {'bad':>5} {'wrong':>5}"
+        f" {'vs min':>8} {'vs mlsv':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'bad':>5} {'wrong':>5}"
     )
     work = Path(tempfile.mkdtemp(prefix="mljet-serve-"))
     all_figures: list[Figure] = []
     try:
         for name in names:
-            figures, ready = bench_model(name, backends, runtimes, args.seconds, work)
-            all_figures.extend(figures)
-            print(
-                "time to /ready: "
-                + ", ".join(
-                    f"{server} {seconds:.2f} s" for server, seconds in ready.items()
-                )
-            )
+            all_figures.extend(bench_model(name, args, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.chart:

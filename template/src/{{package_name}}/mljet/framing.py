@@ -29,6 +29,20 @@ REQUEST_LINE = re.compile(
 HEADER_LINE = re.compile(
     rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*\r?"
 )
+# A whole valid head at once (the usual case): the request line and header
+# lines above, then the empty line. A head it does not match is checked line
+# by line, for the reason.
+VALID_HEAD = re.compile(
+    REQUEST_LINE.pattern + rb"\n(?:" + HEADER_LINE.pattern + rb"\n)*\r?\n"
+)
+# The header fields framing needs, from a valid head.
+REQUEST_FIELDS = re.compile(
+    rb"\n(host|content-length|transfer-encoding):[ \t]*([^\r\n]*?)[ \t]*\r?(?=\n)",
+    re.IGNORECASE,
+)
+RESPONSE_FIELDS = re.compile(
+    rb"\r\n(content-length|transfer-encoding|connection):[ \t]*([^\r\n]*?)[ \t]*(?=\r\n)"
+)
 STATUS_LINE = re.compile(rb"HTTP/\d\.\d (\d{3})")
 CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[^\r\n]*)?\r?\n")
 # Longest request line and head: the smallest of every backend's parser
@@ -232,20 +246,16 @@ class RequestFraming(_Messages):
             )
 
     def _start_request(self, head: bytes) -> None:
-        lines = head.rstrip(b"\r\n").split(b"\n")
-        request = REQUEST_LINE.fullmatch(lines[0])
+        request = VALID_HEAD.fullmatch(head)
         if request is None:
-            raise bad_request("the request line is not 'METHOD target HTTP/1.x'")
+            request = _checked_lines(head)
         if request[3] != b"1" or request[4] not in b"01":
             raise ClientError(
                 505, "http_version_not_supported", "only HTTP/1.0 and 1.1 are served"
             )
         fields: dict[bytes, list[bytes]] = {}
-        for line in lines[1:]:
-            field = HEADER_LINE.fullmatch(line)
-            if field is None:
-                raise bad_request("a header line is malformed")
-            fields.setdefault(field[1].lower(), []).append(field[2])
+        for name, value in REQUEST_FIELDS.findall(head):
+            fields.setdefault(name.lower(), []).append(value)
         self._start_body(fields, http_11=request[4] == b"1")
         self.pending_methods.append(request[1])
 
@@ -331,11 +341,8 @@ class ResponseFraming(_Messages):
     def _start_response(self, head: bytes) -> bytes:
         status_line = STATUS_LINE.match(head)
         status = int(status_line[1]) if status_line else 200
-        lines = head[:-4].split(b"\r\n")
-        fields = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            fields[name.strip().lower()] = value.strip().lower()
+        # The server's own head: the last of a field repeated counts.
+        fields = dict(RESPONSE_FIELDS.findall(head.lower()))
         if status == 101:
             self.tunnel = True
             return head
@@ -358,13 +365,26 @@ class ResponseFraming(_Messages):
             body = Body(int(length) if length is not None else None)
         self.closes = fields.get(b"connection") == b"close"
         if self.close_next and not self.closes:
-            head = _marked_close(lines)
+            head = _marked_close(head[:-4].split(b"\r\n"))
             self.closes = True
         if body.done:
             self.completed += 1
         else:
             self._body = body
         return head
+
+
+def _checked_lines(head: bytes) -> re.Match[bytes]:
+    """The request line of a head that is not valid as a whole, once every
+    line before the culprit is; else the reason, as a ClientError."""
+    lines = head.rstrip(b"\r\n").split(b"\n")
+    request = REQUEST_LINE.fullmatch(lines[0])
+    if request is None:
+        raise bad_request("the request line is not 'METHOD target HTTP/1.x'")
+    for line in lines[1:]:
+        if HEADER_LINE.fullmatch(line) is None:
+            raise bad_request("a header line is malformed")
+    return request
 
 
 def _marked_close(lines: list[bytes]) -> bytes:

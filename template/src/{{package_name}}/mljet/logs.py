@@ -163,13 +163,12 @@ class _Lines(logging.Formatter):
         return self.stamp(record.created)
 
     def stamp(self, created: float) -> str:
+        """`created` as logging's default time: `2026-01-31 12:00:00,123`."""
         second = int(created)
         if second != self._second:
-            self._stamp = time.strftime(
-                self.default_time_format, self.converter(second)
-            )
+            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
             self._second = second
-        return self.default_msec_format % (self._stamp, (created - second) * 1000)
+        return f"{self._stamp},{int((created - second) * 1000):03d}"
 
     def access_line(self, message: str, fields: dict[str, Any], given_id: str) -> str:
         """The line `format` makes of an access record (logged now)."""
