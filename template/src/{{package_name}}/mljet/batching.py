@@ -102,8 +102,8 @@ class DirectCalls:
         self._logged = not quiet
 
     def call(self, method: str, batch: Batch) -> list[Any]:
-        if self._logged and logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s: one call for 1 requests, %d rows", method, batch.size)
+        if self._logged:
+            _log_call(method, 1, batch.size)
         return self._costs.run(method, batch)
 
     async def call_async(self, method: str, batch: Batch) -> list[Any]:
@@ -185,6 +185,7 @@ class Batcher:
     async def call_async(self, method: str, batch: Batch) -> list[Any]:
         if not (self._queue or self._calling) and self._costs.short(method, batch):
             # Nothing to batch it with: the short call runs here and now.
+            _log_call(method, 1, batch.size)
             return self._run(method, batch)
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         if not self._enqueue(_Waiting(method, batch, future)):
@@ -278,14 +279,7 @@ class Batcher:
             logger.exception("the batch of %d requests failed", len(taken))
             outcomes = [([], error)] * len(taken)
         self._last_requests, self._last_call = len(taken), time.monotonic() - started
-        if logger.isEnabledFor(logging.DEBUG):
-            rows = sum(w.batch.size for w in taken)
-            logger.debug(
-                "%s: one call for %d requests, %d rows",
-                taken[0].method,
-                len(taken),
-                rows,
-            )
+        _log_call(taken[0].method, len(taken), sum(w.batch.size for w in taken))
         _deliver(taken, outcomes)
 
     def _outcomes(self, taken: list[_Waiting]) -> list[Outcome]:
@@ -307,6 +301,11 @@ class Batcher:
             return self._run(method, batch), None
         except Exception as error:
             return [], error
+
+
+def _log_call(method: str, requests: int, rows: int) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s: one call for %d requests, %d rows", method, requests, rows)
 
 
 def _split(answers: list[Any], sizes: Sequence[int]) -> list[Outcome]:

@@ -159,8 +159,9 @@ def _child(metric: Any, *labels: str) -> Any:
 
 
 def predicted(labels: Iterable[Any]) -> None:
-    for label, count in Tally(str(label) for label in labels).items():
-        _child(PREDICTIONS, label).inc(count)
+    # Counted as they are, then named: one str() per class, not per label.
+    for label, count in Tally(labels).items():
+        _child(PREDICTIONS, str(label)).inc(count)
 
 
 def timed(run: Callable[[str, Batch], list[Any]]) -> Callable[[str, Batch], list[Any]]:

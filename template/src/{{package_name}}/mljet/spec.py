@@ -81,7 +81,18 @@ class ServiceSpec:
 
     @property
     def feature_names(self) -> list[str]:
-        return [feature.name for feature in self.features]
+        return list(self.names)
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The features' names, in order, made once."""
+        return tuple(feature.name for feature in self.features)
+
+    @cached_property
+    def numbers_only(self) -> bool:
+        """Every feature is a number: requests can be read straight into
+        one float array (`validation`)."""
+        return bool(self.features) and all(f.kind == "float" for f in self.features)
 
     @property
     def model_path(self) -> Path:
