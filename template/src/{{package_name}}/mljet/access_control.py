@@ -72,7 +72,7 @@ class AccessControl:
             "Access-Control-Expose-Headers": EXPOSED_HEADERS,
             "Vary": "Origin",
         }
-        return replace(reply, headers=headers)
+        return reply.with_headers(headers)
 
     def _preflight(self, route: Route, incoming: Incoming) -> Reply:
         headers = incoming.headers

@@ -29,19 +29,23 @@ REQUEST_LINE = re.compile(
 HEADER_LINE = re.compile(
     rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*\r?"
 )
-# A whole valid head at once (the usual case): the request line and header
-# lines above, then the empty line. A head it does not match is checked line
-# by line, for the reason.
+# A whole valid head at once (the usual case): the request line, header
+# lines of the same syntax as HEADER_LINE's (matched greedily: no field is
+# taken apart), then the empty line. A head it does not match is checked
+# line by line, for the reason.
 VALID_HEAD = re.compile(
-    REQUEST_LINE.pattern + rb"\n(?:" + HEADER_LINE.pattern + rb"\n)*\r?\n"
+    REQUEST_LINE.pattern
+    + rb"\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*\r?\n)*\r?\n"
 )
-# The header fields framing needs, from a valid head.
+# The header fields framing needs, from a valid head (a response's in lower
+# case).
 REQUEST_FIELDS = re.compile(
     rb"\n(host|content-length|transfer-encoding):[ \t]*([^\r\n]*?)[ \t]*\r?(?=\n)",
     re.IGNORECASE,
 )
 RESPONSE_FIELDS = re.compile(
-    rb"\r\n(content-length|transfer-encoding|connection):[ \t]*([^\r\n]*?)[ \t]*(?=\r\n)"
+    rb"\r\n(content-length|transfer-encoding|connection):"
+    rb"[ \t]*([^\r\n]*?)[ \t]*(?=\r\n)"
 )
 STATUS_LINE = re.compile(rb"HTTP/\d\.\d (\d{3})")
 CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[^\r\n]*)?\r?\n")
@@ -152,16 +156,15 @@ class _Messages:
     def in_body(self) -> bool:
         return self._body is not None
 
-    def _pass_body(self, data: bytes, at: int, forward: list[bytes]) -> int:
-        """Pass on `data` from `at` to the body's end (or all of it, when
-        it goes on); the offset reached."""
+    def _through_body(self, data: bytes, at: int) -> int:
+        """Follow the body through `data` from `at`, to its end (or all of
+        `data`, when it goes on); the offset reached."""
         assert self._body is not None
         end = self._body.feed(data, at)
         self._check_body(self._body)
         if self._body.done:
             self._body = None
             self.completed += 1
-        forward.append(data[at:end])
         return end
 
     def _check_body(self, body: Body) -> None:
@@ -196,41 +199,44 @@ class RequestFraming(_Messages):
             self._feed(data, forward)
         except ClientError as refusal:
             self.refusal = refusal
-        return b"".join(forward)
+        # Usually the whole read goes on as it came: no copy.
+        return forward[0] if len(forward) == 1 else b"".join(forward)
 
     def _feed(self, data: bytes, forward: list[bytes]) -> None:
-        at = 0
-        while at < len(data):
-            if self.in_body:
-                at = self._pass_body(data, at, forward)
-                continue
-            if not self.in_head:
-                # Empty lines before a request line are allowed and ignored.
-                while at < len(data) and data[at] in b"\r\n":
-                    at += 1
-                if at == len(data):
-                    return
-                self.in_head = True
-            head_end = self._feed_head(data, at)
-            if head_end is None:
-                return
-            forward.append(self._head)
-            self._head = b""
-            at = head_end
-
-    def _feed_head(self, data: bytes, start: int) -> int | None:
-        """Collect the head; the offset just past it once it is whole."""
-        previous = len(self._head)
-        self._head += data[start:]
-        # The end may straddle two reads: search from just before the seam.
-        found = HEAD_END.search(self._head, max(0, previous - 3))
-        if found is None:
-            self._check_size(self._head)
-            return None
-        self._head, rest = self._head[: found.end()], self._head[found.end() :]
-        self._check_size(self._head)
-        self._start_request(self._head)
-        return len(data) - len(rest)
+        """Append to `forward` the bytes of `data` that may go on: every
+        slice between the dropped ones and a head held until it is whole."""
+        if self._head:
+            # A head began in an earlier read: whole now, perhaps.
+            data, self._head = self._head + data, b""
+        at = start = 0
+        try:
+            while at < len(data):
+                if self._body is not None:
+                    at = self._through_body(data, at)
+                    continue
+                if not self.in_head:
+                    # Empty lines before a request line are allowed and dropped.
+                    skipped = at
+                    while skipped < len(data) and data[skipped] in b"\r\n":
+                        skipped += 1
+                    if skipped > at:
+                        forward.append(data[start:at])
+                        start = at = skipped
+                    if at == len(data):
+                        break
+                    self.in_head = True
+                found = HEAD_END.search(data, at)
+                if found is None:
+                    self._head = data[at:]
+                    self._check_size(self._head)
+                    break
+                head = data[at : found.end()]
+                self._check_size(head)
+                self._start_request(head)
+                at = found.end()
+        finally:
+            # What passed before a refusal, or before a head still held.
+            forward.append(data[start:at])
 
     def _check_size(self, head: bytes) -> None:
         first = head.split(b"\n", 1)[0]
@@ -315,27 +321,37 @@ class ResponseFraming(_Messages):
         return self.in_head or self.in_body
 
     def feed(self, data: bytes) -> bytes:
+        """The bytes of `data` to send on: unchanged (no copy) unless a head
+        is held until whole or marked to close."""
         if self.tunnel:
             return data
-        forward: list[bytes] = []
-        at = 0
-        while at < len(data):
-            if self.in_body:
-                at = self._pass_body(data, at, forward)
-                continue
-            self.in_head = True
-            self._head += data[at:]
-            found = self._head.find(b"\r\n\r\n")
-            if found < 0:
-                break
-            rest = self._head[found + 4 :]
-            forward.append(self._start_response(self._head[: found + 4]))
-            self._head = b""
+        if self._head:
+            # A head began in an earlier write: whole now, perhaps.
+            data, self._head = self._head + data, b""
             self.in_head = False
-            at = len(data) - len(rest)
+        forward: list[bytes] = []
+        at = start = 0
+        while at < len(data):
+            if self._body is not None:
+                at = self._through_body(data, at)
+                continue
+            found = data.find(b"\r\n\r\n", at)
+            if found < 0:
+                self.in_head = True
+                self._head = data[at:]
+                forward.append(data[start:at])
+                return b"".join(forward)
+            head = data[at : found + 4]
+            sent = self._start_response(head)
+            if sent is not head:
+                forward.extend((data[start:at], sent))
+                start = found + 4
+            at = found + 4
             if self.tunnel:
-                forward.append(data[at:])
                 break
+        if not forward:
+            return data if start == 0 else data[start:]
+        forward.append(data[start:])
         return b"".join(forward)
 
     def _start_response(self, head: bytes) -> bytes:

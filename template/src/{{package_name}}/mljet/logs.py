@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -88,7 +88,7 @@ class Access:
         if ACCESS.isEnabledFor(logging.INFO):
             self._log(reply, seconds * 1000)
         headers = {**reply.headers, REQUEST_ID_HEADER: self.request_id}
-        return replace(reply, headers=headers)
+        return reply.with_headers(headers)
 
     def _log(self, reply: Reply, latency: float) -> None:
         path = printable(self.path[:MAX_LOGGED_PATH])
@@ -99,9 +99,9 @@ class Access:
             "latency_ms": round(latency, 2),
             "rows": reply.rows,
         }
-        message = "%s %s %d %.1f ms rows=%s" % (
-            self.method, path, reply.status, latency, reply.rows,
-        )  # fmt: skip
+        message = (
+            f"{self.method} {path} {reply.status} {latency:.1f} ms rows={reply.rows}"
+        )
         handler = _sole_handler()
         if handler is not None:
             handler.write_access(message, fields, self.request_id)

@@ -28,7 +28,7 @@ import os
 import time
 from collections import Counter as Tally
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +158,10 @@ def _child(metric: Any, *labels: str) -> Any:
     return found
 
 
-def predicted(labels: Iterable[Any]) -> None:
+def predicted(labels: Sequence[Any]) -> None:
+    if len(labels) == 1:
+        _child(PREDICTIONS, str(labels[0])).inc()
+        return
     # Counted as they are, then named: one str() per class, not per label.
     for label, count in Tally(labels).items():
         _child(PREDICTIONS, str(label)).inc(count)

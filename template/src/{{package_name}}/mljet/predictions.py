@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from . import metrics
@@ -73,7 +73,7 @@ class Predictor:
     def answered(self, asked: Asked, outputs: dict[str, list[Any]]) -> Reply:
         if self.by_class and "predict" in outputs:
             metrics.predicted(outputs["predict"])
-        return replace(asked.reply(outputs), rows=asked.batch.size)
+        return asked.reply(outputs).with_rows(asked.batch.size)
 
 
 def predict(predictor: Predictor | None, route: Route, incoming: Incoming) -> Reply:

@@ -165,18 +165,20 @@ class Seam:
 
     def prepared(self, batch: Batch, features: Sequence[str]) -> Batch:
         """The model's columns (`features`) for one request's `batch`."""
-        given = self.prepare(dict(batch.columns))
-        columns: Columns = {}
-        for name in features:
-            if name not in given:
-                raise SeamError(f"model.py: prepare() returned no column {name!r}")
-            columns[name] = _listed(given[name], name, batch.size, "prepare()")
         sent = batch.columns
-        if (
-            batch.matrix is not None
-            and batch.names == tuple(features)
-            and all(columns[name] is sent[name] for name in features)
-        ):
+        given = self.prepare(dict(sent))
+        columns: Columns = {}
+        kept = True  # every model column as it was sent
+        for name in features:
+            value = given.get(name, _MISSING)
+            if value is _MISSING:
+                raise SeamError(f"model.py: prepare() returned no column {name!r}")
+            if value is sent.get(name, _MISSING):
+                columns[name] = value  # checked already: a list, as long
+            else:
+                columns[name] = _listed(value, name, batch.size, "prepare()")
+                kept = False
+        if kept and batch.matrix is not None and batch.names == tuple(features):
             # prepare() kept every column as it came: so does the array.
             return Batch(columns, batch.size, batch.matrix)
         return Batch(columns, batch.size)
@@ -189,6 +191,9 @@ class Seam:
             method: _listed(self.finish(method, outputs), method, size, "finish()")
             for method in asked
         }
+
+
+_MISSING: Any = object()
 
 
 def _listed(values: Any, name: str, size: int, by: str) -> list[Any]:

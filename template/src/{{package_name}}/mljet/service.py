@@ -180,7 +180,7 @@ class PredictionService:
                 read = await self.body_limit.read(body, declared)
                 if read is None:
                     return self._finish(access, self._too_large(route), incoming)
-                incoming = replace(incoming, body=read)
+                incoming = incoming.with_body(read)
             if route.predicts is not None:
                 reply = await predict_async(self._predictor, route, incoming)
             else:
@@ -204,7 +204,7 @@ class PredictionService:
                 body = self.body_limit.read_blocking(read, declared)
                 if body is None:
                     return self._finish(access, self._too_large(route), incoming)
-                incoming = replace(incoming, body=body)
+                incoming = incoming.with_body(body)
             if route.predicts is not None:
                 reply = predict(self._predictor, route, incoming)
             else:

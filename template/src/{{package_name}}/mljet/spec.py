@@ -89,6 +89,11 @@ class ServiceSpec:
         return tuple(feature.name for feature in self.features)
 
     @cached_property
+    def nullable(self) -> bool:
+        """Every feature takes null."""
+        return all(f.nullable for f in self.features)
+
+    @cached_property
     def numbers_only(self) -> bool:
         """Every feature is a number: requests can be read straight into
         one float array (`validation`)."""

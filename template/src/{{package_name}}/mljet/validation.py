@@ -171,7 +171,7 @@ def _numbers(
             rows = [[value] for value in rows]
     else:
         rows = instances
-    allowed = _NULLABLE_NUMBERS if all(f.nullable for f in spec.features) else _NUMBERS
+    allowed = _NULLABLE_NUMBERS if spec.nullable else _NUMBERS
     if not set(map(type, itertools.chain.from_iterable(rows))) <= allowed:
         return None
     try:
