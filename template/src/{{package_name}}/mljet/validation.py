@@ -14,13 +14,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import orjson
 
 from .errors import ClientError, Problem, invalid_instances
+from .float_rows import numbers_of_columns, numbers_of_rows
 from .prescan import instances_over
 from .spec import FeatureSpec, ServiceSpec
 
@@ -138,50 +138,11 @@ def validated_rows(instances: list[Any], spec: ServiceSpec) -> Batch:
     """Instances (objects keyed by feature, or arrays in feature order),
     checked: a ClientError names each offending instance and feature."""
     if spec.numbers_only:
-        matrix = _numbers(instances, spec)
+        matrix = numbers_of_rows(instances, spec)
         if matrix is not None:
             return Batch.of_matrix(matrix, spec.names)
     columns, positions, problems = _columns(instances, spec.feature_names)
     return _checked(columns, len(instances), spec, positions, problems)
-
-
-_NUMBERS = frozenset({float, int})
-_NULLABLE_NUMBERS = _NUMBERS | {NoneType}
-
-
-def _numbers(
-    instances: list[Any], spec: ServiceSpec
-) -> np.ndarray[Any, np.dtype[np.float64]] | None:
-    """A model of numbers' instances as one float array, when every one is
-    well-formed and holds only numbers (and nulls where every feature takes
-    them); else None, and the general path says what is wrong."""
-    names = spec.names
-    width = len(names)
-    forms = set(map(type, instances))
-    if not (forms == {dict} or forms == {list}):
-        return None
-    if set(map(len, instances)) != {width}:
-        return None
-    if forms == {dict}:
-        try:
-            rows: list[Any] = list(map(itemgetter(*names), instances))
-        except KeyError:
-            return None
-        if width == 1:
-            rows = [[value] for value in rows]
-    else:
-        rows = instances
-    allowed = _NULLABLE_NUMBERS if spec.nullable else _NUMBERS
-    if not set(map(type, itertools.chain.from_iterable(rows))) <= allowed:
-        return None
-    try:
-        # Nulls become NaN, as pandas and scikit-learn mark a missing value.
-        matrix = np.array(rows, dtype=np.float64)
-    except OverflowError:  # an integer beyond any float
-        return None
-    if np.isinf(matrix).any():
-        return None
-    return matrix
 
 
 def validated_columns(
@@ -189,6 +150,11 @@ def validated_columns(
 ) -> Batch:
     """Columns another protocol sent (one list per feature, `size` rows),
     checked as instances are: a ClientError names each row and feature."""
+    if spec.numbers_only and columns.keys() == set(spec.names):
+        ordered = {name: columns[name] for name in spec.names}
+        matrix = numbers_of_columns(list(ordered.values()), size, spec)
+        if matrix is not None:
+            return Batch(ordered, size, matrix)
     return _checked(columns, size, spec, None, [])
 
 
