@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,6 +27,9 @@ class Model:
         self.release = threading.Event()
         self.release.set()
         self.threads: set[str] = set()
+        # Each call's thread, in order; and how long each call takes.
+        self.call_threads: list[str] = []
+        self.delay = 0.0
 
     def hold_next_call(self) -> None:
         self.entered.clear()
@@ -33,6 +37,8 @@ class Model:
 
     def run(self, method: str, batch: Any) -> list[Any]:
         self.threads.add(threading.current_thread().name)
+        self.call_threads.append(threading.current_thread().name)
+        time.sleep(self.delay)
         values = list(batch.columns["x"])
         self.calls.append((method, values))
         self.entered.set()
@@ -252,3 +258,26 @@ def test_without_batching_each_request_is_its_own_call(
     answer = asyncio.run(direct.call_async("predict_proba", rows(core, 3)))
     assert answer == ["predict_proba:3"]
     assert model.calls == [("predict", [1, 2]), ("predict_proba", [3])]
+
+
+@pytest.mark.parametrize("calls", ["batched", "direct"])
+def test_a_call_the_model_has_shown_short_runs_on_the_event_loop(
+    core: Core, model: Model, batcher_for: Callable[..., Any], calls: str
+) -> None:
+    batching = core.module("batching")
+    strategy = batcher_for() if calls == "batched" else batching.DirectCalls(model.run)
+    slow = batching.INLINE_SECONDS * 4
+
+    async def scene() -> None:
+        await strategy.call_async("predict", rows(core, 1))  # its cost unknown
+        await strategy.call_async("predict", rows(core, 2))  # shown short
+        model.delay = slow
+        await strategy.call_async("predict", rows(core, 3))  # short no more
+        model.delay = 0.0
+        await strategy.call_async("predict", rows(core, 4))  # so, off the loop
+        await strategy.call_async("predict", rows(core, 5, 6))  # never this many
+
+    asyncio.run(scene())
+    here = threading.current_thread().name
+    on_loop = [name == here for name in model.call_threads]
+    assert on_loop == [False, True, True, False, False]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 
@@ -107,3 +109,51 @@ def test_a_request_that_fails_is_no_longer_in_flight(core: Core) -> None:
         assert in_flight() == before + 1
         raise RuntimeError("the answer failed")
     assert in_flight() == before
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_an_access_line_reads_the_same_with_or_without_a_log_record(
+    core: Core, form: str
+) -> None:
+    """The service's own handler alone gets access lines written directly;
+    any other logging set up (here, a filter) gets records: same line."""
+    logs, routes = core.module("logs"), core.module("routes")
+    package = logging.getLogger(core.module("owner").SERVICE_PACKAGE)
+    kept = (list(package.handlers), package.propagate, package.level)
+    written = io.StringIO()
+    try:
+        logs.configure("info", form)
+        package.handlers[-1].setStream(written)
+
+        def answer() -> None:
+            with logs.answering("/predict", "POST", "/p\nx", "abc") as access:
+                access.answered(routes.Reply(201, b"{}", rows=4))
+
+        assert logs._sole_handler() is package.handlers[-1]
+        answer()
+        any_filter = logging.Filter()
+        logs.ACCESS.addFilter(any_filter)
+        try:
+            assert logs._sole_handler() is None
+            answer()
+        finally:
+            logs.ACCESS.removeFilter(any_filter)
+    finally:
+        package.handlers[:] = kept[0]
+        package.propagate, package.level = kept[1], kept[2]
+    direct, recorded = written.getvalue().splitlines()
+    if form == "json":
+        lines = [json.loads(line) for line in (direct, recorded)]
+        for line in lines:
+            del line["time"], line["latency_ms"]
+            line["message"] = re.sub(r" [0-9.]+ ms ", " - ms ", line["message"])
+        assert lines[0] == lines[1]
+        assert lines[0]["rows"] == 4 and lines[0]["path"] == "/p\\x0ax"
+    else:
+        stamp = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
+        assert re.match(stamp, direct) and re.match(stamp, recorded)
+        same = [
+            re.sub(r" [0-9.]+ ms ", " - ms ", line[24:]) for line in (direct, recorded)
+        ]
+        assert same[0] == same[1]
+        assert same[0].endswith("access [abc] POST /p\\x0ax 201 - ms rows=4")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 
+import numpy as np
 import pytest
 
 from conftest import Core
@@ -158,3 +160,97 @@ def test_a_feature_that_is_not_nullable_refuses_null_even_in_a_column_of_one(
     with pytest.raises(core.module("errors").ClientError) as refused:
         validation.parse_batch(body, strict, 10)
     assert refused.value.problems[0].message == "null is not allowed for this feature"
+
+
+INF = float("inf")
+# Requests to a model of two numbers, `a` and `b` (only `b` takes null):
+# well-formed ones, and every way a request can be wrong.
+NUMBER_REQUESTS = [
+    [{"a": 1.5, "b": 2}],
+    [[1, None], [2.5, -3.25]],
+    [{"b": 0.1, "a": 2**60}],
+    [{"a": 1, "b": 2}, [3, 4]],  # objects and arrays mixed
+    [{"a": True, "b": 1.0}],
+    [{"a": "1", "b": 1.0}],
+    [{"a": None, "b": 1.0}],
+    [{"a": INF, "b": 1.0}],
+    [{"a": 10**400, "b": 1.0}],
+    [{"a": 1.0}],
+    [{"a": 1.0, "b": 2.0, "c": 3.0}],
+    [[1.0]],
+    [[1.0, 2.0, 3.0]],
+    [5],
+    [{"a": [1.0], "b": 2.0}],
+]
+
+
+def outcome(core: Core, instances: list[Any], spec: Any) -> tuple[Any, ...]:
+    """What validation makes of `instances`: the columns, or the refusal."""
+    validation, errors = core.module("validation"), core.module("errors")
+    try:
+        batch = validation.validated_rows(instances, spec)
+    except errors.ClientError as refused:
+        return ("refused", refused.status, refused.code, named(refused))
+    return ("accepted", batch.size, batch.columns)
+
+
+@pytest.mark.parametrize("instances", NUMBER_REQUESTS)
+def test_a_model_of_numbers_reads_a_request_in_one_pass_with_the_same_outcome(
+    core: Core, instances: list[Any]
+) -> None:
+    spec_module = core.module("spec")
+    spec = spec_module.ServiceSpec.load()
+    numbers = dataclasses.replace(
+        spec,
+        features=(
+            spec_module.FeatureSpec("a", "float", False, "float64"),
+            spec_module.FeatureSpec("b", "float", True, "float64"),
+        ),
+    )
+    general = dataclasses.replace(numbers)
+    general.__dict__["numbers_only"] = False  # the path every model takes
+    assert numbers.numbers_only
+    fast = outcome(core, instances, numbers)
+    assert fast == outcome(core, instances, general)  # 1 == 1.0: ints as floats
+    if fast[0] == "accepted":
+        batch = core.module("validation").validated_rows(instances, numbers)
+        if batch.matrix is not None:
+            columns = [
+                [math.nan if v is None else v for v in c] for c in fast[2].values()
+            ]
+            assert np.array_equal(batch.matrix, np.array(columns).T, equal_nan=True)
+
+
+def numbers_spec(core: Core, nullable: bool) -> Any:
+    spec_module = core.module("spec")
+    return dataclasses.replace(
+        spec_module.ServiceSpec.load(),
+        features=tuple(
+            spec_module.FeatureSpec(name, "float", nullable, "float64")
+            for name in ("a", "b")
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("instances", "nullable"),
+    [
+        ([{"a": 1.5, "b": 2}, {"b": 4.0, "a": 3}], False),
+        ([[1.5, 2], [3, 4.0]], False),
+        ([[1.5, None], [None, 4.0]], True),
+    ],
+)
+def test_plain_requests_to_a_model_of_numbers_become_one_array(
+    core: Core, instances: list[Any], nullable: bool
+) -> None:
+    batch = core.module("validation").validated_rows(
+        instances, numbers_spec(core, nullable)
+    )
+    assert batch.matrix is not None and batch.matrix.flags.c_contiguous
+    rows = [[r["a"], r["b"]] if isinstance(r, dict) else r for r in instances]
+    expected = np.array([[math.nan if v is None else v for v in r] for r in rows])
+    assert np.array_equal(batch.matrix, expected, equal_nan=True)
+    # prepare() sees nulls as nulls, and every number as a float.
+    b = [None if r[1] is None else float(r[1]) for r in rows]
+    assert batch.columns["b"] == b
+    assert all(v is None or type(v) is float for v in batch.columns["b"])

@@ -53,7 +53,7 @@ class Batch:
     When every value is a number the batch also holds them as one float64
     array, a row per instance and a column per feature (`matrix`), which a
     model fed arrays takes as it is; its columns are then made only when
-    something reads them.
+    something reads them, with every number a float.
     """
 
     __slots__ = ("_columns", "_names", "matrix", "size")
@@ -91,8 +91,11 @@ class Batch:
     def columns(self) -> Columns:
         if self._columns is None:
             assert self.matrix is not None
-            rows = self.matrix.T.tolist()
-            self._columns = dict(zip(self._names, rows, strict=True))
+            columns = self.matrix.T.tolist()
+            if np.isnan(self.matrix).any():
+                # A NaN here was a null (JSON has no NaN): None again.
+                columns = [[None if v != v else v for v in c] for c in columns]
+            self._columns = dict(zip(self._names, columns, strict=True))
         return self._columns
 
     @classmethod

@@ -115,6 +115,10 @@ class MlflowScoring(SpokenProtocol):
         self._check_names(names)
         if not all(isinstance(r, list) and len(r) == len(names) for r in rows):
             raise _bad(f"each row of 'data' must be an array of {len(names)} values")
+        if names == self.spec.feature_names:
+            # Rows in feature order are instances as arrays already: no
+            # object per row (a model of numbers reads them in one pass).
+            return validated_rows(rows, self.spec)
         return validated_rows(
             [dict(zip(names, row, strict=True)) for row in rows], self.spec
         )
