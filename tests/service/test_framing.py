@@ -148,3 +148,57 @@ def test_a_response_is_marked_close_once_draining(framing: ModuleType) -> None:
         b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
     )
     assert responses.closes and responses.completed == 1
+
+
+BODY = b'{"instances": [[1, 2]]}'
+# Single reads a client sends: plain ones the one-pass check takes, and
+# every kind it leaves to the general path.
+READS = [
+    b"POST /predict HTTP/1.1\r\nHost: h\r\nContent-Length: 23\r\n\r\n" + BODY,
+    b"GET /health HTTP/1.1\r\nhost: h\r\nX-A: b\r\n\r\n",
+    b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 23\r\nContent-Length: 23\r\n\r\n"
+    + BODY,
+    b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 23\r\nContent-Length: 2\r\n\r\n"
+    + BODY,
+    b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\nhello",
+    b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 500\r\n\r\n" + b"x" * 500,
+    b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 30\r\n\r\n" + BODY,
+    b"POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\n",
+    b"GET / HTTP/1.1\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    b"GET / HTTP/1.0\r\n\r\n",
+    b"GET / HTTP/2.0\r\nHost: h\r\n\r\n",
+    b"\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET / HTTP/1.1\nHost: h\n\n",
+    b"GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n",
+    b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: h\r\nX: " + b"y" * 17000 + b"\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize("read", READS)
+def test_a_read_checked_in_one_pass_ends_as_checked_line_by_line(
+    framing: ModuleType, read: bytes
+) -> None:
+    class LineByLine(framing.RequestFraming):  # type: ignore[name-defined,misc]
+        def _whole(self, data: bytes) -> bool:
+            return False
+
+    def outcome(requests: object) -> tuple[object, ...]:
+        passed = requests.feed(read)  # type: ignore[attr-defined]
+        refusal = requests.refusal  # type: ignore[attr-defined]
+        return (
+            passed,
+            None if refusal is None else (refusal.status, refusal.message),
+            requests.completed,  # type: ignore[attr-defined]
+            list(requests.pending_methods),  # type: ignore[attr-defined]
+            requests.idle,  # type: ignore[attr-defined]
+        )
+
+    one_pass = framing.RequestFraming(max_body=100)
+    assert outcome(one_pass) == outcome(LineByLine(max_body=100))
+    if read is READS[0]:
+        assert framing.RequestFraming(max_body=100).feed(read) is read  # no copy

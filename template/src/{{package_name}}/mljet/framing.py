@@ -189,11 +189,13 @@ class RequestFraming(_Messages):
     @property
     def idle(self) -> bool:
         """No part of a request has arrived since the last one ended."""
-        return not (self.in_head or self.in_body)
+        return not self.in_head and self._body is None
 
     def feed(self, data: bytes) -> bytes:
         """The valid bytes of `data` to pass on; sets `refusal` at the first
         invalid one (nothing after it is passed on)."""
+        if not (self.in_head or self._body is not None) and self._whole(data):
+            return data
         forward: list[bytes] = []
         try:
             self._feed(data, forward)
@@ -237,6 +239,36 @@ class RequestFraming(_Messages):
         finally:
             # What passed before a refusal, or before a head still held.
             forward.append(data[start:at])
+
+    def _whole(self, data: bytes) -> bool:
+        """Whether `data` is exactly one plain, valid request (the usual
+        read): a head ending in CRLFs, one Host, no Transfer-Encoding, a
+        body of its Content-Length. Then it is counted; anything else is
+        left to the general path, which says what is wrong."""
+        end = data.find(b"\r\n\r\n") + 4
+        if not 4 < end <= MAX_HEAD or data[0] in b"\r\n":
+            return False
+        if data.find(b"\n") > MAX_REQUEST_LINE:
+            return False
+        head = data[:end]
+        request = VALID_HEAD.fullmatch(head)
+        if request is None or request[3] != b"1" or request[4] != b"1":
+            return False
+        hosts, length = 0, b""
+        for name, value in REQUEST_FIELDS.findall(head):
+            name = name.lower()
+            if name == b"host":
+                hosts += 1
+            elif name == b"content-length" and not length and value.isdigit():
+                length = value
+            else:
+                return False  # Transfer-Encoding, or another Content-Length
+        size = int(length) if length else 0
+        if hosts != 1 or size > self.max_body or end + size != len(data):
+            return False
+        self.completed += 1
+        self.pending_methods.append(request[1])
+        return True
 
     def _check_size(self, head: bytes) -> None:
         first = head.split(b"\n", 1)[0]
@@ -318,7 +350,7 @@ class ResponseFraming(_Messages):
     @property
     def in_progress(self) -> bool:
         """A response has begun and not ended."""
-        return self.in_head or self.in_body
+        return self.in_head or self._body is not None
 
     def feed(self, data: bytes) -> bytes:
         """The bytes of `data` to send on: unchanged (no copy) unless a head

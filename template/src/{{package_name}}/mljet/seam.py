@@ -18,6 +18,7 @@ features (`SENT` and `COMPUTED`): validation, the OpenAPI document,
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import ModuleType
@@ -167,8 +168,15 @@ class Seam:
         """The model's columns (`features`) for one request's `batch`."""
         sent = batch.columns
         given = self.prepare(dict(sent))
-        columns: Columns = {}
-        kept = True  # every model column as it was sent
+        if batch.names == tuple(features):
+            # Clients send the model's features: usually prepare() keeps
+            # them all, which one pass (in C) over the names tells; the
+            # batch's array then holds them still.
+            same: list[Any] = list(map(given.get, features))
+            if all(map(operator.is_, same, map(sent.__getitem__, features))):
+                columns = dict(zip(features, same, strict=True))
+                return Batch(columns, batch.size, batch.matrix)
+        columns = {}
         for name in features:
             value = given.get(name, _MISSING)
             if value is _MISSING:
@@ -177,10 +185,6 @@ class Seam:
                 columns[name] = value  # checked already: a list, as long
             else:
                 columns[name] = _listed(value, name, batch.size, "prepare()")
-                kept = False
-        if kept and batch.matrix is not None and batch.names == tuple(features):
-            # prepare() kept every column as it came: so does the array.
-            return Batch(columns, batch.size, batch.matrix)
         return Batch(columns, batch.size)
 
     def finished(

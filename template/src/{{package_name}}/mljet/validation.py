@@ -56,7 +56,7 @@ class Batch:
     something reads them, with every number a float.
     """
 
-    __slots__ = ("_columns", "_names", "matrix", "size")
+    __slots__ = ("_columns", "_names", "_nulls", "matrix", "size")
 
     def __init__(
         self,
@@ -64,11 +64,15 @@ class Batch:
         size: int,
         matrix: np.ndarray[Any, np.dtype[np.float64]] | None = None,
         names: Sequence[str] = (),
+        nulls: bool = True,
     ) -> None:
+        """`columns`, or `matrix` and the `names` of its columns (whose NaN
+        may be nulls only when `nulls`)."""
         if columns is None and matrix is None:
             raise ValueError("a batch needs its columns or its matrix")
         self._columns = columns
         self._names = tuple(names) if columns is None else tuple(columns)
+        self._nulls = nulls
         self.size = size
         self.matrix = matrix
 
@@ -92,7 +96,7 @@ class Batch:
         if self._columns is None:
             assert self.matrix is not None
             columns = self.matrix.T.tolist()
-            if np.isnan(self.matrix).any():
+            if self._nulls and np.isnan(self.matrix).any():
                 # A NaN here was a null (JSON has no NaN): None again.
                 columns = [[None if v != v else v for v in c] for c in columns]
             self._columns = dict(zip(self._names, columns, strict=True))
@@ -104,7 +108,8 @@ class Batch:
         size = sum(b.size for b in batches)
         matrices = [b.matrix for b in batches if b.matrix is not None]
         if len(matrices) == len(batches):
-            return cls(None, size, np.concatenate(matrices), batches[0].names)
+            nulls = any(b._nulls for b in batches)
+            return cls(None, size, np.concatenate(matrices), batches[0].names, nulls)
         chain = itertools.chain.from_iterable
         return cls(
             {
@@ -116,10 +121,13 @@ class Batch:
 
     @classmethod
     def of_matrix(
-        cls, matrix: np.ndarray[Any, np.dtype[np.float64]], names: Sequence[str]
+        cls,
+        matrix: np.ndarray[Any, np.dtype[np.float64]],
+        names: Sequence[str],
+        nulls: bool,
     ) -> Batch:
         """The batch of a float array's rows, a column per name."""
-        return cls(None, len(matrix), matrix, names)
+        return cls(None, len(matrix), matrix, names, nulls)
 
 
 def missing_as_nan(feature: FeatureSpec, values: list[Any]) -> list[Any]:
@@ -143,7 +151,7 @@ def validated_rows(instances: list[Any], spec: ServiceSpec) -> Batch:
     if spec.numbers_only:
         matrix = numbers_of_rows(instances, spec)
         if matrix is not None:
-            return Batch.of_matrix(matrix, spec.names)
+            return Batch.of_matrix(matrix, spec.names, spec.nullable)
     columns, positions, problems = _columns(instances, spec.feature_names)
     return _checked(columns, len(instances), spec, positions, problems)
 
