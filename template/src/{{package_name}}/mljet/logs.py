@@ -115,21 +115,32 @@ class Access:
         ACCESS.handle(record)
 
 
-@contextmanager
-def answering(
-    route: str, method: str, path: str, given_id: str | None
-) -> Iterator[Access]:
+def answering(route: str, method: str, path: str, given_id: str | None) -> Answering:
     """Every line logged inside carries the request's ID (threads the
     request hands work to inherit it, as `asyncio.to_thread` copies it).
     `route` is the route's template (`metrics.UNMATCHED` for none)."""
     # The method is the server's parsed token; only ours reach the core.
     method = printable(method[:16])
     access = Access(route, method, path, request_id(given_id), time.perf_counter())
-    metrics.started()
-    try:
-        with identified(access.request_id):
-            yield access
-    finally:
+    return Answering(access)
+
+
+class Answering:
+    """A request being answered, as a context (a class, not a generator:
+    it is entered for every request)."""
+
+    __slots__ = ("_token", "access")
+
+    def __init__(self, access: Access) -> None:
+        self.access = access
+
+    def __enter__(self) -> Access:
+        metrics.started()
+        self._token = _CURRENT.set(self.access.request_id)
+        return self.access
+
+    def __exit__(self, *raised: object) -> None:
+        _CURRENT.reset(self._token)
         # Also when the answer failed or the client left (a cancelled task).
         metrics.finished()
 
