@@ -97,3 +97,30 @@ def test_a_dead_workers_requests_stop_counting_as_in_flight(
         if sample.name == "http_requests_in_flight"
     ]
     assert in_flight == [1.0]  # the scraping worker's own request, alone
+
+
+def test_answers_are_noted_without_the_clients_lock_and_all_counted(
+    core: Core,
+) -> None:
+    """The request path appends notes; they are added up in bulk, never
+    more than RECORD_EVERY at a time, and a scrape counts every one."""
+    metrics = core.module("metrics")
+    before = samples(core)
+    answers = 3 * metrics.RECORD_EVERY + 7
+    for _ in range(answers):
+        metrics.started()
+        metrics.answered("/health", "GET", 200, 0.002, None)
+        metrics.finished()
+        assert len(metrics._ANSWERS) < metrics.RECORD_EVERY
+    after = samples(core)
+    key = (
+        "http_requests_total",
+        (("method", "GET"), ("route", "/health"), ("status", "200")),
+    )
+    assert after[key] - before.get(key, 0) == answers
+    timed = (
+        "http_request_duration_seconds_count",
+        (("method", "GET"), ("route", "/health")),
+    )
+    assert after[timed] - before.get(timed, 0) == answers
+    assert after[("http_requests_in_flight", ())] == 0

@@ -14,6 +14,9 @@
 - `model_info` (gauge, always 1): `model_sha256`, `model_class`, `runtime`,
   `template_version`, `service_version`.
 
+Requests note their figures without taking the client's locks; the notes
+are added up in bulk, at the latest when `/metrics` is read (`_record`).
+
 With several worker processes every process writes its samples into
 `PROMETHEUS_MULTIPROC_DIR` (`python -m` makes a fresh one when it is not
 set) and `/metrics` adds them up, whichever worker answers. A worker that
@@ -126,23 +129,48 @@ def describe(spec: ServiceSpec) -> None:
     ).set(1)
 
 
+# The request path only appends to these deques (atomic, no lock): the
+# client's metrics take a lock on every update, about ten a request. They
+# are recorded in the client in bulk (`_record`): at every scrape, every
+# RECORD_EVERY answers, and, with several workers, whenever a worker has no
+# request left in flight, so that the worker a scrape reaches adds up the
+# others' figures, never behind while they are idle. (One worker is always
+# the one scraped.)
+RECORD_EVERY = 256
+_FLIGHTS: deque[None] = deque()  # one item per request in flight
+_ANSWERS: deque[tuple[str, str, int, float, str | None]] = deque()
+_PREDICTED: deque[Sequence[Any]] = deque()
+_MULTIPROCESS = bool(os.environ.get(MULTIPROCESS_DIR))
+if not _MULTIPROCESS:
+    # In one process the gauge reads the count itself when scraped.
+    IN_FLIGHT.set_function(lambda: len(_FLIGHTS))
+
+
 def started() -> None:
-    IN_FLIGHT.inc()
+    _FLIGHTS.append(None)
 
 
 def finished() -> None:
     """A request is no longer in flight: answered, failed or abandoned."""
-    IN_FLIGHT.dec()
+    try:
+        _FLIGHTS.pop()
+    except IndexError:  # never started: nothing to undo
+        return
+    if _MULTIPROCESS and not _FLIGHTS:
+        _record()
 
 
 def answered(
     route: str, method: str, status: int, seconds: float, error: str | None
 ) -> None:
-    _record_calls()
-    _child(REQUESTS, route, method, str(status)).inc()
-    _child(REQUEST_SECONDS, route, method).observe(seconds)
-    if error is not None and 400 <= status < 500:
-        _child(REJECTED, error).inc()
+    _ANSWERS.append((route, method, status, seconds, error))
+    if len(_ANSWERS) >= RECORD_EVERY:
+        _record()
+
+
+def predicted(labels: Sequence[Any]) -> None:
+    """Count a classifier's answered labels by class."""
+    _PREDICTED.append(labels)
 
 
 _CHILDREN: dict[tuple[Any, ...], Any] = {}
@@ -158,13 +186,39 @@ def _child(metric: Any, *labels: str) -> Any:
     return found
 
 
-def predicted(labels: Sequence[Any]) -> None:
-    if len(labels) == 1:
-        _child(PREDICTIONS, str(labels[0])).inc()
-        return
+def _record() -> None:
+    """Everything the request path and the model's thread noted, into the
+    client's metrics: counts added up, each duration observed."""
+    _record_calls()
+    requests: Tally[tuple[str, str, str]] = Tally()
+    rejected: Tally[str] = Tally()
+    while _ANSWERS:
+        try:
+            route, method, status, seconds, error = _ANSWERS.popleft()
+        except IndexError:  # taken by another thread meanwhile
+            break
+        requests[route, method, str(status)] += 1
+        _child(REQUEST_SECONDS, route, method).observe(seconds)
+        if error is not None and 400 <= status < 500:
+            rejected[error] += 1
+    for labels, count in requests.items():
+        _child(REQUESTS, *labels).inc(count)
+    for code, count in rejected.items():
+        _child(REJECTED, code).inc(count)
+    classes: Tally[Any] = Tally()
+    while _PREDICTED:
+        try:
+            classes.update(_PREDICTED.popleft())
+        except IndexError:
+            break
     # Counted as they are, then named: one str() per class, not per label.
-    for label, count in Tally(labels).items():
-        _child(PREDICTIONS, str(label)).inc(count)
+    named: Tally[str] = Tally()
+    for label, count in classes.items():
+        named[str(label)] += count
+    for label, count in named.items():
+        _child(PREDICTIONS, label).inc(count)
+    if _MULTIPROCESS:
+        IN_FLIGHT.set(len(_FLIGHTS))
 
 
 def timed(run: Callable[[str, Batch], list[Any]]) -> Callable[[str, Batch], list[Any]]:
@@ -201,7 +255,7 @@ def _record_calls() -> None:
 
 def exposition() -> tuple[bytes, str]:
     """Every process's metrics in Prometheus' text format, and its type."""
-    _record_calls()
+    _record()
     directory = os.environ.get(MULTIPROCESS_DIR)
     if directory:
         _forget_dead_processes(directory)
