@@ -37,11 +37,10 @@ VALID_HEAD = re.compile(
     REQUEST_LINE.pattern
     + rb"\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*\r?\n)*\r?\n"
 )
-# The header fields framing needs, from a valid head (a response's in lower
-# case).
+# The header fields framing needs, from a valid head in lower case (their
+# values end before a line's CR; trailing blanks are the reader's to strip).
 REQUEST_FIELDS = re.compile(
-    rb"\n(host|content-length|transfer-encoding):[ \t]*([^\r\n]*?)[ \t]*\r?(?=\n)",
-    re.IGNORECASE,
+    rb"\n(host|content-length|transfer-encoding):[ \t]*([^\r\n]*)"
 )
 RESPONSE_FIELDS = re.compile(
     rb"\r\n(content-length|transfer-encoding|connection):"
@@ -241,10 +240,10 @@ class RequestFraming(_Messages):
             forward.append(data[start:at])
 
     def _whole(self, data: bytes) -> bool:
-        """Whether `data` is exactly one plain, valid request (the usual
-        read): a head ending in CRLFs, one Host, no Transfer-Encoding, a
-        body of its Content-Length. Then it is counted; anything else is
-        left to the general path, which says what is wrong."""
+        """Whether `data` is exactly one valid request whose head ends in
+        CRLFs (the usual read), checked by the same rules as `_feed`'s, in
+        one pass. Then it is counted; anything else, a refusal included, is
+        left to `_feed`, which says what is wrong."""
         end = data.find(b"\r\n\r\n") + 4
         if not 4 < end <= MAX_HEAD or data[0] in b"\r\n":
             return False
@@ -252,19 +251,16 @@ class RequestFraming(_Messages):
             return False
         head = data[:end]
         request = VALID_HEAD.fullmatch(head)
-        if request is None or request[3] != b"1" or request[4] != b"1":
+        if request is None:
             return False
-        hosts, length = 0, b""
-        for name, value in REQUEST_FIELDS.findall(head):
-            name = name.lower()
-            if name == b"host":
-                hosts += 1
-            elif name == b"content-length" and not length and value.isdigit():
-                length = value
-            else:
-                return False  # Transfer-Encoding, or another Content-Length
-        size = int(length) if length else 0
-        if hosts != 1 or size > self.max_body or end + size != len(data):
+        try:
+            body = self._body_of(request, head)
+            if body is not None:
+                end = body.feed(data, end)
+                self._check_body(body)
+        except ClientError:
+            return False
+        if end != len(data) or (body is not None and not body.done):
             return False
         self.completed += 1
         self.pending_methods.append(request[1])
@@ -287,40 +283,46 @@ class RequestFraming(_Messages):
         request = VALID_HEAD.fullmatch(head)
         if request is None:
             request = _checked_lines(head)
+        body = self._body_of(request, head)
+        self.in_head = False
+        if body is None:
+            self.completed += 1
+        else:
+            self._body = body
+        self.pending_methods.append(request[1])
+
+    def _body_of(self, request: re.Match[bytes], head: bytes) -> Body | None:
+        """The body a valid head announces (None for none), or the
+        ClientError refusing its version or framing."""
         if request[3] != b"1" or request[4] not in b"01":
             raise ClientError(
                 505, "http_version_not_supported", "only HTTP/1.0 and 1.1 are served"
             )
-        fields: dict[bytes, list[bytes]] = {}
-        for name, value in REQUEST_FIELDS.findall(head):
-            fields.setdefault(name.lower(), []).append(value)
-        self._start_body(fields, http_11=request[4] == b"1")
-        self.pending_methods.append(request[1])
-
-    def _start_body(self, fields: dict[bytes, list[bytes]], http_11: bool) -> None:
-        if http_11 and len(fields.get(b"host", [])) != 1:
+        http_11 = request[4] == b"1"
+        hosts, lengths, codings = 0, set(), []
+        for name, value in REQUEST_FIELDS.findall(head.lower()):
+            if name == b"host":
+                hosts += 1
+            elif name == b"content-length":
+                lengths.add(value.rstrip(b" \t"))
+            else:
+                codings.append(value.rstrip(b" \t"))
+        if http_11 and hosts != 1:
             raise bad_request("an HTTP/1.1 request needs exactly one Host header")
-        lengths = set(fields.get(b"content-length", []))
-        codings = fields.get(b"transfer-encoding")
-        self.in_head = False
-        if codings is not None:
+        if codings:
             if lengths:
                 raise bad_request(
                     "Content-Length and Transfer-Encoding together are refused"
                 )
-            if not http_11 or [c.lower() for c in codings] != [b"chunked"]:
+            if not http_11 or codings != [b"chunked"]:
                 raise bad_request("the only Transfer-Encoding served is chunked")
-            self._body = Body(None, chunked=True)
-            return
+            return Body(None, chunked=True)
         if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
             raise bad_request("Content-Length is not one whole number")
         length = int(lengths.pop()) if lengths else 0
         if length > self.max_body:
             raise body_too_large(self.max_body)
-        if length:
-            self._body = Body(length)
-        else:
-            self.completed += 1
+        return Body(length) if length else None
 
     def _check_body(self, body: Body) -> None:
         if body.chunked_size > self.max_body:
