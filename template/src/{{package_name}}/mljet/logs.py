@@ -186,13 +186,14 @@ class _Lines(logging.Formatter):
         raise NotImplementedError
 
 
+TEXT_LINE = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
 class TextLines(_Lines):
     """`time LEVEL logger [request id] message`, control characters escaped."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-        )
+        super().__init__(TEXT_LINE)
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = printable(record.message)
@@ -200,7 +201,13 @@ class TextLines(_Lines):
 
     def access_line(self, message: str, fields: dict[str, Any], given_id: str) -> str:
         # Its parts are printable already (`Access`).
-        return f"{self.stamp(time.time())} INFO {ACCESS.name} [{given_id}] {message}"
+        return TEXT_LINE % {
+            "asctime": self.stamp(time.time()),
+            "levelname": "INFO",
+            "name": ACCESS.name,
+            "request_id": given_id,
+            "message": message,
+        }
 
 
 class JsonLines(_Lines):
@@ -208,28 +215,42 @@ class JsonLines(_Lines):
     the access fields on access lines, and a traceback under `exception`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": self.formatTime(record),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", "-"),
-        }
-        line.update(getattr(record, "access", {}))
+        line = _json_line(
+            self.formatTime(record),
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            getattr(record, "request_id", "-"),
+            getattr(record, "access", {}),
+        )
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line).decode()
 
     def access_line(self, message: str, fields: dict[str, Any], given_id: str) -> str:
-        line = {
-            "time": self.stamp(time.time()),
-            "level": "info",
-            "logger": ACCESS.name,
-            "message": message,
-            "request_id": given_id,
-            **fields,
-        }
+        line = _json_line(
+            self.stamp(time.time()), "INFO", ACCESS.name, message, given_id, fields
+        )
         return orjson.dumps(line).decode()
+
+
+def _json_line(
+    stamp: str,
+    level: str,
+    logger_name: str,
+    message: str,
+    given_id: str,
+    fields: dict[str, Any],
+) -> dict[str, Any]:
+    """A JSON line's object: its fixed keys, then an access line's fields."""
+    return {
+        "time": stamp,
+        "level": level.lower(),
+        "logger": logger_name,
+        "message": message,
+        "request_id": given_id,
+        **fields,
+    }
 
 
 class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -31,9 +31,9 @@ import os
 import time
 from collections import Counter as Tally
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -137,6 +137,7 @@ def describe(spec: ServiceSpec) -> None:
 # others' figures, never behind while they are idle. (One worker is always
 # the one scraped.)
 RECORD_EVERY = 256
+Note = TypeVar("Note")
 _FLIGHTS: deque[None] = deque()  # one item per request in flight
 _ANSWERS: deque[tuple[str, str, int, float, str | None]] = deque()
 _PREDICTED: deque[Sequence[Any]] = deque()
@@ -192,25 +193,18 @@ def _record() -> None:
     _record_calls()
     requests: Tally[tuple[str, str, str]] = Tally()
     rejected: Tally[str] = Tally()
-    while _ANSWERS:
-        try:
-            route, method, status, seconds, error = _ANSWERS.popleft()
-        except IndexError:  # taken by another thread meanwhile
-            break
+    for route, method, status, seconds, error in _drained(_ANSWERS):
         requests[route, method, str(status)] += 1
         _child(REQUEST_SECONDS, route, method).observe(seconds)
         if error is not None and 400 <= status < 500:
             rejected[error] += 1
-    for labels, count in requests.items():
-        _child(REQUESTS, *labels).inc(count)
+    for answered_as, count in requests.items():
+        _child(REQUESTS, *answered_as).inc(count)
     for code, count in rejected.items():
         _child(REJECTED, code).inc(count)
     classes: Tally[Any] = Tally()
-    while _PREDICTED:
-        try:
-            classes.update(_PREDICTED.popleft())
-        except IndexError:
-            break
+    for predicted_labels in _drained(_PREDICTED):
+        classes.update(predicted_labels)
     # Counted as they are, then named: one str() per class, not per label.
     named: Tally[str] = Tally()
     for label, count in classes.items():
@@ -244,13 +238,19 @@ _CALLS: deque[tuple[str, float, int]] = deque()
 
 
 def _record_calls() -> None:
-    while _CALLS:
-        try:
-            method, seconds, rows = _CALLS.popleft()
-        except IndexError:  # taken by another thread meanwhile
-            return
+    for method, seconds, rows in _drained(_CALLS):
         _child(MODEL_SECONDS, method).observe(seconds)
         _child(MODEL_ROWS, method).observe(rows)
+
+
+def _drained(notes: deque[Note]) -> Iterator[Note]:
+    """Every note queued, each taken once though other threads take some
+    meanwhile."""
+    while notes:
+        try:
+            yield notes.popleft()
+        except IndexError:  # taken by another thread meanwhile
+            return
 
 
 def exposition() -> tuple[bytes, str]:
