@@ -53,7 +53,7 @@ def exchange(server: Server, data: bytes, wait: float = 5.0) -> RawAnswer:
     with socket.create_connection(address(server), timeout=wait) as sock:
         sock.sendall(data)
         received, ended = _read_all(sock, started + wait)
-    return _parsed(received, ended, time.monotonic() - started)
+    return parsed(received, ended, time.monotonic() - started)
 
 
 def _read_all(sock: socket.socket, deadline: float) -> tuple[bytes, str]:
@@ -71,7 +71,7 @@ def _read_all(sock: socket.socket, deadline: float) -> tuple[bytes, str]:
         received += chunk
 
 
-def _parsed(received: bytes, ended: str, seconds: float) -> RawAnswer:
+def parsed(received: bytes, ended: str, seconds: float) -> RawAnswer:
     head, _, body = received.partition(b"\r\n\r\n")
     if not head.startswith(b"HTTP/"):
         return RawAnswer(None, {}, received, ended, seconds)

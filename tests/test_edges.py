@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from edge_clients import address, exchange, shutdown_under_load, stalled_connections
+from raw_requests import SECRET, RawRequests, read_answer
 
 import models
 from conftest import BACKEND_PAIRS, Generate, ids
@@ -26,6 +27,7 @@ QUICK = {
     "KEEP_ALIVE_TIMEOUT": "2",
 }
 STALLED = 200
+FUZZED = 150
 HOST = b"Host: test\r\n"
 
 
@@ -143,6 +145,37 @@ def test_a_request_the_server_would_refuse_gets_the_services_json(
     assert answer.headers["connection"] == "close" and answer.ended == "closed"
     # Nothing the client sent is echoed back.
     assert b"script" not in answer.body and b"aaaa" not in answer.body
+    assert edge_server.call("GET", "/health").status == 200
+
+
+def test_no_raw_request_gets_a_5xx_or_an_answer_not_the_services(
+    edge_server: Server, project: tuple[Path, str]
+) -> None:
+    served = edge_server.call("GET", "/v2").json()
+    paths = [
+        path.replace("{name}", served["name"]).replace("{version}", served["version"])
+        for path in edge_server.call("GET", "/openapi.json").json()["paths"]
+        if path != "/"  # the model page, an HTML page
+    ]
+    requests = RawRequests(paths, one_instance(project[1]), seed=31)
+    wrong = []
+    for _ in range(FUZZED):
+        data = requests.draw()
+        answer = read_answer(address(edge_server), data)
+        status = answer.status
+        if (
+            status is None
+            or (
+                status >= 500
+                and answer.error_code() != (505, "http_version_not_supported")
+            )
+            or answer.headers.get("content-type") != "application/json"
+            or "server" in answer.headers
+            or SECRET.encode() in answer.body
+            or answer.seconds > 3  # a stalled request, not an answer
+        ):
+            wrong.append((data[:300], status, answer.headers, answer.body[:300]))
+    assert wrong == [], wrong[:3]
     assert edge_server.call("GET", "/health").status == 200
 
 

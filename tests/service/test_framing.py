@@ -18,7 +18,7 @@ STREAM = (
     b"\r\n"  # an empty line between requests is allowed
     b"POST /predict HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n\r\n"
     b"3;ext=1\r\nabc\r\n0\r\nTrailer: x\r\n\r\n"
-    b"HEAD /health HTTP/1.0\n\n"
+    b"HEAD /health HTTP/1.0\r\n\r\n"
 )
 
 
@@ -91,6 +91,27 @@ REFUSED = {
     b"POST / HTTP/1.1\r\n"
     + HOST
     + b"Transfer-Encoding: chunked\r\n\r\n65\r\n": (413, "body_too_large"),
+    # Lines end in CRLF, in a head and in a chunked body.
+    b"GET / HTTP/1.1\nHost: h\n\n": (400, "bad_request"),
+    b"GET / HTTP/1.1\r\nHost: h\n\r\n": (400, "bad_request"),
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Transfer-Encoding: chunked\r\n\r\n1\nx\r\n": (400, "bad_request"),
+    # One line within the head's limit but over a header line's.
+    b"GET / HTTP/1.1\r\n"
+    + HOST
+    + b"X: "
+    + b"a" * 9000
+    + b"\r\n\r\n": (431, "headers_too_large"),
+    # Digits Python will not read as one integer, and digits not ASCII.
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + b"Content-Length: "
+    + b"9" * 5000
+    + b"\r\n\r\n": (413, "body_too_large"),
+    b"POST / HTTP/1.1\r\n"
+    + HOST
+    + "Content-Length: ²\r\n\r\n".encode(): (400, "bad_request"),
 }
 
 
@@ -121,6 +142,18 @@ def respond(framing: ModuleType, methods: list[bytes], data: bytes) -> object:
     responses = framing.ResponseFraming(requests)
     assert responses.feed(data) == data
     return responses
+
+
+def test_a_response_names_no_server_software(framing: ModuleType) -> None:
+    requests = framing.RequestFraming(max_body=100)
+    requests.feed(b"GET / HTTP/1.1\r\n" + HOST + b"\r\n")
+    responses = framing.ResponseFraming(requests)
+    sent = responses.feed(
+        b"HTTP/1.1 200 OK\r\nServer: Python/3.11 aiohttp/3.14.5\r\n"
+        b"content-length: 2\r\n\r\nok"
+    )
+    assert sent == b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+    assert responses.completed == 1 and not responses.closes
 
 
 def test_responses_end_where_their_framing_says(framing: ModuleType) -> None:

@@ -6,7 +6,8 @@ without owning it: `RequestFraming` checks each request's head before the
 server sees it (the server never has to make an error of its own) and
 finds where its body ends; `ResponseFraming` finds where each response
 ends, and marks its head `Connection: close` while the service drains.
-Neither changes a byte it lets through, except that one header.
+Neither changes a byte it lets through but for that, and a `Server`
+header, which names a server's software and version, dropped.
 
 Only the framing is parsed (RFC 9112): request line, header syntax,
 Content-Length and chunked Transfer-Encoding. What a request means is
@@ -20,14 +21,17 @@ from collections import deque
 
 from .errors import ClientError, body_too_large
 
-# A head ends at its first empty line; a bare LF ends a line too (RFC 9112
-# lets a server accept it, and every backend's parser does).
+# A head ends at its first empty line. Its lines end in CRLF: RFC 9112 lets
+# a server take a bare LF as a line's end too, but the backends' parsers
+# differ on it (one waits for a CR that never comes, others answer a page
+# of their own), so a bare LF is refused here alike, as the RFC allows. It
+# still ends a head, so that such a request is refused at once.
 HEAD_END = re.compile(rb"\r?\n\r?\n")
 REQUEST_LINE = re.compile(
-    rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP/(\d)\.(\d)\r?"
+    rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP/(\d)\.(\d)\r"
 )
 HEADER_LINE = re.compile(
-    rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*\r?"
+    rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*\r"
 )
 # A whole valid head at once (the usual case): the request line, header
 # lines of the same syntax as HEADER_LINE's (matched greedily: no field is
@@ -35,7 +39,7 @@ HEADER_LINE = re.compile(
 # line by line, for the reason.
 VALID_HEAD = re.compile(
     REQUEST_LINE.pattern
-    + rb"\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*\r?\n)*\r?\n"
+    + rb"\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\x00-\x08\x0a-\x1f\x7f]*\r\n)*\r\n"
 )
 # The header fields framing needs, from a valid head in lower case (their
 # values end before a line's CR; trailing blanks are the reader's to strip).
@@ -43,21 +47,31 @@ REQUEST_FIELDS = re.compile(
     rb"\n(host|content-length|transfer-encoding):[ \t]*([^\r\n]*)"
 )
 RESPONSE_FIELDS = re.compile(
-    rb"\r\n(content-length|transfer-encoding|connection):"
+    rb"\r\n(content-length|transfer-encoding|connection|server):"
     rb"[ \t]*([^\r\n]*?)[ \t]*(?=\r\n)"
 )
 STATUS_LINE = re.compile(rb"HTTP/\d\.\d (\d{3})")
-CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[^\r\n]*)?\r?\n")
-# Longest request line and head: the smallest of every backend's parser
-# limits, so that the guard, not the server, refuses a longer one.
+CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[^\r\n]*)?\r\n")
+# Longest request line, header line and head: the smallest of every
+# backend's parser limits, so that the guard, not the server, refuses a
+# longer one.
 MAX_REQUEST_LINE = 8190
+MAX_HEADER_LINE = 8190
 MAX_HEAD = 16000
+# The most digits a Content-Length may have and still be read: a longer
+# one is larger than any body limit (and Python refuses to read an integer
+# of more than 4,300 digits).
+MAX_LENGTH_DIGITS = 18
 # A chunk-size line longer than this is not a size line.
 MAX_CHUNK_LINE = 1024
 
 
 def bad_request(message: str) -> ClientError:
     return ClientError(400, "bad_request", message)
+
+
+def bare_line_feed() -> ClientError:
+    return bad_request("a line ends in a bare LF: HTTP/1.1 lines end in CRLF")
 
 
 class ChunkedBody:
@@ -90,12 +104,14 @@ class ChunkedBody:
             line = self._line + data[at : end + 1]
             self._line = b""
             at = end + 1
+            if not line.endswith(b"\r\n"):
+                raise bare_line_feed()
             if self._after_data:
-                if line not in (b"\r\n", b"\n"):
+                if line != b"\r\n":
                     raise bad_request("chunk data is longer than its size")
                 self._after_data = False
             elif self._in_trailers:
-                if line in (b"\r\n", b"\n"):
+                if line == b"\r\n":
                     return at
             else:
                 self._start_chunk(line)
@@ -250,6 +266,9 @@ class RequestFraming(_Messages):
         if data.find(b"\n") > MAX_REQUEST_LINE:
             return False
         head = data[:end]
+        if end > MAX_HEADER_LINE:
+            # A line of it may be too long: the general path measures each.
+            return False
         request = VALID_HEAD.fullmatch(head)
         if request is None:
             return False
@@ -277,6 +296,14 @@ class RequestFraming(_Messages):
         if len(head) > MAX_HEAD:
             raise ClientError(
                 431, "headers_too_large", f"the request head exceeds {MAX_HEAD} bytes"
+            )
+        if len(head) > MAX_HEADER_LINE and any(
+            len(line) > MAX_HEADER_LINE for line in head.split(b"\n")
+        ):
+            raise ClientError(
+                431,
+                "headers_too_large",
+                f"a header line exceeds {MAX_HEADER_LINE} bytes",
             )
 
     def _start_request(self, head: bytes) -> None:
@@ -319,7 +346,8 @@ class RequestFraming(_Messages):
             return Body(None, chunked=True)
         if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
             raise bad_request("Content-Length is not one whole number")
-        length = int(lengths.pop()) if lengths else 0
+        digits = lengths.pop() if lengths else b"0"
+        length = int(digits) if len(digits) <= MAX_LENGTH_DIGITS else self.max_body + 1
         if length > self.max_body:
             raise body_too_large(self.max_body)
         return Body(length) if length else None
@@ -414,9 +442,10 @@ class ResponseFraming(_Messages):
             length = fields.get(b"content-length")
             body = Body(int(length) if length is not None else None)
         self.closes = fields.get(b"connection") == b"close"
-        if self.close_next and not self.closes:
-            head = _marked_close(head[:-4].split(b"\r\n"))
-            self.closes = True
+        marking = self.close_next and not self.closes
+        if marking or b"server" in fields:
+            head = _rewritten(head, close=marking)
+            self.closes = self.closes or marking
         if body.done:
             self.completed += 1
         else:
@@ -427,7 +456,10 @@ class ResponseFraming(_Messages):
 def _checked_lines(head: bytes) -> re.Match[bytes]:
     """The request line of a head that is not valid as a whole, once every
     line before the culprit is; else the reason, as a ClientError."""
-    lines = head.rstrip(b"\r\n").split(b"\n")
+    if head.count(b"\n") != head.count(b"\r\n"):
+        raise bare_line_feed()
+    # Each line without its LF; the empty line that ends the head dropped.
+    lines = head[:-3].split(b"\n")
     request = REQUEST_LINE.fullmatch(lines[0])
     if request is None:
         raise bad_request("the request line is not 'METHOD target HTTP/1.x'")
@@ -437,6 +469,10 @@ def _checked_lines(head: bytes) -> re.Match[bytes]:
     return request
 
 
-def _marked_close(lines: list[bytes]) -> bytes:
-    kept = [line for line in lines if not line.lower().startswith(b"connection:")]
-    return b"\r\n".join([*kept, b"connection: close", b"", b""])
+def _rewritten(head: bytes, *, close: bool) -> bytes:
+    """A response head without its `Server` field, and marked
+    `Connection: close` when `close`."""
+    dropped = (b"server:", b"connection:") if close else (b"server:",)
+    lines = head[:-4].split(b"\r\n")
+    kept = [line for line in lines if not line.lower().startswith(dropped)]
+    return b"\r\n".join([*kept, *([b"connection: close"] if close else []), b"", b""])

@@ -160,6 +160,18 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
 
+# The most digits a size in a header may have: more is beyond any limit.
+MAX_SIZE_DIGITS = 18
+
+
+def whole_number(text: str) -> int | None:
+    """A header's `text` as a size when it is HTTP's `1*DIGIT` (ASCII digits
+    only, which `str.isdigit` alone is not), else None."""
+    if 0 < len(text) <= MAX_SIZE_DIGITS and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 class BodyLimit:
     """The largest body a request may have, refused as early as possible."""
 
@@ -172,7 +184,7 @@ class BodyLimit:
     def refuses(self, declared: int | str | None) -> bool:
         """Whether a declared Content-Length is already too large."""
         if isinstance(declared, str):
-            declared = int(declared) if declared.isdigit() else None
+            declared = whole_number(declared)
         return declared is not None and self.exceeded_by(declared)
 
     async def read(

@@ -355,6 +355,16 @@ class PredictionService:
         with answering(metrics.UNMATCHED, method, path, request_id) as access:
             return access.answered(self._framework_error(status, method, path))
 
+    def failed(
+        self, method: str, path: str, error: Exception, request_id: str | None = None
+    ) -> Reply:
+        """The 500 for a request that raised `error` (a bug, in the service
+        or the owner's code), identified like any other answer; the log has
+        the traceback, the client only that the service failed."""
+        with answering(metrics.UNMATCHED, method, path, request_id) as access:
+            logger.error("%s %s failed: %r", method, path, error, exc_info=error)
+            return access.answered(self.internal_error())
+
     def _framework_error(self, status: int, method: str, path: str) -> Reply:
         if status == 404:
             return self.not_found(method, path)

@@ -29,7 +29,17 @@ from typing import Any
 import orjson
 
 from ..errors import ClientError
-from ..routes import GET, JSON, POST, Asked, Incoming, Reply, Route, json_reply
+from ..routes import (
+    GET,
+    JSON,
+    POST,
+    Asked,
+    Incoming,
+    Reply,
+    Route,
+    json_reply,
+    whole_number,
+)
 from ..spec import FeatureSpec
 from ..validation import too_many_instances, validated_columns
 from . import documents
@@ -278,12 +288,13 @@ def _split(incoming: Incoming) -> tuple[dict[str, Any], bytes]:
                 f"{BINARY} with {BINARY_HEADER}; got {content_type!r}",
             )
     else:
-        if not length.isdigit() or int(length) > len(body):
+        size = whole_number(length)
+        if size is None or size > len(body):
             raise invalid(
                 f"{BINARY_HEADER} must be the length of the JSON part of the "
                 f"body, at most {len(body)}; got {length!r}"
             )
-        json_part, binary = body[: int(length)], body[int(length) :]
+        json_part, binary = body[:size], body[size:]
     try:
         document = orjson.loads(json_part)
     except orjson.JSONDecodeError as error:
