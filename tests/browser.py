@@ -14,8 +14,9 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def render(url: str, tmp_path: Path, screenshot: Path | None = None) -> str:
-    """The page's DOM once its scripts have run; with `screenshot`, also a
-    PNG of the page, 1280 pixels wide."""
+    """The page's DOM once its scripts have run, none of them or its styles
+    refused by its Content-Security-Policy; with `screenshot`, also a PNG of
+    the page, 1280 pixels wide."""
     assert BROWSER is not None
     flags = [
         BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
@@ -27,9 +28,11 @@ def render(url: str, tmp_path: Path, screenshot: Path | None = None) -> str:
         "--virtual-time-budget=15000",
     ]  # fmt: skip
     dom = subprocess.run(
-        [*flags, "--dump-dom", url],
+        [*flags, "--enable-logging=stderr", "--dump-dom", url],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+    # Every page keeps to its own Content-Security-Policy.
+    assert "Content Security Policy" not in dom.stderr, dom.stderr[-3000:]
     if screenshot is not None:
         subprocess.run(
             [*flags, "--window-size=1280,2400", f"--screenshot={screenshot}", url],

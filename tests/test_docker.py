@@ -143,6 +143,22 @@ def test_the_image_serves_unprivileged_on_a_read_only_root(
     docker("exec", name, "touch", "/tmp/written")
 
 
+def test_a_read_only_root_without_a_tmpfs_is_a_clear_refusal(
+    images: Images,
+) -> None:
+    name, _, _ = images("fastapi")
+    image = docker("inspect", "--format", "{{.Config.Image}}", name)
+    run = subprocess.run(
+        ["docker", "run", "--rm", "--read-only", "-e", "WORKERS=2", image],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr
+    assert "cannot start: WORKERS=2 share their metrics through files" in run.stderr
+    assert "docker run --tmpfs /tmp" in run.stderr and "Traceback" not in run.stderr
+
+
 def test_the_image_is_labelled_with_its_model(
     container: tuple[str, Path, str],
 ) -> None:

@@ -30,6 +30,27 @@ def test_a_declared_length_over_the_limit_is_refused_up_front(
     assert core.module("routes").BodyLimit(10).refuses(declared) is refused
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("0", 0),
+        ("12", 12),
+        ("9" * 18, 10**18 - 1),
+        ("9" * 19, None),  # more than any limit: not read as a number
+        ("\u00b2", None),  # a superscript two: str.isdigit says yes
+        ("\u0663", None),  # an Arabic-Indic three
+        ("+1", None),
+        (" 1", None),
+        ("1.0", None),
+        ("", None),
+    ],
+)
+def test_a_size_in_a_header_is_ascii_digits_only(
+    core: Core, text: str, number: int | None
+) -> None:
+    assert core.module("routes").whole_number(text) == number
+
+
 def test_a_stream_is_read_no_further_than_the_limit(core: Core) -> None:
     limit = core.module("routes").BodyLimit(10)
     pulled: list[int] = []

@@ -62,6 +62,7 @@ def test_an_owners_default_is_read_and_checked_as_a_variable_is(core: Core) -> N
         ),
         ({"API_KEYS_FILE": "/no/such/keys"}, "API_KEYS_FILE '/no/such/keys' cannot"),
         ({"PROTECT_ALL": "maybe"}, "PROTECT_ALL must be on or off"),
+        ({"PROTECT_ALL": "on"}, "PROTECT_ALL is on but no API key is set: set API"),
         ({"CORS_ORIGINS": "https://a.example/app"}, "CORS_ORIGINS must be \\* or"),
         ({"CORS_ORIGINS": "a.example"}, "got 'a.example'"),
         ({"ROOT_PATH": "/models/"}, "ROOT_PATH must be a path prefix"),

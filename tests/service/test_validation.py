@@ -112,6 +112,18 @@ def test_problems_are_named_by_instance_and_field_in_order(core: Core) -> None:
     assert messages[5] == "expected an array of 4 values in feature order, got 1"
 
 
+def test_an_instance_missing_a_feature_has_its_other_values_checked(
+    core: Core,
+) -> None:
+    # Missing "age", a wrong type in "plan", and a feature no model takes.
+    wrong = {k: v for k, v in GOOD.items() if k != "age"} | {"plan": 3, "z": 1}
+    error = refusal(core, {"instances": [GOOD, wrong]})
+    assert named(error) == [(1, "age"), (1, "plan"), (1, "z")]
+    messages = [p.message for p in error.problems]
+    assert messages[0] == "missing feature" and messages[2] == "unknown feature"
+    assert "expected one of" in messages[1] or "must be" in messages[1]
+
+
 def test_at_most_a_hundred_problems_are_reported(core: Core) -> None:
     error = refusal(
         core, {"instances": [{**GOOD, "age": "x"}] * 150}, max_instances=200

@@ -29,11 +29,11 @@ def main() -> int:
         settings = Settings.from_env(spec)
         Seam.of_owner().check(spec)
         ModelRuntime.verify(spec)
+        # Before anything imports the metrics' client, which reads it then.
+        _metrics_directory(spec.service, settings.workers)
     except (SettingsError, SeamError, ModelLoadError) as error:
         print(f"{spec.service}: cannot start: {error}", file=sys.stderr)
         return 2
-    # Before anything imports the metrics' client, which reads it then.
-    _metrics_directory(spec.service, settings.workers)
     # Importing the glue configures the log (`PredictionService.from_env`).
     from .glue import serve
 
@@ -53,12 +53,26 @@ def _metrics_directory(service: str, workers: int) -> None:
     before the client is first imported."""
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if given:
-        Path(given).mkdir(parents=True, exist_ok=True)
-        for stale in Path(given).glob("*.db"):
-            stale.unlink()
+        try:
+            Path(given).mkdir(parents=True, exist_ok=True)
+            for stale in Path(given).glob("*.db"):
+                stale.unlink()
+        except OSError as error:
+            raise SettingsError(
+                f"PROMETHEUS_MULTIPROC_DIR {given!r} is not a writable "
+                f"directory ({error.strerror or error})"
+            ) from None
         return
     if workers == 1:
         return
-    made = tempfile.mkdtemp(prefix=f"{service}-metrics-")
+    try:
+        made = tempfile.mkdtemp(prefix=f"{service}-metrics-")
+    except OSError:
+        # A read-only file system (`docker run --read-only`) without tmpfs.
+        raise SettingsError(
+            f"WORKERS={workers} share their metrics through files, and no "
+            "temporary directory is writable: mount one (docker run --tmpfs "
+            "/tmp), or set PROMETHEUS_MULTIPROC_DIR to a writable directory"
+        ) from None
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
     atexit.register(shutil.rmtree, made, True)

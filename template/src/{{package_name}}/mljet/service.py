@@ -30,11 +30,11 @@ from .logs import configure as configure_logging
 from .metadata import metadata
 from .model_page import model_page
 from .openapi import build_openapi, for_swagger_ui, with_own_routes
+from .pages import ASSET_HEADERS, page_reply
 from .predictions import MODEL_REFUSALS, Predictor, predict, predict_async
 from .protocols import protocols
 from .routes import (
     GET,
-    HTML,
     BodyLimit,
     Incoming,
     Reply,
@@ -271,7 +271,7 @@ class PredictionService:
         return Reply(200, self._metadata)
 
     def model_page(self) -> Reply:
-        return Reply(200, self._model_page, HTML)
+        return self._model_page
 
     def _describe(
         self, importances: Importances | None, answers: list[Any] | None
@@ -287,19 +287,20 @@ class PredictionService:
         )
         self._metadata = orjson.dumps(described)
         access = self.settings.access
-        self._model_page = model_page(
+        page = model_page(
             described,
             self.spec.examples,
             answers,
             access.root_path,
             needs_key=bool(access.api_keys),
         )
+        self._model_page = page_reply(page)
 
     def openapi(self) -> Reply:
         return Reply(200, self._openapi)
 
     def docs(self) -> Reply:
-        return Reply(200, docs_page(self.spec.service), HTML)
+        return page_reply(docs_page(self.spec.service))
 
     def docs_asset(self, name: str) -> Reply:
         if name == SWAGGER_UI_DOCUMENT:
@@ -307,7 +308,7 @@ class PredictionService:
         asset = _cached_asset(name)
         if asset is None:
             return self.not_found("GET", f"/docs/{name}")
-        return Reply(200, asset[0], asset[1])
+        return Reply(200, asset[0], asset[1], ASSET_HEADERS)
 
     def predict(self, method: str, body: bytes, content_type: str | None) -> Reply:
         """Answer a POST to `/<method>`; never raises for a client's mistake."""

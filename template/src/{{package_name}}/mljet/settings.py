@@ -304,9 +304,16 @@ def access_rules(env: Mapping[str, str]) -> AccessRules:
             "ROOT_PATH must be a path prefix such as /models/churn (no trailing "
             f"slash), got {root_path!r}"
         )
+    api_keys, protect_all = _api_keys(env), _switch(env, "PROTECT_ALL", False)
+    if protect_all and not api_keys:
+        # Else it would start protecting nothing, and say nothing of it.
+        raise SettingsError(
+            "PROTECT_ALL is on but no API key is set: set API_KEYS or "
+            "API_KEYS_FILE, or turn PROTECT_ALL off"
+        )
     return AccessRules(
-        api_keys=_api_keys(env),
-        protect_all=_switch(env, "PROTECT_ALL", False),
+        api_keys=api_keys,
+        protect_all=protect_all,
         cors_origins=origins,
         root_path=root_path,
     )

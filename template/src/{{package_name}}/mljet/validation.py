@@ -25,6 +25,9 @@ from .prescan import instances_over
 from .spec import FeatureSpec, ServiceSpec
 
 NoneType = type(None)
+# Where an instance left a feature out, in the columns of a request that is
+# refused for it: its other values are still checked.
+ABSENT: Any = object()
 # One list of values per feature (or input), each as long as the rows.
 Columns = dict[str, list[Any]]
 # Integers must fit the int64 columns models are fitted on.
@@ -261,17 +264,19 @@ def _columns(
     if all(type(i) is list and len(i) == len(names) for i in instances):
         transposed = map(list, zip(*instances, strict=True))
         return dict(zip(names, transposed, strict=True)), None, []
-    # The rare slow path: a mix of forms, or malformed instances.
+    # The rare slow path: a mix of forms, or malformed instances. An object
+    # missing a feature still has the values it holds checked: every
+    # problem is told at once.
     problems: list[Problem] = []
     positions: list[int] = []
     for position, instance in enumerate(instances):
         found = _shape(position, instance, names)
         problems.extend(found)
-        if not found:
+        if not found or type(instance) is dict:
             positions.append(position)
     kept = [instances[p] for p in positions]
     columns = {
-        name: [i[name] if type(i) is dict else i[k] for i in kept]
+        name: [i.get(name, ABSENT) if type(i) is dict else i[k] for i in kept]
         for k, name in enumerate(names)
     }
     return columns, positions, problems
@@ -313,7 +318,8 @@ def _column_problems(
     return [
         Problem(message, index if positions is None else positions[index], feature.name)
         for index, value in enumerate(values)
-        if (message := _value_problem(feature, allowed, value)) is not None
+        if value is not ABSENT
+        and (message := _value_problem(feature, allowed, value)) is not None
     ]
 
 

@@ -1,0 +1,52 @@
+# maintained by MLJET: updates replace this file; make changes outside mljet/.
+"""The headers every page and asset a browser loads is sent with.
+
+A page runs its own scripts and styles only: those it loads from the
+service, and its inline ones, named by their SHA-256 digest in its
+Content-Security-Policy (so an injected one would not run even if escaping
+failed). It calls the service only, is framed by no other site, sends no
+Referer, and nothing it loads is sniffed for another type than declared.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from .routes import HTML, Reply
+
+# The inline scripts (not data blocks such as application/json, which never
+# run) and styles of a page.
+_INLINE = re.compile(
+    rb"<(script|style)(?![^>]*\btype=\"application/json\")[^>]*>(.*?)</\1>",
+    re.DOTALL,
+)
+ASSET_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
+
+def page_reply(page: bytes) -> Reply:
+    """`page` (HTML) with the headers that keep it to itself."""
+    digests: dict[bytes, list[str]] = {b"script": [], b"style": []}
+    for kind, content in _INLINE.findall(page):
+        digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
+        digests[kind].append(f"'sha256-{digest}'")
+    policy = "; ".join(
+        [
+            "default-src 'none'",
+            " ".join(["script-src 'self'", *digests[b"script"]]),
+            " ".join(["style-src 'self'", *digests[b"style"]]),
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "form-action 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+    headers = {
+        **ASSET_HEADERS,
+        "Content-Security-Policy": policy,
+        "Referrer-Policy": "no-referrer",
+    }
+    return Reply(200, page, HTML, headers)
