@@ -174,7 +174,7 @@ def test_every_client_mistake_is_a_4xx_and_the_server_keeps_serving(
         (
             json.dumps({"instances": good["instances"] * 101}).encode(),
             json_type,
-            (413, "too_many_instances"),
+            (422, "too_many_instances"),
         ),
         (b" " * 200_001, json_type, (413, "body_too_large")),
     ]

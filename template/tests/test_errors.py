@@ -74,7 +74,7 @@ def test_too_many_instances(client: Client) -> None:
     count = int(LIMITS["MAX_INSTANCES"]) + 1
     answer = post_json(client, "/predict", {"instances": [GOOD] * count})
     assert (answer.status, answer.json()["error"]["code"]) == (
-        413,
+        422,
         "too_many_instances",
     )
 

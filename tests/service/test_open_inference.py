@@ -108,6 +108,21 @@ def binary_inputs(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], byt
     return inputs, data
 
 
+def test_binary_bools_are_bytes_of_0_or_1(core: Core, service: Any) -> None:
+    inputs, data = binary_inputs([GOOD])
+    member = next(i for i in inputs if i["datatype"] == "BOOL")
+    at = sum(
+        i["parameters"]["binary_data_size"] for i in inputs[: inputs.index(member)]
+    )
+    head = json.dumps({"inputs": inputs}).encode()
+    header = {"Inference-Header-Content-Length": str(len(head))}
+    for byte, status in ((b"\x01", 200), (b"\x02", 400), (b"\xff", 400)):
+        sent = data[:at] + byte + data[at + 1 :]
+        reply = call(core, service, INFER, head + sent, header)
+        assert reply.status == status, (byte, reply.body)
+    assert b"BOOL bytes must be 0 or 1" in reply.body
+
+
 def test_binary_tensors_in_and_out_carry_the_models_exact_answers(
     core: Core, service: Any
 ) -> None:
@@ -148,7 +163,8 @@ def test_one_matrix_in_feature_order_is_read_by_position(
     assert (status, payload) == (400, {"error": "input x: datatype FP64 does not fit "
         "the int feature age; a matrix needs one datatype every feature takes, "
         "or send one tensor per feature"})  # fmt: skip
-    wrong_width = {"inputs": [{**document["inputs"][0], "shape": [2, 2]}]}
+    flat = {**document["inputs"][0], "data": [1.5, 2, 1, 0]}
+    wrong_width = {"inputs": [{**flat, "shape": [2, 2]}]}
     assert "must be [rows, 4]" in decoded(infer(core, service, wrong_width))[1]["error"]
 
 
@@ -163,14 +179,29 @@ def test_one_matrix_in_feature_order_is_read_by_position(
         (lambda t: t[0].update(shape=[3]), "income: shape [3] holds 3 values, got 1"),
         (lambda t: t[3].update(data=["platinum"]), "input plan, row 0: unknown"),
         (lambda t: t[2].update(data=["yes"]), "input member: 'yes' is not BOOL"),
+        (
+            lambda t: t[1].update(datatype="INT8", data=[1000]),
+            "input age: 1000 is out of INT8's range",
+        ),
+        (
+            lambda t: t[0].update(data=[[t[0]["data"][0]]]),
+            "input income: 'data' must be flat, or nested as its shape [1] is",
+        ),
+        (
+            lambda t: t[0].update(shape=[1, 1], data=[t[0]["data"]]),
+            None,  # nested as its shape: taken
+        ),
     ],
 )
 def test_a_bad_tensor_is_400_naming_the_input(
-    core: Core, service: Any, change: Any, message: str
+    core: Core, service: Any, change: Any, message: str | None
 ) -> None:
     given = tensors([GOOD])
     change(given)
     status, payload = decoded(infer(core, service, {"inputs": given}))
+    if message is None:
+        assert status == 200, payload
+        return
     assert status == 400
     assert message in payload["error"], payload
     assert list(payload) == ["error"]
@@ -184,6 +215,11 @@ def test_a_bad_tensor_is_400_naming_the_input(
          "unknown output 'score'; the outputs are predict"),
         ({"inputs": tensors([GOOD]), "outputs": [{"name": "predict",
           "parameters": {"classification": 2}}]}, 400, "classification extension"),
+        ({"inputs": tensors([GOOD]), "parameters": {"binary_data_output": "yes"}},
+         400, "binary_data_output must be true or false, got 'yes'"),
+        ({"inputs": tensors([GOOD]), "outputs": [{"name": "predict",
+          "parameters": {"binary_data": 1}}]}, 400,
+         "output predict: binary_data must be true or false, got 1"),
     ],
 )  # fmt: skip
 def test_bad_requests_are_refused_in_the_protocols_shape(
@@ -209,7 +245,7 @@ def test_null_is_refused_where_a_feature_may_not_be_missing_and_too_many_rows(
     )
     limit = service.settings.max_instances
     many = decoded(infer(core, service, {"inputs": tensors([GOOD] * (limit + 1))}))
-    assert many == (413, {"error": f"{limit + 1} rows sent; at most {limit} are "
+    assert many == (400, {"error": f"{limit + 1} rows sent; at most {limit} are "
                                    "accepted per request"})  # fmt: skip
 
 

@@ -75,5 +75,5 @@ def test_a_large_body_is_refused_before_it_is_parsed(core: Core) -> None:
     body = b'{"instances": [' + b"[]," * 200_000 + b"[]]}"
     with pytest.raises(validation.ClientError) as refused:
         validation.parse_batch(body, spec, max_instances=10)
-    assert (refused.value.status, refused.value.code) == (413, "too_many_instances")
+    assert (refused.value.status, refused.value.code) == (422, "too_many_instances")
     assert refused.value.message.startswith("200001 instances sent")

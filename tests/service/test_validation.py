@@ -153,9 +153,9 @@ def test_a_body_of_the_wrong_shape_is_refused_with_its_code(
     assert (error.status, error.code) == (status, code)
 
 
-def test_too_many_instances_is_413(core: Core) -> None:
+def test_too_many_instances_is_422_as_the_documents_max_items(core: Core) -> None:
     error = refusal(core, {"instances": [GOOD] * 3}, max_instances=2)
-    assert (error.status, error.code) == (413, "too_many_instances")
+    assert (error.status, error.code) == (422, "too_many_instances")
     assert "3 instances sent; at most 2" in error.message
 
 

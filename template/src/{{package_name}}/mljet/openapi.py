@@ -39,10 +39,10 @@ ANY_REQUEST_ERRORS = {
     "505": "An HTTP version other than 1.0 or 1.1",
 }
 PREDICTION_ERRORS = {
-    "413": "Body too large, or more instances than the limit",
+    "413": "Body over MAX_BODY_BYTES",
     "415": "Content-Type is not application/json",
     "422": "Instances that do not fit the schema, named by instance and field, "
-    "or values the model refused",
+    "more instances than MAX_INSTANCES, or values the model refused",
     "500": "The model failed on these instances; the details are in the log",
 }
 
@@ -194,12 +194,20 @@ def error_responses(
     }
 
 
+# A number the model answers: JSON has no NaN or infinity, so a model's
+# answer that is one (a linear model on extreme inputs overflows) is null.
+SCORE = {
+    "type": ["number", "null"],
+    "description": "null where the model answered NaN or an infinity",
+}
+
+
 def _schemas(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
     names = spec.feature_names
     labels = [str(label) for label in spec.classes]
     scores: dict[str, Any] = {
         "type": "object",
-        "properties": {label: {"type": "number"} for label in labels},
+        "properties": {label: SCORE for label in labels},
     }
     schemas: dict[str, Any] = {
         "Instance": {
@@ -278,10 +286,10 @@ def _response_schema(
 ) -> dict[str, Any]:
     if method == "predict":
         item: dict[str, Any] = (
-            {"type": "number"} if spec.task == "regression" else _label_schema(spec)
+            SCORE if spec.task == "regression" else _label_schema(spec)
         )
     elif method == "decision_function" and spec.task == "binary":
-        item = {"type": "number"}
+        item = SCORE
     else:
         item = scores
     return {

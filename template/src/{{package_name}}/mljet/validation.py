@@ -242,9 +242,11 @@ def _instances(payload: Any, max_instances: int) -> list[Any]:
 def too_many_instances(
     count: int, max_instances: int, unit: str = "instances"
 ) -> ClientError:
-    """The 413 for more instances (a protocol may call them rows) than allowed."""
+    """The 422 for more instances (a protocol may call them rows) than
+    allowed: the document's `maxItems`, refused as any other rule of the
+    schema is (413 is for a body over the byte limit)."""
     return ClientError(
-        413,
+        422,
         "too_many_instances",
         f"{count} {unit} sent; at most {max_instances} are accepted per request",
     )

@@ -24,9 +24,10 @@ Document = tuple[dict[str, Any], dict[str, Any]]
 V2 = "Open Inference Protocol v2"
 MLFLOW = "MLflow scoring"
 PROTOCOL_ERRORS = {
-    "400": "A request the protocol or the model's schema refuses, named",
+    "400": "A request the protocol or the model's schema refuses, named, or "
+    "more rows than MAX_INSTANCES",
     "404": "Another model's name or version",
-    "413": "Body too large, or more rows than the limit",
+    "413": "Body over MAX_BODY_BYTES",
     "415": "A body that is neither JSON nor the binary data extension",
     "503": "Not ready: the model is loading, or the service is shutting down",
 }
@@ -67,7 +68,7 @@ def open_inference(spec: ServiceSpec, model_path: str, version_path: str) -> Doc
         )
         paths[f"{base}/infer"] = {"post": _infer(spec, names, errors)}
     tagged = {path: _tagged(item, V2) for path, item in paths.items()}
-    return tagged, _v2_schemas()
+    return tagged, _v2_schemas(spec)
 
 
 def _path_parameter(name: str, served: str) -> dict[str, Any]:
@@ -123,8 +124,9 @@ def _infer(
     }
 
 
-def _v2_schemas() -> dict[str, Any]:
+def _v2_schemas(spec: ServiceSpec) -> dict[str, Any]:
     string = {"type": "string"}
+    switch = {"type": "boolean"}
     strings = {"type": "array", "items": string}
     shape = {"type": "array", "items": {"type": "integer"}}
     anything = {"type": "object"}
@@ -152,18 +154,24 @@ def _v2_schemas() -> dict[str, Any]:
         ),
         "V2InferRequest": _object(
             ["inputs"],
-            id=string, parameters=anything,
+            id=string,
+            parameters=_object([], binary_data_output=switch),
             inputs={
                 "type": "array", "minItems": 1, "items": schema_ref("V2RequestInput")
             },
             outputs={
                 "type": "array",
-                "items": _object(["name"], name=string, parameters=anything),
+                "items": _object(
+                    ["name"],
+                    name={"type": "string", "enum": list(spec.methods)},
+                    parameters=_object([], binary_data=switch),
+                ),
             },
         ),
         "V2RequestInput": _object(
             ["name", "datatype", "shape"],
-            name=string, datatype=datatype,
+            name={"type": "string", "enum": spec.feature_names},
+            datatype=datatype,
             shape={
                 "type": "array", "minItems": 1,
                 "items": {"type": "integer", "minimum": 0},
@@ -256,8 +264,22 @@ def _mlflow_schemas(spec: ServiceSpec, max_instances: int) -> dict[str, Any]:
             "type": "object",
             "required": ["data"],
             "properties": {
-                "columns": {"type": "array", "items": {"type": "string"}},
-                "data": {**rows, "items": {"type": "array"}},
+                # Every feature, once each, in any order.
+                "columns": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": spec.feature_names},
+                    "minItems": len(spec.feature_names),
+                    "maxItems": len(spec.feature_names),
+                    "uniqueItems": True,
+                },
+                "data": {
+                    **rows,
+                    "items": {
+                        "type": "array",
+                        "minItems": len(spec.feature_names),
+                        "maxItems": len(spec.feature_names),
+                    },
+                },
                 "index": {"type": "array"},
             },
         },

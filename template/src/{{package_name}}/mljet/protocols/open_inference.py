@@ -210,7 +210,7 @@ class OpenInference(SpokenProtocol):
         parameters = document.get("parameters", {})
         if not isinstance(parameters, dict):
             raise invalid("'parameters' must be an object")
-        every_binary = bool(parameters.get("binary_data_output"))
+        every_binary = _switch(parameters, "binary_data_output", "")
         if "outputs" not in document:
             names = self.spec.methods
             return names, set(names) if every_binary else set()
@@ -235,7 +235,7 @@ class OpenInference(SpokenProtocol):
                     f"output {name}: the classification extension is not "
                     "supported; ask for predict_proba"
                 )
-            if every_binary or options.get("binary_data"):
+            if _switch(options, "binary_data", f"output {name}: ") or every_binary:
                 binary.add(name)
         names = tuple(dict.fromkeys(o["name"] for o in asked))
         return names, binary
@@ -302,6 +302,14 @@ def _split(incoming: Incoming) -> tuple[dict[str, Any], bytes]:
     if not isinstance(document, dict):
         raise invalid("the request must be a JSON object with 'inputs'")
     return document, binary
+
+
+def _switch(parameters: Mapping[str, Any], key: str, where: str) -> bool:
+    """A parameter that is true or false (false when absent)."""
+    value = parameters.get(key, False)
+    if type(value) is not bool:
+        raise invalid(f"{where}{key} must be true or false, got {value!r}")
+    return value
 
 
 def _accepted(feature: FeatureSpec) -> frozenset[str]:

@@ -97,7 +97,7 @@ def read_inputs(inputs: Sequence[Any], binary: bytes) -> list[Tensor]:
             values = _from_binary(name, datatype, binary[offset : offset + size])
             offset += size
         else:
-            values = _flat(name, given.get("data"))
+            values = _flat(name, given.get("data"), shape)
         count = math.prod(shape)
         if len(values) != count:
             raise invalid(
@@ -110,6 +110,7 @@ def read_inputs(inputs: Sequence[Any], binary: bytes) -> list[Tensor]:
         if not set(map(type, values)) <= {*kinds, NoneType}:
             wrong = next(v for v in values if v is not None and type(v) not in kinds)
             raise invalid(f"input {name}: {_short(wrong)} is not {datatype}")
+        _check_range(name, datatype, values)
         tensors.append(Tensor(name, datatype, shape, values))
     if offset != len(binary):
         raise invalid("binary data is left over after the last input")
@@ -128,27 +129,47 @@ def _shape(name: str, shape: Any) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _flat(name: str, data: Any) -> list[Any]:
-    """`data` flattened: the protocol lets it be nested like the shape."""
+def _flat(name: str, data: Any, shape: tuple[int, ...]) -> list[Any]:
+    """`data` flattened: the protocol lets it be flat, or nested exactly as
+    the shape is (no deeper, no shallower, each level as long as its size)."""
     if not isinstance(data, list):
         raise invalid(f"input {name}: 'data' must be an array")
     if list not in set(map(type, data)):
         return data
-    flat: list[Any] = []
-    stack: list[Any] = [iter(data)]
-    while stack:
-        for item in stack[-1]:
-            if isinstance(item, list):
-                stack.append(iter(item))
-                break
-            flat.append(item)
-        else:
-            stack.pop()
-    return flat
+    arrays: list[Any] = [data]  # the arrays at one depth, in order
+    for size in shape:
+        if not all(type(a) is list and len(a) == size for a in arrays):
+            break
+        arrays = [value for a in arrays for value in a]
+    else:
+        if list not in set(map(type, arrays)):
+            return arrays
+    raise invalid(
+        f"input {name}: 'data' must be flat, or nested as its shape "
+        f"{list(shape)} is"
+    )
+
+
+def _check_range(name: str, datatype: str, values: list[Any]) -> None:
+    """Refuse a value its datatype cannot hold (an INT8 of 1000, an FP16
+    of 1e6), as the binary form could not carry it either."""
+    form = DATATYPES[datatype][1]
+    if form is None or datatype == "BOOL":
+        return
+    present = [v for v in values if v is not None]
+    if not present:
+        return
+    limits = np.iinfo(form) if datatype in INTEGERS else np.finfo(form)
+    low, high = min(present), max(present)
+    if low < limits.min or high > limits.max:
+        wrong = low if low < limits.min else high
+        raise invalid(f"input {name}: {_short(wrong)} is out of {datatype}'s range")
 
 
 def _from_binary(name: str, datatype: str, data: bytes) -> list[Any]:
     form = DATATYPES[datatype][1]
+    if datatype == "BOOL" and data.translate(None, b"\x00\x01"):
+        raise invalid(f"input {name}: BOOL bytes must be 0 or 1")
     if form is not None:
         width = np.dtype(form).itemsize
         if len(data) % width:
