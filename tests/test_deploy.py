@@ -202,6 +202,19 @@ def test_the_compose_file_and_the_workflow_are_valid(project: Path) -> None:
         assert any(command in run for run in steps), command
 
 
+def test_dependabot_keeps_every_pin_of_the_service_current(project: Path) -> None:
+    config = project / ".github/dependabot.yml"
+    checked = check_jsonschema("vendor.dependabot", config)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    updates = yaml.safe_load(config.read_text())["updates"]
+    watched = {(u["package-ecosystem"], u["directory"]) for u in updates}
+    assert watched == {("pip", "/"), ("docker", "/"), ("github-actions", "/")}
+    # What each one watches is where it looks.
+    assert (project / "requirements.txt").is_file()
+    assert (project / "Dockerfile").is_file()
+    assert (project / ".github/workflows/ci.yml").is_file()
+
+
 def test_a_schema_violation_is_caught(project: Path, tmp_path: Path) -> None:
     """The checks above can fail: a broken copy of each file is refused."""
     deployment = deployment_of(project)
