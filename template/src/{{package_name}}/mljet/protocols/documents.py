@@ -195,7 +195,9 @@ def _v2_schemas(spec: ServiceSpec) -> dict[str, Any]:
 
 
 def _object(required: list[str], **properties: Any) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": properties}
+    # OpenAPI 3.0, which Swagger UI is given, takes no empty `required`.
+    schema = {"type": "object", "properties": properties}
+    return {**schema, "required": required} if required else schema
 
 
 def mlflow(spec: ServiceSpec, max_instances: int) -> Document:
