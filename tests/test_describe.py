@@ -34,6 +34,16 @@ def test_a_model_with_a_sample_is_described_and_typed() -> None:
     )
 
 
+def test_a_sample_of_one_row_is_warned_about() -> None:
+    case = models.case_named(models.representative("sklearn"))
+    report = Lines()
+    describe(case.model, case.sample.head(1), report)
+    assert report.lines[2].startswith("warning: 1 sample row(s) is too few")
+    many = Lines()
+    describe(case.model, case.sample, many)
+    assert not any(line.startswith("warning:") for line in many.lines)
+
+
 def test_a_native_booster_is_described_as_served() -> None:
     case = models.case_named("catboost_model_binary")
     described = describe(case.model, case.sample, Lines())

@@ -109,6 +109,11 @@ def _inputs_from_sample(
     )
 
 
+# Fewer sample rows than this describe the inputs poorly: their ranges and
+# values on the model page, the golden answers, the batch probe's rows.
+FEW_ROWS = 10
+
+
 def _schema(
     model: object, info: ModelInfo, frame: pd.DataFrame | None, report: Steps
 ) -> tuple[Schema, pd.DataFrame]:
@@ -119,6 +124,12 @@ def _schema(
     if frame is not None:
         check_model_accepts(model, frame, info)
         report.step(f"sample of {len(frame)} rows: features typed as {kinds}")
+        if len(frame) < FEW_ROWS:
+            report.step(
+                f"warning: {len(frame)} sample row(s) is too few to show the "
+                "inputs' ranges and values, or the answers a batch must keep; "
+                f"a sample of {FEW_ROWS} rows or more describes them better"
+            )
         return schema, model_rows(info, frame)
     rows = examples_frame(schema)
     if info.feature_names is not None:
