@@ -1,34 +1,65 @@
-"""MkDocs hook: the reference pages' tables, written from their one source.
+"""The reference pages' tables, written from their one source.
 
-`<!-- mljet:cli -->` becomes the command line's options, from the parser
-the CLI itself builds (`generator._entry_points._cli.parser`); `<!-- mljet:answers -->`
-becomes the Copier questions, from `copier.yml`. Nothing is listed by hand,
-so the site cannot drift from the tool.
+Each table sits in its page between `<!-- mljet:NAME -->` and
+`<!-- /mljet:NAME -->`: `cli`, the command line's options, from the parser
+the CLI itself builds (`generator._entry_points._cli.parser`); `cook`,
+`cook()`'s keywords, from `generator.Options`; `answers`, the Copier
+questions, from `copier.yml`; `backends` and `families`, from their
+registries. Nothing is listed by hand.
+
+The tables are committed, so that the pages read whole on GitHub too:
+`python scripts/docs_reference.py` writes them again after a change (a
+test fails until it has). The site's build (an MkDocs hook) writes them
+from the sources once more, so the site cannot drift either.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 
 
 def on_page_markdown(markdown: str, **_: Any) -> str:
-    tables = {
-        "cli": cli_table,
-        "answers": answers_table,
-        "backends": backends_table,
-        "families": families_table,
-    }
-    for name, table in tables.items():
-        marker = f"<!-- mljet:{name} -->"
-        if marker in markdown:
-            markdown = markdown.replace(marker, table())
+    """The MkDocs hook: `markdown` with its tables written afresh."""
+    return with_tables(markdown)
+
+
+def with_tables(markdown: str) -> str:
+    """`markdown` with each marked table written from its source."""
+    for name, table in TABLES.items():
+        region = re.compile(
+            rf"<!-- mljet:{name} -->\n(?:.*?\n)?<!-- /mljet:{name} -->", re.DOTALL
+        )
+        if region.search(markdown) is None:
+            continue  # a page without this table: its source is not read
+        written = f"<!-- mljet:{name} -->\n{table()}\n<!-- /mljet:{name} -->"
+        markdown = region.sub(lambda _, text=written: text, markdown)
     return markdown
+
+
+def stale_pages() -> list[Path]:
+    """The pages whose committed tables differ from their sources'."""
+    return [
+        page
+        for page in sorted(DOCS.rglob("*.md"))
+        if with_tables(page.read_text()) != page.read_text()
+    ]
+
+
+def main() -> int:
+    for page in stale_pages():
+        page.write_text(with_tables(page.read_text()))
+        print(f"wrote {page.relative_to(ROOT)}")
+    return 0
 
 
 def backends_table() -> str:
@@ -71,6 +102,18 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def cook_table() -> str:
+    from generator._rendering._options import default_of, option_specs
+
+    rows = ["| keyword | meaning | default |", "| --- | --- | --- |"]
+    for name, option in option_specs():
+        meaning = option.help.replace(" (default: %(default)s)", "")
+        default = default_of(name)
+        shown = "" if default in (None, False, (), "") else f"`{default!r}`"
+        rows.append(f"| `{name}` | {_cell(meaning)} (`{option.flag}`) | {shown} |")
+    return "\n".join(rows)
+
+
 def cli_table() -> str:
     from generator._entry_points._cli import parser
 
@@ -105,3 +148,16 @@ def answers_table() -> str:
             f"| `{name}` | {kind}, {asked} | {_cell(question.get('help', ''))} |"
         )
     return "\n".join(rows)
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "cli": cli_table,
+    "cook": cook_table,
+    "answers": answers_table,
+    "backends": backends_table,
+    "families": families_table,
+}
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
