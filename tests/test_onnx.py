@@ -278,3 +278,76 @@ def test_a_sample_in_another_column_order_is_compared_column_for_column(
         quiet=True,
     )  # fmt: skip
     assert (project / "src" / "svc" / "model_files" / "model.onnx").is_file()
+
+
+def test_a_classifier_of_booleans_answers_them_through_onnx(tmp_path: Path) -> None:
+    """ONNX has no boolean labels (skl2onnx's are 0 and 1): the gate compares
+    them by value, and the service answers the model's booleans."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    inputs = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    model = LogisticRegression().fit(inputs, (inputs.a + inputs.b > 0).to_numpy())
+    project = cook(
+        model,
+        sample=inputs.head(60),
+        runtime="onnx",
+        name="flags",
+        output=tmp_path / "flags",
+        quiet=True,
+    )
+    with serve("flags", pythonpath=project / "src") as server:
+        rows = inputs.head(20)
+        answer = server.post("/predict", {"instances": rows.to_dict("records")})
+    assert answer.status == 200, answer.body
+    assert answer.json()["predictions"] == model.predict(rows).tolist()
+    assert {type(label) for label in answer.json()["predictions"]} == {bool}
+
+
+def test_a_forest_splits_as_fitted_on_values_float32_rounds() -> None:
+    """A 50-tree forest on features near 1e5, where float32 thresholds flip
+    one tree's vote on some rows (0.02): converted with the model's own
+    float64 thresholds, it is within a millionth, well inside the gate."""
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+
+    from generator._model._onnx import compare
+
+    x, y = make_classification(n_samples=2000, n_features=10, random_state=1)
+    inputs = pd.DataFrame(x * 1000 + 100_000, columns=[f"f{i}" for i in range(10)])
+    model = RandomForestClassifier(n_estimators=50, max_depth=6, random_state=1)
+    model.fit(inputs, y)
+    described = describe(model, inputs.head(300), Lines())
+    features = [feature.to_answer() for feature in described.schema.features]
+    converted = described.family.to_onnx(described.model, described.info, features)
+    assert converted.converter.endswith("in double precision")
+    parity = compare(model, converted, inputs.head(300), described.info)
+    assert parity.labels_equal and parity.max_deviation < 1e-6, parity
+    assert parity.passes(DEFAULT_ONNX_TOLERANCE)
+
+
+def test_a_converter_failure_is_told_in_one_paragraph_with_its_reason() -> None:
+    """onnx's "Unable to create node" error lists the node's whole
+    attributes and hides the reason in the error it wraps."""
+    from generator._model._onnx import converting
+
+    def convert() -> Any:
+        try:
+            raise TypeError(
+                "Field onnx.AttributeProto.ints: Expected an int, got a bool."
+            )
+        except TypeError as cause:
+            raise ValueError(
+                "Unable to create node 'TreeEnsembleClassifier' with name='T' and "
+                "attributes={'base_values': array([ 0.07,\n -0.14]),\n"
+                + "  'nodes_values': array([-3.11, 0.21])}" * 200
+            ) from cause
+
+    with pytest.raises(MljetError) as refused:
+        converting("the HistGradientBoostingClassifier", convert)
+    message = str(refused.value)
+    assert message == (
+        "the HistGradientBoostingClassifier cannot be converted to ONNX: making its "
+        "TreeEnsembleClassifier node, TypeError: Field onnx.AttributeProto.ints: "
+        "Expected an int, got a bool. Serve it with --runtime native."
+    )

@@ -20,7 +20,7 @@ from .._base._worker import InProcess, Worker
 from .._model._onnx import measured_gain, onnx_installed
 from .._rendering._answers import recorded_answers
 from .._rendering._hooks import Project, run_hooks
-from .._rendering._options import Options
+from .._rendering._options import Options, default_of
 from .._rendering._template import TemplateSource
 from .._steps._deliver import deliver_artifact
 from .._steps._describe import Description, describe_planned
@@ -124,7 +124,8 @@ def _onnx_gain(described: Description, report: Reporter) -> None:
     except MljetError:
         return
     gain = measured_gain(described.model, converted, described.rows, described.info)
-    if gain.parity.labels_equal:
+    # Advised only where the gate would let it serve, at its default.
+    if gain.parity.passes(default_of("onnx_tolerance")):
         report.step(
             f"--runtime onnx would answer {gain.method} {gain.speedup:.1f}x as fast "
             f"here ({gain.rows} rows at once), with the same labels and scores "

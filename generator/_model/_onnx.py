@@ -12,6 +12,7 @@ values, at least 1), and whether any label differs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -97,6 +98,11 @@ class Parity:
     labels_equal: bool
     max_deviation: float
 
+    def passes(self, tolerance: float) -> bool:
+        """Whether the gate lets the converted model serve: the same labels,
+        scores within `tolerance`."""
+        return self.labels_equal and self.max_deviation <= tolerance
+
     def describe(self) -> str:
         """The line a passed gate prints."""
         return (
@@ -178,10 +184,31 @@ def converting(step: str, convert: Callable[[], Converted]) -> Converted:
         ) from None
     # Converters raise many types; each says which step and why.
     except Exception as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise MljetError(
-            f"{step} cannot be converted to ONNX: {type(error).__name__}: {reason}"
+            f"{step} cannot be converted to ONNX: {_reason(error)}. Serve it "
+            "with --runtime native."
         ) from None
+
+
+# A converter's reason, at most this long: the first words of a longer one
+# (a node's whole attributes, say) tell it.
+REASON_CHARACTERS = 400
+_UNMADE_NODE = re.compile(r"Unable to create node '([^']+)'")
+
+
+def _reason(error: BaseException) -> str:
+    """Why a conversion failed, in one paragraph: the error at the root of
+    the chain (onnx's "Unable to create node" wraps the real one, after the
+    node's whole attributes), and the node it was making."""
+    root = error
+    while (cause := root.__cause__ or root.__context__) is not None:
+        root = cause
+    making = _UNMADE_NODE.match(str(error))
+    where = f"making its {making[1]} node, " if making and root is not error else ""
+    text = " ".join(str(root).split()) or "no reason given"
+    if len(text) > REASON_CHARACTERS:
+        text = text[: REASON_CHARACTERS - 3] + "..."
+    return f"{where}{type(root).__name__}: {text.rstrip('.')}"
 
 
 def element_of(
@@ -252,6 +279,10 @@ def answers(
     labels = np.asarray(outputs[0]).reshape(len(frame)) if model.labels else None
     if labels is None:
         scores = scores.reshape(len(frame))
+    elif classes and all(isinstance(c, (bool, np.bool_)) for c in classes):
+        # ONNX has no boolean labels: a classifier of booleans answers 0
+        # and 1, which the service turns back into them too.
+        labels = labels.astype(bool)
     return labels, scores
 
 
@@ -315,7 +346,7 @@ def check_parity(parity: Parity, tolerance: float, rows: str) -> None:
             f"The model converted to ONNX gives other labels than the model on "
             f"{rows}: it cannot serve in its place. Serve it with --runtime native."
         )
-    if parity.max_deviation > tolerance:
+    if not parity.passes(tolerance):
         raise MljetError(
             f"The model converted to ONNX answers {rows} with scores up to "
             f"{parity.max_deviation:.3g} away from the model's, beyond the "
