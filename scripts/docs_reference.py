@@ -46,18 +46,21 @@ def with_tables(markdown: str) -> str:
     return markdown
 
 
-def stale_pages() -> list[Path]:
-    """The pages whose committed tables differ from their sources'."""
-    return [
-        page
-        for page in sorted(DOCS.rglob("*.md"))
-        if with_tables(page.read_text()) != page.read_text()
-    ]
+def stale_pages() -> dict[Path, str]:
+    """The pages whose committed tables differ from their sources', each
+    with its text as written afresh."""
+    stale = {}
+    for page in sorted(DOCS.rglob("*.md")):
+        committed = page.read_text()
+        written = with_tables(committed)
+        if written != committed:
+            stale[page] = written
+    return stale
 
 
 def main() -> int:
-    for page in stale_pages():
-        page.write_text(with_tables(page.read_text()))
+    for page, written in stale_pages().items():
+        page.write_text(written)
         print(f"wrote {page.relative_to(ROOT)}")
     return 0
 

@@ -17,10 +17,10 @@ from .._artifacts import Artifact, artifact_named
 from .._base._errors import HookError, MljetError
 from .._base._reporting import Reporter
 from .._base._worker import InProcess, Worker
-from .._model._onnx import measured_gain, onnx_installed
+from .._model._onnx import DEFAULT_ONNX_TOLERANCE, measured_gain, onnx_installed
 from .._rendering._answers import recorded_answers
 from .._rendering._hooks import Project, run_hooks
-from .._rendering._options import Options, default_of
+from .._rendering._options import Options
 from .._rendering._template import TemplateSource
 from .._steps._deliver import deliver_artifact
 from .._steps._describe import Description, describe_planned
@@ -125,7 +125,7 @@ def _onnx_gain(described: Description, report: Reporter) -> None:
         return
     gain = measured_gain(described.model, converted, described.rows, described.info)
     # Advised only where the gate would let it serve, at its default.
-    if gain.parity.passes(default_of("onnx_tolerance")):
+    if gain.parity.passes(DEFAULT_ONNX_TOLERANCE):
         report.step(
             f"--runtime onnx would answer {gain.method} {gain.speedup:.1f}x as fast "
             f"here ({gain.rows} rows at once), with the same labels and scores "

@@ -20,6 +20,7 @@ import re
 from collections import deque
 
 from .errors import ClientError, body_too_large
+from .routes import whole_number
 
 # A head ends at its first empty line. Its lines end in CRLF: RFC 9112 lets
 # a server take a bare LF as a line's end too, but the backends' parsers
@@ -58,10 +59,6 @@ CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[^\r\n]*)?\r\n")
 MAX_REQUEST_LINE = 8190
 MAX_HEADER_LINE = 8190
 MAX_HEAD = 16000
-# The most digits a Content-Length may have and still be read: a longer
-# one is larger than any body limit (and Python refuses to read an integer
-# of more than 4,300 digits).
-MAX_LENGTH_DIGITS = 18
 # A chunk-size line longer than this is not a size line.
 MAX_CHUNK_LINE = 1024
 
@@ -346,9 +343,9 @@ class RequestFraming(_Messages):
             return Body(None, chunked=True)
         if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
             raise bad_request("Content-Length is not one whole number")
-        digits = lengths.pop() if lengths else b"0"
-        length = int(digits) if len(digits) <= MAX_LENGTH_DIGITS else self.max_body + 1
-        if length > self.max_body:
+        # A size of more digits than `whole_number` reads is beyond any limit.
+        length = whole_number(lengths.pop().decode()) if lengths else 0
+        if length is None or length > self.max_body:
             raise body_too_large(self.max_body)
         return Body(length) if length else None
 
