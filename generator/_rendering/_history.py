@@ -16,6 +16,11 @@ and the next one's:
   `vX.Y.Z+<tree>`). While MLJET runs Copier, git reads the public URL as
   that repository (`url_rewrites`).
 
+A development tag names its files by their git tree, so a project made by
+one checkout updates from any later clone of it: the clone finds the
+commit of its own history that holds that tree and tags it again
+(`holds`), the same commit the first machine made.
+
 Release commits are built the same way everywhere (fixed identity, the
 release's date), so every machine has the same commits for the same
 releases.
@@ -23,10 +28,13 @@ releases.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -40,6 +48,8 @@ PUBLIC_REPOSITORY = "https://github.com/mljet/mljet.git"
 # What of the project a template release is: what Copier reads.
 TEMPLATE_PATHS = ("copier.yml", "template", "hooks")
 RELEASE = re.compile(r"^v\d+(\.\d+)*$")
+# A development build's tag: its release's, plus the start of its tree.
+DEVELOPMENT = re.compile(r"^v\d+(\.\d+)*\+(?P<tree>[0-9a-f]{12})$")
 # The generator package: a checkout's holds the template beside it, a
 # wheel's in `_bundled` (pyproject.toml's force-include).
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -151,6 +161,64 @@ def released_tags(releases: Path = RELEASES) -> list[str]:
     listed = [ref.removeprefix("refs/tags/") for ref in heads]
     released = [tag for tag in listed if RELEASE.match(tag)]
     return sorted(released, key=lambda tag: [int(p) for p in tag[1:].split(".")])
+
+
+def holds(repository: Path, tag: str, checkout: Path | None = None) -> bool:
+    """Whether the history `repository` holds `tag`.
+
+    A development tag it lacks is made again from the git history of
+    `checkout` (this MLJET's checkout, by default) when one of its commits
+    has that template tree: a project made by an earlier commit of the same
+    clone, or of another clone, updates from here.
+    """
+    if _tree_of_tag(repository, tag) is not None:
+        return True
+    development = DEVELOPMENT.match(tag)
+    checkout = checkout or template_files()
+    if development is None or not (checkout / ".git").exists():
+        return False
+    commit = _commit_holding(checkout, development["tree"])
+    if commit is None:
+        return False
+    with cache_lock("history"), tempfile.TemporaryDirectory(prefix="mljet-") as past:
+        _export(checkout, commit, Path(past))
+        tree = _tree_of(repository, Path(past))
+        _git(repository, "tag", tag, _commit(repository, tree, f"MLJET {tag}", UNDATED))
+    return True
+
+
+def _commit_holding(checkout: Path, tree_prefix: str) -> str | None:
+    """The newest commit of `checkout` whose template tree (as `_tree_of`
+    writes it) starts with `tree_prefix`."""
+    paths = ("--", *TEMPLATE_PATHS)
+    for commit in _git(checkout, "log", "--format=%H", *paths).split():
+        listing = _git(checkout, "ls-tree", "-z", commit, *paths)
+        if _tree_hash(listing).startswith(tree_prefix):
+            return commit
+    return None
+
+
+def _tree_hash(listing: str) -> str:
+    """The id of the git tree whose entries `git ls-tree -z` listed, computed
+    without writing it (git's tree format: entries sorted by name, a
+    directory's name as if it ended in '/')."""
+    entries = []
+    for line in filter(None, listing.split("\0")):
+        meta, name = line.split("\t", 1)
+        mode, kind, sha = meta.split()
+        order = name + "/" if kind == "tree" else name
+        entry = f"{mode.lstrip('0')} {name}\0".encode() + bytes.fromhex(sha)
+        entries.append((order.encode(), entry))
+    body = b"".join(entry for _, entry in sorted(entries))
+    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+
+
+def _export(checkout: Path, commit: str, destination: Path) -> None:
+    """The template paths of `checkout`'s `commit`, written to `destination`."""
+    command = ["git", "-C", str(checkout), "archive", commit, "--", *TEMPLATE_PATHS]
+    archive = subprocess.run(command, capture_output=True, check=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(destination, filter="data")
 
 
 def url_rewrites(urls: Mapping[str, Path]) -> dict[str, str]:

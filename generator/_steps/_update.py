@@ -25,7 +25,7 @@ from typing import Any
 from .._base._errors import HookError, MljetError
 from .._base._reporting import Steps
 from .._rendering._answers import recorded_answers
-from .._rendering._history import PUBLIC_REPOSITORY
+from .._rendering._history import DEVELOPMENT, PUBLIC_REPOSITORY, holds, released_tags
 from .._rendering._hooks._typecheck import typecheck_project
 from .._rendering._template import (
     TemplateSource,
@@ -98,6 +98,7 @@ def update_service(
     old, new = str(answers.get("_commit", "")), str(source.vcs_ref)
     if old == new:
         return Updated(project, old, new)
+    _require_release(project, old, source)
     report.step(f"updating {project.name} from template {old} to {new}")
     with rendered_release(project, answers, source) as release:
         data = _probe(project, answers, source, new, release, report)
@@ -129,6 +130,34 @@ def _adopt_recorded_source(project: Path, source: TemplateSource) -> None:
         "works on any machine. Commit that change (git -C "
         f"{project} commit -am 'Record the template by its public URL'), then "
         "run the update again."
+    )
+
+
+def _require_release(project: Path, version: str, source: TemplateSource) -> None:
+    """Stop before anything is written when the template release the project
+    was made with (`version`) is nowhere this MLJET can read it."""
+    from .. import __version__
+
+    if _is_url(source.path) or holds(Path(source.path), version):
+        return
+    carried = ", ".join(released_tags()) or "no release"
+    if DEVELOPMENT.match(version):
+        where = (
+            f"it is a development build's template, in none of the releases "
+            f"this MLJET ({__version__}) carries ({carried}) and in no commit "
+            "of its checkout. Update with the MLJET that generated the service, "
+            "or with a clone of MLJET whose history holds that template "
+            "(git clone, then pip install -e CLONE)"
+        )
+    else:
+        where = (
+            f"this MLJET ({__version__}) carries {carried}. Install the release "
+            f"that made it or a later one (pip install -U 'mljet>={version[1:]}')"
+        )
+    raise MljetError(
+        f"{project.name} was made from template {version}, which this MLJET "
+        f"cannot find, so the update stops before changing anything: {where}, "
+        "and run the update again."
     )
 
 
