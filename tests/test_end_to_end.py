@@ -17,7 +17,7 @@ import pytest
 
 import models
 from cli import run_generator
-from generator._rendering._backends import DEFAULT_BACKEND
+from generator._rendering._backends import DEFAULT_BACKEND, DEV_TOOLS
 from servers import serve
 
 
@@ -90,7 +90,8 @@ def test_a_fresh_install_pins_the_servers_speedups(
     tmp_path: Path, binary_files: tuple[Path, Path]
 ) -> None:
     """`pip install 'mljet[sklearn]'`, as the README says, then a generation:
-    the service pins its server's speedups, whatever else is installed."""
+    the service pins its server's speedups, whatever else is installed, and
+    every tool its requirements-dev.txt names."""
     venv = tmp_path / "venv"
     assert run(sys.executable, "-m", "venv", venv, cwd=tmp_path).returncode == 0
     python = venv / "bin" / "python"
@@ -105,3 +106,6 @@ def test_a_fresh_install_pins_the_servers_speedups(
     pins = (tmp_path / "fast/requirements.txt").read_text()
     assert "\nhttptools==" in pins
     assert "\nuvloop==" in pins and "sys_platform != 'win32'" in pins
+    dev = (tmp_path / "fast/requirements-dev.txt").read_text().splitlines()
+    tools = [line for line in dev if line and not line.startswith(("#", "-r"))]
+    assert len(tools) >= len(DEV_TOOLS) and all("==" in line for line in tools), dev

@@ -67,7 +67,7 @@ def test_a_retrained_model_goes_in_and_the_edits_stay(
     assert after["golden"]["predict"] == expected  # type: ignore[index]
     # The owner's edits, kept.
     assert owner_edits_kept(service, "svc")
-    assert "src/svc/model_files/model.skops" in done.stdout
+    assert "model put in as src/svc/model_files/model.skops:" in done.stdout
     tests = run_own_tests(service)
     assert tests.returncode == 0, tests.stdout[-3000:]
 

@@ -84,7 +84,8 @@ def swap_model(
         _place_model(staging, project, planned.package, answers, fresh.answers)
         for module in staged.code:
             module.ship(project / "src")
-    model_file = str(fresh.answers["model_file"])
+    stored = model_dir(project, planned.package) / str(fresh.answers["model_filename"])
+    model_file = str(stored.relative_to(project))
     updated = Updated(project, current, current, conflicts=conflicts, model=model_file)
     updated.changed = changed_files(project)
     if not conflicts:

@@ -51,7 +51,7 @@ class Updated:
     newly_pinned: list[str] = field(default_factory=list)
     # Quick checks that failed after a clean update, with why.
     broken: list[str] = field(default_factory=list)
-    # The model file put in, when the update swapped the model.
+    # Where the service stores the model put in, when the update swapped it.
     model: str | None = None
 
     @property
@@ -60,7 +60,7 @@ class Updated:
 
     def summary(self) -> str:
         if self.model is not None:
-            done = f"model {self.model} put in"
+            done = f"model put in as {self.model}"
         elif self.from_version == self.to_version:
             return f"{self.project} is already at template {self.to_version}"
         else:
