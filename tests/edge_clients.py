@@ -104,12 +104,23 @@ def stalled_connections(server: Server, count: int) -> Iterator[None]:
             sock.close()
 
 
+# What may still be reset after sending at a shutdown, per backend (none
+# elsewhere): aiohttp's worker drops a connection it accepts in the instant
+# it closes its own socket, before the guard sees it (about one shutdown in
+# 30 on the test machine).
+RESETS_AT_MOST = {"aiohttp": 1}
+
+
 @dataclass
 class ShutdownReport:
-    """How keep-alive clients fared through a SIGTERM, and how it ended."""
+    """How clients fared through a SIGTERM, and how it ended."""
 
     answers: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Requests that ended without an answer, each with whether it was sent
+    # whole first (a reset then cannot be safely retried).
     lost: list[str] = field(default_factory=list)
+    # Connections refused: the port was closed, a client may go elsewhere.
+    refused: int = 0
     ready_after_signal: int | None = None
     exit_status: int | None = None
     seconds_to_exit: float = 0.0
@@ -118,44 +129,57 @@ class ShutdownReport:
 def shutdown_under_load(
     server: Server, body: bytes, clients: int = 16, before: float = 1.0
 ) -> ShutdownReport:
-    """Keep-alive clients posting `body` through a SIGTERM to the server.
+    """`clients` keep-alive clients and `clients` that connect anew for each
+    request, posting `body` through a SIGTERM to the server, until their
+    connections are refused.
 
-    Each client stops once the server says so (`Connection: close`), as a
-    client of a replica that is going away moves to another one. Anything
-    else that ends a request without its answer is counted as lost.
+    A keep-alive client told `Connection: close` connects again, as a
+    client behind a load balancer does; so every client meets the closing
+    port. Anything that ends a request without its answer is lost.
     """
     report = ShutdownReport()
-    signalled = threading.Event()
     lock = threading.Lock()
     host, port = address(server)
-
-    def client() -> None:
-        connection = http.client.HTTPConnection(host, port, timeout=60)
-        connection.connect()
-        try:
-            while True:
-                try:
-                    connection.request("POST", "/predict", body, JSON)
-                    response = connection.getresponse()
-                    answer = response.read()
-                except (OSError, http.client.HTTPException) as error:
-                    with lock:
-                        report.lost.append(f"{type(error).__name__}: {error}")
-                    return
-                closing = response.getheader("connection", "").lower() == "close"
-                with lock:
-                    report.answers[_outcome(response.status, answer, closing)] += 1
-                if closing or response.will_close:
-                    return
-                if signalled.is_set() and time.monotonic() > deadline:
-                    with lock:
-                        report.lost.append("the server never said close")
-                    return
-        finally:
-            connection.close()
-
     deadline = time.monotonic() + 60
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+
+    def client(keep_alive: bool) -> None:
+        headers = JSON if keep_alive else {**JSON, "Connection": "close"}
+        connection: http.client.HTTPConnection | None = None
+        while time.monotonic() < deadline:
+            if connection is None:
+                connection = http.client.HTTPConnection(host, port, timeout=60)
+                try:
+                    connection.connect()
+                except ConnectionRefusedError:
+                    with lock:
+                        report.refused += 1
+                    return
+            sent = False
+            try:
+                connection.request("POST", "/predict", body, headers)
+                sent = True
+                response = connection.getresponse()
+                answer = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                when = "after sending" if sent else "while sending"
+                with lock:
+                    report.lost.append(f"{when}: {type(error).__name__}: {error}")
+                connection.close()
+                return
+            closing = response.getheader("connection", "").lower() == "close"
+            with lock:
+                report.answers[_outcome(response.status, answer, closing)] += 1
+            if closing or response.will_close:
+                connection.close()
+                connection = None
+        with lock:
+            report.lost.append("the port never closed")
+
+    threads = [
+        threading.Thread(target=client, args=(keep_alive,))
+        for keep_alive in (True, False)
+        for _ in range(clients)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(before)
@@ -163,12 +187,11 @@ def shutdown_under_load(
     ready.connect()
     signalled_at = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
-    signalled.set()
     report.ready_after_signal = _ready_status(ready, within=READY_TURNS)
-    for thread in threads:
-        thread.join(90)
     report.exit_status = server.process.wait(90)
     report.seconds_to_exit = time.monotonic() - signalled_at
+    for thread in threads:
+        thread.join(90)
     return report
 
 

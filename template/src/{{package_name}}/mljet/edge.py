@@ -205,12 +205,19 @@ class ConnectionGuard(asyncio.Protocol):
         self._arm()
 
     def server_close(self) -> None:
-        """The server closes: at shutdown, an idle connection waits a moment."""
+        """The server closes: at shutdown, an idle connection waits a moment,
+        and a request the server drops unanswered is answered 503."""
         if self.transport is None or self.finishing:
             return
         if shutdown.started() and self._idle():
             self.server_closed = True
             self._arm()
+            return
+        if shutdown.started() and not self.responses.in_progress:
+            # A server may stop with a request read and not yet handled
+            # (aiohttp's does): its client is told to go, as at the edge.
+            self.server_closed = True
+            self.finish(SHUTTING_DOWN, answer=True)
             return
         self.transport.close()
 

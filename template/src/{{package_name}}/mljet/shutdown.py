@@ -4,7 +4,9 @@
 Each backend's server stops on SIGTERM in its own way; `drain_on_signals`
 puts one step before it, the same everywhere: the drain is marked at once
 (`/ready` answers 503 `shutting_down`), and every open connection's guard
-(`edge.py`) is told to drain on the event loop.
+(`edge.py`) is told to drain on the event loop. A process that serves
+alone (`serve_alone`) also closes its listening socket's door
+(`listeners.py`); a supervisor of several workers does that itself.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Connection(Protocol):
 
 class _State:
     started = False
+    # This process is the whole service: no supervisor, no other worker.
+    alone = False
 
 
 _STATE = _State()
@@ -42,11 +46,25 @@ def started() -> bool:
     return _STATE.started
 
 
+def serve_alone() -> None:
+    """Mark this process as the whole service, before its server starts."""
+    _STATE.alone = True
+
+
 def begin_drain() -> None:
     """Tell every open connection to drain (on the event loop)."""
     _STATE.started = True
     for connection in list(CONNECTIONS):
         connection.drain()
+
+
+async def connections_closed(within: float) -> None:
+    """Return once every guarded connection of this process has closed
+    (each closes itself while draining), or after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while CONNECTIONS and loop.time() < deadline:
+        await asyncio.sleep(0.05)
 
 
 def drain_on_signals() -> None:
@@ -73,6 +91,12 @@ def drain_on_signals() -> None:
                 _STATE.started = True
                 logger.info("draining %d connection(s)", len(CONNECTIONS))
                 loop.call_soon_threadsafe(begin_drain)
+                if _STATE.alone:
+                    # Imported here: listeners.py answers through edge.py,
+                    # which imports this module.
+                    from .listeners import close_the_door
+
+                    close_the_door(serving_here=True)
             then(signum, frame)
 
         handler.drains = True  # type: ignore[attr-defined]
