@@ -214,8 +214,8 @@ class ConnectionGuard(asyncio.Protocol):
             self._arm()
             return
         if shutdown.started() and not self.responses.in_progress:
-            # A server may stop with a request read and not yet handled
-            # (aiohttp's does): its client is told to go, as at the edge.
+            # A server may stop with a request read and not yet handled (one
+            # cancels its handler): its client is told to go, as at the edge.
             self.server_closed = True
             self.finish(SHUTTING_DOWN, answer=True)
             return
