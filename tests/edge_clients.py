@@ -104,15 +104,6 @@ def stalled_connections(server: Server, count: int) -> Iterator[None]:
             sock.close()
 
 
-# Resets after sending a shutdown may still cause on a loaded machine: one,
-# rarely (a client whose handshake races the closing door; seen in 2 of 60
-# shutdowns under the full suite), and more on aiohttp (gunicorn's worker),
-# whose resets are not counted yet (0 to 12 of 32 clients a run under the
-# suite, none outside it). See the changelog.
-RESETS_AT_MOST = 1
-RESETS_UNCOUNTED = frozenset({"aiohttp"})
-
-
 @dataclass
 class ShutdownReport:
     """How clients fared through a SIGTERM, and how it ended."""

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 from edge_clients import (
-    RESETS_AT_MOST,
-    RESETS_UNCOUNTED,
     address,
     exchange,
     shutdown_under_load,
@@ -294,18 +292,16 @@ def test_a_model_that_overruns_gets_504_and_the_service_goes_on(
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_under_load_resets_no_request(
-    project: tuple[Path, str], workers: int, request: pytest.FixtureRequest
+    project: tuple[Path, str], workers: int
 ) -> None:
     """Keep-alive and reconnecting clients through SIGTERM, SHUTDOWNS times:
     every request sent is answered, and the closed port refuses the rest."""
     path, name = project
-    backend = request.node.callspec.params["project"][0]
     env = {"WORKERS": str(workers)}
     for run in range(SHUTDOWNS):
         with serve(name, pythonpath=path / "src", env=env) as server:
             report = shutdown_under_load(server, one_instance(name))
-        resets = len(report.lost)
-        assert backend in RESETS_UNCOUNTED or resets <= RESETS_AT_MOST, (run, report)
+        assert report.lost == [], (run, report)
         # Answered until the end; each client was told to go, then refused.
         assert set(report.answers) <= {"200", "200 (close)",
                                        "503 shutting_down (close)"}, report  # fmt: skip

@@ -13,17 +13,21 @@ only process, or the supervisor of several workers) calls `close_the_door`
 when the service is told to stop. A thread of its own keeps the socket
 open on a duplicate:
 
-1. the socket's queue is cut to one connection (`listen(0)`): while it is
-   taken, no client's handshake begins (its SYN is tried again later);
-2. until no server accepts on it any more, the thread accepts what is
+1. until no server accepts on it any more, the thread accepts what is
    queued too, and answers 503 `shutting_down` with `Connection: close`;
-3. then it takes the one place itself: it accepts what waits there
-   (answering it) and connects at once (a plug), confirmed queued when the
-   kernel acknowledges a byte sent on it. A client whose handshake began
-   just before is stuck outside the full queue (the kernel drops its last
-   packet) and would be reset at the close, so the thread looks for
-   half-open connections; while there is one, it gives the place up for
-   that client to come in, answers it, and plugs again;
+2. then it cuts the socket's queue to one place (`listen(0)`), accepts
+   what waits, and takes the place itself with a connection of its own (a
+   plug), confirmed queued when the kernel acknowledges a byte sent on it:
+   a client's handshake that begins now is dropped by the kernel, and the
+   client tries again later;
+3. a client whose handshake began just before is stuck outside the full
+   queue, and would be reset at the close. The thread looks for one: a
+   half-open connection in the kernel's table, or a SYN cookie sent (the
+   kernel answers with a cookie, and keeps no trace of the handshake, when
+   several begin at once on a short queue; a cookie client's second
+   segment is reset if its first was dropped). While there is one, the
+   plug gives its place up, the queue grows back, and the thread lets the
+   client in, answers it, and tries again once cookies have settled;
 4. it closes the socket: the kernel resets the plug alone, and a client's
    next SYN finds the port closed and is refused, which it may safely
    retry elsewhere.
@@ -35,7 +39,6 @@ close their sockets as they always do.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -48,10 +51,10 @@ from .edge import error_response
 from .errors import SHUTTING_DOWN
 from .logs import request_id
 
-# `struct tcp_info`'s `tcpi_unacked`: on a listening socket, the connections
-# waiting to be accepted; on a connected one, the segments not yet
-# acknowledged.
-TCP_INFO_SIZE, UNACKED_OFFSET = 104, 24
+# `struct tcp_info`'s `tcpi_unacked`: on a connected socket, the segments
+# not yet acknowledged; and `tcpi_sacked`: on a listening socket, the length
+# its queue was given (its backlog).
+TCP_INFO_SIZE, UNACKED_OFFSET, BACKLOG_OFFSET = 104, 24, 28
 # How long the servers have to stop accepting, and then the keeper to plug
 # the queue, before the door closes anyway.
 SERVERS_STOP_WITHIN = 10.0
@@ -62,6 +65,9 @@ POLL = 0.005
 PLUG_TIMEOUT = 0.05
 # /proc/net/tcp's state of a connection whose handshake is not complete.
 SYN_RECV = "03"
+# After a SYN cookie, how long the queue stays open for its client to send
+# again (the kernel resends after 0.2 s at first, then twice as late).
+COOKIES_SETTLE = 1.0
 # A queued client has this long to send its request's head, and then to
 # read the answer and close, before its connection is closed.
 CLIENT_TIMEOUT = 2.0
@@ -97,8 +103,6 @@ def close_the_door(*, serving_here: bool) -> None:
         return
     _DOOR.closed = True
     sockets = listening_sockets()
-    for sock in sockets:
-        sock.listen(0)
     if sockets:
         # Not a daemon: the process waits for it at exit, so that a client
         # it accepted gets its answer, not a reset.
@@ -139,9 +143,32 @@ def listening_sockets() -> list[socket.socket]:
 
 def unacked(sock: socket.socket) -> int:
     """`tcpi_unacked` of `sock` (see TCP_INFO_SIZE)."""
+    return _tcp_info(sock, UNACKED_OFFSET)
+
+
+def backlog(sock: socket.socket) -> int:
+    """The length of a listening socket's queue (see TCP_INFO_SIZE)."""
+    return _tcp_info(sock, BACKLOG_OFFSET)
+
+
+def cookies_sent() -> int:
+    """How many SYN cookies the kernel sent in this network namespace."""
+    try:
+        with open("/proc/net/netstat") as table:
+            rows = [line.split() for line in table]
+    except OSError:
+        return 0
+    # Pairs of rows: a group's counter names, then their values.
+    for names, values in zip(rows[::2], rows[1::2], strict=False):
+        if names[:1] == ["TcpExt:"] and "SyncookiesSent" in names:
+            return int(values[names.index("SyncookiesSent")])
+    return 0
+
+
+def _tcp_info(sock: socket.socket, offset: int) -> int:
     info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE)
-    count: int = struct.unpack_from("I", info, UNACKED_OFFSET)[0]
-    return count
+    value: int = struct.unpack_from("I", info, offset)[0]
+    return value
 
 
 def _listens_for_tcp(sock: socket.socket) -> bool:
@@ -154,9 +181,12 @@ def _listens_for_tcp(sock: socket.socket) -> bool:
 
 async def _keep(sockets: list[socket.socket], serving_here: bool) -> None:
     answering: set[asyncio.Task[None]] = set()
+    # Who may accept on the sockets besides the keeper: this process's
+    # server, else the workers (children) the supervisor is stopping.
+    holders = ["self"] if serving_here else _children()
     mine = {sock.fileno() for sock in sockets}
     await asyncio.gather(
-        *(_keep_one(sock, serving_here, mine, answering) for sock in sockets)
+        *(_keep_one(sock, holders, mine, answering) for sock in sockets)
     )
     if answering:
         await asyncio.wait(answering, timeout=2 * CLIENT_TIMEOUT)
@@ -164,18 +194,18 @@ async def _keep(sockets: list[socket.socket], serving_here: bool) -> None:
 
 async def _keep_one(
     sock: socket.socket,
-    serving_here: bool,
+    holders: list[str],
     mine: set[int],
     answering: set[asyncio.Task[None]],
 ) -> None:
-    """Steps 2 to 4 of the module's docstring, for one socket."""
+    """Steps 1 to 4 of the module's docstring, for one socket."""
     loop = asyncio.get_running_loop()
     sock.setblocking(False)
-    # Every connection is taken in as soon as it is queued: the one place
-    # stays free for the next client, a stuck one included.
+    # Every connection is taken in as soon as it is queued: the queue keeps
+    # room for the next client, a stuck one included.
     loop.add_reader(sock.fileno(), _take_in, sock, answering)
     deadline = loop.time() + SERVERS_STOP_WITHIN
-    while _others_accept(sock, serving_here, mine) and loop.time() < deadline:
+    while _others_accept(sock, holders, mine) and loop.time() < deadline:
         await asyncio.sleep(POLL)
     plug = await _plugged(sock, answering)
     if plug is None:
@@ -189,35 +219,40 @@ async def _keep_one(
 async def _plugged(
     sock: socket.socket, answering: set[asyncio.Task[None]]
 ) -> socket.socket | None:
-    """Step 3: a plug alone in `sock`'s queue, nothing half-open; None if
-    that took longer than PLUGGED_WITHIN. The socket's reader takes clients
-    in, except while a plug is tried."""
+    """Steps 2 and 3: a plug alone in `sock`'s queue, no client's handshake
+    under way; None if that took longer than PLUGGED_WITHIN. The socket's
+    reader takes clients in, except while a plug is tried."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + PLUGGED_WITHIN
+    length = backlog(sock)
+    cookies, settled_at = cookies_sent(), loop.time()
     while loop.time() < deadline:
         await asyncio.sleep(POLL)
-        if _half_open(sock):
+        if cookies_sent() != cookies:
+            cookies, settled_at = cookies_sent(), loop.time() + COOKIES_SETTLE
+        if loop.time() < settled_at or _half_open(sock):
             continue  # a client's handshake is under way: let it come in
         loop.remove_reader(sock.fileno())
+        sock.listen(0)
         _take_in(sock, answering)
         plug = await _queued_connection(sock)
-        if plug is not None and not _half_open(sock):
+        if plug is not None and not _half_open(sock) and cookies_sent() == cookies:
             return plug
+        # A client began its handshake meanwhile: the plug gives the place
+        # up (and its other end is taken in with the rest), the queue grows
+        # back, and the client gets in on its next try.
         if plug is not None:
-            # A client began its handshake just before: the plug gives the
-            # place up (it is all the queue holds) for the client's next try.
             _discard(plug)
-            with contextlib.suppress(OSError):
-                sock.accept()[0].close()
+        sock.listen(length)
+        _take_in(sock, answering)
         loop.add_reader(sock.fileno(), _take_in, sock, answering)
     return None
 
 
-def _others_accept(sock: socket.socket, serving_here: bool, mine: set[int]) -> bool:
-    """Whether a server may still accept on `sock`: another descriptor of it
-    is open in this process (`serving_here`), else in a child process."""
+def _others_accept(sock: socket.socket, holders: list[str], mine: set[int]) -> bool:
+    """Whether a server may still accept on `sock`: a process in `holders`
+    has it open (this one, on a descriptor other than the keeper's)."""
     link = f"socket:[{os.fstat(sock.fileno()).st_ino}]"
-    holders = ["self"] if serving_here else _children()
     for holder in holders:
         try:
             names = os.listdir(f"/proc/{holder}/fd")
@@ -293,7 +328,7 @@ def _discard(plug: socket.socket) -> None:
 
 def _half_open(sock: socket.socket) -> bool:
     """Whether a handshake with `sock` has begun and not reached its queue."""
-    port = f"{sock.getsockname()[1]:04X}"
+    local = f":{sock.getsockname()[1]:04X}"
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as listed:
@@ -301,8 +336,9 @@ def _half_open(sock: socket.socket) -> bool:
         except OSError:
             continue
         for row in rows:
-            local, state = row.split()[1], row.split()[3]
-            if state == SYN_RECV and local.endswith(":" + port):
+            # sl local_address rem_address st ...
+            fields = row.split(None, 4)
+            if fields[3] == SYN_RECV and fields[1].endswith(local):
                 return True
     return False
 
