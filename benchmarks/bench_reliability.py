@@ -10,8 +10,9 @@ model on uvicorn, it measures, in one run, on loopback:
 
 - a stalled head and a stalled body: what comes back, and when;
 - /health with 200 stalled connections open;
-- 16 keep-alive clients posting through a SIGTERM: answers, requests lost,
-  exit status and time to exit;
+- 16 keep-alive and 16 reconnecting clients posting through a SIGTERM:
+  answers, requests lost (reset or cut after sending), connections
+  refused, exit status and time to exit;
 - a soak: 16 connections, nine valid requests in ten (each compared with
   the model's own answer in this process), one invalid; requests/s,
   wrong answers, and resident memory before and after.
@@ -187,6 +188,7 @@ def measure(
         shutdown = shutdown_under_load(server, body)
         answers = collections.Counter({k: v for k, v in shutdown.answers.items()})
         row["SIGTERM: lost"] = str(len(shutdown.lost))
+        row["SIGTERM: refused"] = f"{shutdown.refused} of 32 clients"
         row["SIGTERM: answers"] = ", ".join(
             f"{k} x{v}" for k, v in sorted(answers.items())
         )
