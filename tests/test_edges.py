@@ -6,6 +6,7 @@ edge guard (`edge.py`, `framing.py` in the service)."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -292,16 +293,20 @@ def test_a_model_that_overruns_gets_504_and_the_service_goes_on(
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_under_load_resets_no_request(
-    project: tuple[Path, str], workers: int
+    project: tuple[Path, str], workers: int, tmp_path: Path
 ) -> None:
     """Keep-alive and reconnecting clients through SIGTERM, SHUTDOWNS times:
-    every request sent is answered, and the closed port refuses the rest."""
+    every request sent is answered, and the closed port refuses the rest;
+    the log says nothing went wrong."""
     path, name = project
     env = {"WORKERS": str(workers)}
+    log = tmp_path / "service.log"
     for run in range(SHUTDOWNS):
-        with serve(name, pythonpath=path / "src", env=env) as server:
+        with serve(name, pythonpath=path / "src", env=env, log=log) as server:
             report = shutdown_under_load(server, one_instance(name))
         assert report.lost == [], (run, report)
+        logged = log.read_text()
+        assert not re.search(r"Traceback|ERROR|WARNING|Error", logged), logged
         # Answered until the end; each client was told to go, then refused.
         assert set(report.answers) <= {"200", "200 (close)",
                                        "503 shutting_down (close)"}, report  # fmt: skip
