@@ -138,9 +138,7 @@ def main() -> None:
         service = work / "svc"
         with (service / "README.md").open("a") as readme:
             readme.write(f"\n{EDITED}\n")
-        git(service, "init", "--quiet")
-        git(service, "add", "--all")
-        git(service, "commit", "--quiet", "-m", "generated, and our line")
+        git(service, "commit", "--quiet", "-am", "our line")
         public = work / "public.git"
         run("git", "clone", "--quiet", "--bare", checkout, public, cwd=work, env=base)
         reachable = {**base, "GIT_CONFIG_COUNT": "1",

@@ -132,8 +132,14 @@ def cli_table() -> str:
             name += " " + "\\|".join(f"`{c}`" for c in action.choices)
         meaning = (action.help or "").replace(" (default: %(default)s)", "")
         default = action.default
+        # A flag has no value to default: it is given, or not.
+        flag = isinstance(
+            action, (argparse._StoreTrueAction, argparse._StoreFalseAction)
+        )
         shown = (
-            "" if default in (None, False, [], argparse.SUPPRESS) else f"`{default}`"
+            ""
+            if flag or default in (None, False, [], argparse.SUPPRESS)
+            else f"`{default}`"
         )
         rows.append(f"| {name} | {_cell(meaning)} | {shown} |")
     return "\n".join(rows)

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from cli import run_copier, run_generator
+from conftest import git
 from generator._rendering._backends import BACKENDS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,12 +47,23 @@ def test_plain_copier_copy_gives_the_generators_project(
     )  # fmt: skip
     assert generated.returncode == 0, generated.stderr
     left, right = tmp_path / "by_copier", tmp_path / "by_generator"
-    files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
-    assert files == sorted(
-        p.relative_to(right) for p in right.rglob("*") if p.is_file()
-    )
+    files = project_files(left)
+    assert files == project_files(right)
     _, mismatch, errors = filecmp.cmpfiles(left, right, files, shallow=False)
     assert (mismatch, errors) == ([], [])
+    # Each is a repository holding the project as generated.
+    for project in (left, right):
+        assert git(project, "status", "--porcelain") == ""
+        assert len(git(project, "log", "--oneline").splitlines()) == 1
+
+
+def project_files(project: Path) -> list[Path]:
+    """The project's files, without its repository's (made at other instants)."""
+    return sorted(
+        path.relative_to(project)
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    )
 
 
 def test_copier_copy_resolves_a_relative_model_path(

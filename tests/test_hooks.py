@@ -187,9 +187,7 @@ def owned(tmp_path: Path, template_repo: Path) -> Path:
         case.model, sample=case.sample, name="svc", output=tmp_path / "svc",
         quiet=True, template=TemplateSource(str(template_repo), "v1.0.0"),
     )  # fmt: skip
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "generated")
+    # The generator committed the project as generated.
     with (project / "README.md").open("a") as readme:
         readme.write("\nOwned by the fraud team.\n")
     (project / "src/svc/team.py").write_text('"""Our own helpers."""\n\nimport yaml\n')

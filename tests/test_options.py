@@ -3,6 +3,7 @@ and every one reaches the rendered service from each entry point."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from collections.abc import Callable
@@ -185,6 +186,7 @@ def test_every_question_is_an_option_or_an_answer_the_generator_records(
             "push",
             "not an image reference",
         ),
+        ({"git": False, "update": "svc"}, "git", "an existing one"),
     ],
 )
 def test_a_value_no_entry_point_may_pass_is_named(
@@ -228,3 +230,11 @@ def test_the_command_line_reference_documents_every_option_once() -> None:
             if line.startswith("| `-")]  # fmt: skip
     documented = [flag for row in rows for flag in re.findall(r"`(--[a-z-]+)", row)]
     assert sorted(documented) == sorted(spec.flag for _, spec in option_specs())
+
+
+def test_help_of_cook_lists_every_option_with_its_flag_and_default() -> None:
+    """`help(cook)` is written from the options, as the CLI's help is."""
+    documented = inspect.getdoc(cook) or ""
+    for name, spec in option_specs():
+        assert f"{name} (default {default_of(name)!r}; {spec.flag}): " in documented
+    assert "{options}" not in documented

@@ -36,9 +36,6 @@ def service(tmp_path: Path, binary_case: models.Case) -> Path:
         binary_case.model, sample=binary_case.sample, name="svc",
         output=tmp_path / "svc", quiet=True,
     )  # fmt: skip
-    git(path, "init", "--quiet")
-    git(path, "add", "--all")
-    git(path, "commit", "--quiet", "-m", "generated")
     commit_owner_edits(path, "svc")
     return path
 

@@ -41,9 +41,6 @@ def test_update_merges_template_changes_with_user_edits(
     before = yaml.safe_load((project / ".copier-answers.yml").read_text())
     model_file = project / "src/svc/model_files/model.skops"
     model_bytes = model_file.read_bytes()
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "generated")
 
     # The user's own changes: a template-managed file, the README, a new module.
     edit(project / "src/svc/settings.py", '"PORT": 8000', '"PORT": 9000')

@@ -29,7 +29,8 @@ def _argument(option: Option, default: Any) -> dict[str, Any]:
     """How argparse takes an option, from the type of its default."""
     spoken: dict[str, Any] = {"help": option.help}
     if isinstance(default, bool):
-        return {**spoken, "action": "store_true"}
+        # A flag turns the default around: --trust, or --no-git.
+        return {**spoken, "action": "store_false" if default else "store_true"}
     if isinstance(default, tuple):
         return {**spoken, "action": "append", "default": [], "metavar": option.metavar}
     spoken["default"] = default

@@ -10,6 +10,7 @@ its HookError says where.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,11 @@ from .._base._worker import InProcess, Worker
 from .._model._onnx import DEFAULT_ONNX_TOLERANCE, measured_gain, onnx_installed
 from .._rendering._answers import recorded_answers
 from .._rendering._hooks import Project, run_hooks
-from .._rendering._options import Options
+from .._rendering._options import Options, default_of, option_specs
 from .._rendering._template import TemplateSource
 from .._steps._deliver import deliver_artifact
 from .._steps._describe import Description, describe_planned
+from .._steps._git import first_commit
 from .._steps._plan import plan
 from .._steps._staging import place, stage, staging_directory
 from .._steps._swap import swap_model
@@ -41,19 +43,40 @@ def cook(
 ) -> Path:
     """Generate a web-service project for `model`; return its directory.
 
-    `model` is a fitted model or the path of a model file (a pickle, or a
-    boosting library's own format). The keywords are the options of
-    `generator.Options` (the command line's flags, in Python's spelling):
-    `sample`, `backend`, `name`, `output`, `update`, `allow_schema_change`,
-    `force`, `max_instances`,
-    `max_body_bytes`, `max_batch_rows`, `trust`, `code`, `base_image`,
-    `artifact`, `run`, `offline` and `quiet`. `template` overrides where the
-    Copier template is read from, and `worker` who runs Copier (this
-    process by default).
-    Raises MljetError (OptionError for an option's value; HookError, after
-    the project is placed) with a message for the user.
+    Args:
+        model: a fitted model, or the path of a model file (a pickle, or a
+            boosting library's own format).
+        template: where the Copier template is read from (default: the one
+            this MLJET carries).
+        worker: who runs Copier (default: this process).
+        **options: the options of `generator.Options`, each a command-line
+            flag in Python's spelling:
+
+            {options}
+
+    Returns:
+        The project's directory.
+
+    Raises:
+        MljetError: with a message for the user (OptionError for an
+            option's value; HookError, after the project is placed).
     """
     return generate(model, Options.from_keywords(options), template, worker)
+
+
+def _options_described() -> str:
+    """Each option as `cook`'s docstring lists it: name, default, meaning."""
+    entries = []
+    for name, option in option_specs():
+        meaning = option.help.replace(" (default: %(default)s)", "")
+        entry = f"{name} (default {default_of(name)!r}; {option.flag}): {meaning}"
+        # Placed at the docstring's indentation (12), continued 4 further.
+        entries.append(textwrap.fill(entry, 64, subsequent_indent=" " * 16))
+    return ("\n" + " " * 12).join(entries)
+
+
+# help(cook) lists every option, from the one place they are defined.
+cook.__doc__ = (cook.__doc__ or "").replace("{options}", _options_described())
 
 
 def generate(
@@ -80,6 +103,10 @@ def generate(
                 f"{error.reason}\nNothing was written to {planned.destination}.",
             ) from None
         place(staging, planned, staged)
+    if options.git:
+        path = planned.model_path
+        made_from = path.name if path else f"a {type(model).__name__} object"
+        first_commit(planned.destination, made_from, report)
     if not options.quiet and options.runtime == "native":
         _onnx_gain(described, report)
     _artifact(planned.artifact, planned.destination, planned.package, options, report)

@@ -267,6 +267,15 @@ class Options:
             "engines that cannot reach a package index",
         ),
     )
+    git: bool = field(
+        default=True,
+        metadata=_offered(
+            flag="--no-git",
+            help="whether the new project becomes a git repository with a first "
+            "commit, unless it lies inside a work tree already; --no-git leaves it "
+            "without one",
+        ),
+    )
     quiet: bool = field(
         default=False, metadata=_offered(flag="--quiet", help="print only errors")
     )
@@ -327,6 +336,12 @@ class Options:
                 "update",
                 "it puts the model into an existing service in place; --output and "
                 "--force name a new project: give one or the other",
+            )
+        if not self.git and self.update is not None:
+            raise OptionError(
+                "git",
+                "it leaves a new project without a repository; --update puts the "
+                "model into an existing one, which is a git work tree",
             )
         if self.allow_schema_change and self.update is None:
             raise OptionError(
