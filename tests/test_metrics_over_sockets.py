@@ -91,6 +91,8 @@ def test_the_counters_move_by_what_was_asked(served: tuple[Server, str]) -> None
     assert moved("http_request_duration_seconds_count", **ok_labels) == 13
     code = json.loads(refused.body)["error"]["code"]
     assert moved("model_rejected_inputs_total", code=code) == 3
+    # A route that does not exist is no input the model was refused.
+    assert moved("model_rejected_inputs_total", code="not_found") == 0
     assert moved("model_call_rows_sum", method="predict") == 20
     assert moved("model_call_duration_seconds_count", method="predict") >= 1
     model = server.call("GET", "/metadata").json()["model"]

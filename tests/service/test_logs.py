@@ -95,6 +95,17 @@ def test_an_answer_carries_its_id_and_leaves_one_access_line(
     assert line.access["path"] == "/predict\\x0d\\x0aX: y"
 
 
+def test_an_access_line_says_rows_only_for_an_answer_of_the_model(
+    core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
+    logs, routes = core.module("logs"), core.module("routes")
+    caplog.set_level(logging.INFO, logger=logs.ACCESS.name)
+    with logs.answering("/health", "GET", "/health", "h") as access:
+        access.answered(routes.Reply(200, b"{}"))
+    [line] = [r for r in caplog.records if r.name == logs.ACCESS.name]
+    assert "rows" not in line.access and "rows" not in line.getMessage()
+
+
 def test_a_request_that_fails_is_no_longer_in_flight(core: Core) -> None:
     logs, metrics = core.module("logs"), core.module("metrics")
 

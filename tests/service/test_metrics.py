@@ -67,6 +67,26 @@ def test_only_client_errors_count_as_rejected_inputs(core: Core) -> None:
     assert after[("http_requests_in_flight", ())] == 0
 
 
+def test_only_requests_to_the_model_count_as_rejected_inputs(core: Core) -> None:
+    """A 404 for /favicon.ico is no input the model was refused: it counts
+    by route and status only."""
+    logs, routes = core.module("logs"), core.module("routes")
+    before = samples(core)
+    with logs.answering("unmatched", "GET", "/favicon.ico", None) as access:
+        access.answered(routes.Reply(404, b"{}", error="not_found"))
+    with logs.answering("/predict", "POST", "/predict", None, True) as access:
+        access.answered(routes.Reply(422, b"{}", error="invalid_instances"))
+    after = samples(core)
+
+    def moved(key: tuple[str, tuple[tuple[str, str], ...]]) -> float:
+        return after.get(key, 0) - before.get(key, 0)
+
+    assert moved(("model_rejected_inputs_total", (("code", "not_found"),))) == 0
+    assert moved(("model_rejected_inputs_total", (("code", "invalid_instances"),))) == 1
+    favicon = (("method", "GET"), ("route", "unmatched"), ("status", "404"))
+    assert moved(("http_requests_total", favicon)) == 1
+
+
 def test_a_dead_workers_requests_stop_counting_as_in_flight(
     core: Core, tmp_path: Path
 ) -> None:

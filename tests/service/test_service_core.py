@@ -137,6 +137,17 @@ def test_only_json_bodies_are_accepted(
     assert service.predict("predict", BODY, content_type).status == status
 
 
+def test_a_form_body_is_told_which_header_to_send(service: Any) -> None:
+    """`curl -d` alone declares a form: the 415 says what works instead."""
+    form = "application/x-www-form-urlencoded"
+    status, payload = decoded(service.predict("predict", BODY, form))
+    assert (status, payload["error"]["code"]) == (415, "unsupported_media_type")
+    message = payload["error"]["message"]
+    assert f"got {form!r}" in message
+    assert "send the header 'Content-Type: application/json'" in message
+    assert "curl: -H 'Content-Type: application/json' -d BODY" in message
+
+
 def test_until_the_model_is_loaded_predictions_and_readiness_are_503(
     core: Core,
 ) -> None:

@@ -72,19 +72,26 @@ def printable(text: str) -> str:
 
 @dataclass(frozen=True)
 class Access:
-    """A request being answered: what its access line and metrics will say."""
+    """A request being answered: what its access line and metrics will say.
+
+    `predicts`: the route calls the model, so a 4xx there is an input the
+    model was not given (`model_rejected_inputs_total`); elsewhere a 4xx is
+    counted by route and status only.
+    """
 
     route: str
     method: str
     path: str
     request_id: str
     started: float
+    predicts: bool = False
 
     def answered(self, reply: Reply) -> Reply:
         """Log the access line and count the answer; the reply with the
         request's ID header."""
         seconds = time.perf_counter() - self.started
-        metrics.answered(self.route, self.method, reply.status, seconds, reply.error)
+        rejected = reply.error if self.predicts else None
+        metrics.answered(self.route, self.method, reply.status, seconds, rejected)
         if ACCESS.isEnabledFor(logging.INFO):
             self._log(reply, seconds * 1000)
         headers = {**reply.headers, REQUEST_ID_HEADER: self.request_id}
@@ -92,16 +99,17 @@ class Access:
 
     def _log(self, reply: Reply, latency: float) -> None:
         path = printable(self.path[:MAX_LOGGED_PATH])
-        fields = {
+        fields: dict[str, Any] = {
             "method": self.method,
             "path": path,
             "status": reply.status,
             "latency_ms": round(latency, 2),
-            "rows": reply.rows,
         }
-        message = (
-            f"{self.method} {path} {reply.status} {latency:.1f} ms rows={reply.rows}"
-        )
+        message = f"{self.method} {path} {reply.status} {latency:.1f} ms"
+        # Only an answer of the model has rows to count.
+        if reply.rows is not None:
+            fields["rows"] = reply.rows
+            message += f" rows={reply.rows}"
         handler = _sole_handler()
         if handler is not None:
             handler.write_access(message, fields, self.request_id)
@@ -115,13 +123,17 @@ class Access:
         ACCESS.handle(record)
 
 
-def answering(route: str, method: str, path: str, given_id: str | None) -> Answering:
+def answering(
+    route: str, method: str, path: str, given_id: str | None, predicts: bool = False
+) -> Answering:
     """Every line logged inside carries the request's ID (threads the
     request hands work to inherit it, as `asyncio.to_thread` copies it).
-    `route` is the route's template (`metrics.UNMATCHED` for none)."""
+    `route` is the route's template (`metrics.UNMATCHED` for none);
+    `predicts`, whether it calls the model."""
     # The method is the server's parsed token; only ours reach the core.
     method = printable(method[:16])
-    access = Access(route, method, path, request_id(given_id), time.perf_counter())
+    started = time.perf_counter()
+    access = Access(route, method, path, request_id(given_id), started, predicts)
     return Answering(access)
 
 

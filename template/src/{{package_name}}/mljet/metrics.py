@@ -5,7 +5,9 @@
   for none), `method` and `status`.
 - `http_request_duration_seconds` (histogram): by `route` and `method`.
 - `http_requests_in_flight` (gauge).
-- `model_rejected_inputs_total` (counter): by `code`, the error body's.
+- `model_rejected_inputs_total` (counter): by `code`, the error body's, of
+  each 4xx to a route that calls the model (a 404 for /favicon.ico is no
+  input the model was refused).
 - `model_call_duration_seconds` (histogram): by `method`; one model call,
   a whole batch when requests share it.
 - `model_call_rows` (histogram): by `method`; rows in one model call.

@@ -102,11 +102,19 @@ def require_json(incoming: Incoming) -> None:
         return
     media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type != JSON and not media_type.endswith("+json"):
-        raise ClientError(
-            415,
-            "unsupported_media_type",
-            f"Content-Type must be {JSON}, got {media_type!r}",
-        )
+        raise not_json(media_type)
+
+
+def not_json(media_type: str, accepted: str = JSON) -> ClientError:
+    """The 415 for a body declared as `media_type`: what to send instead,
+    and how with curl (whose `-d` alone declares a form)."""
+    return ClientError(
+        415,
+        "unsupported_media_type",
+        f"Content-Type must be {accepted}, got {media_type!r}: send the header "
+        f"'Content-Type: {JSON}' (curl: -H 'Content-Type: {JSON}' -d BODY, or "
+        "--json BODY; curl -d alone sends a form)",
+    )
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,7 @@ class PredictionService:
         chunks) and `declared` its Content-Length; both only for POST.
         """
         asked = (route.path, incoming.method, incoming.path, incoming.request_id)
-        with answering(*asked) as access:
+        with answering(*asked, route.predicts is not None) as access:
             early = self.access_control.before(route, incoming)
             if early is not None:
                 return self._finish(access, early, incoming)
@@ -196,7 +196,7 @@ class PredictionService:
     ) -> Reply:
         """Answer on a server's own thread, reading the body with `read`."""
         asked = (route.path, incoming.method, incoming.path, incoming.request_id)
-        with answering(*asked) as access:
+        with answering(*asked, route.predicts is not None) as access:
             early = self.access_control.before(route, incoming)
             if early is not None:
                 return self._finish(access, early, incoming)

@@ -38,6 +38,7 @@ from ..routes import (
     Reply,
     Route,
     json_reply,
+    not_json,
     whole_number,
 )
 from ..spec import FeatureSpec
@@ -281,11 +282,10 @@ def _split(incoming: Incoming) -> tuple[dict[str, Any], bytes]:
         json_part, binary = body, b""
         content_type = (incoming.content_type or JSON).split(";")[0].strip().lower()
         if content_type != JSON and not content_type.endswith("+json"):
-            raise ClientError(
-                415,
-                "unsupported_media_type",
-                f"Content-Type must be {JSON}, or the binary data extension's "
-                f"{BINARY} with {BINARY_HEADER}; got {content_type!r}",
+            raise not_json(
+                content_type,
+                f"{JSON}, or the binary data extension's {BINARY} with "
+                f"{BINARY_HEADER}",
             )
     else:
         size = whole_number(length)
