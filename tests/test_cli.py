@@ -4,6 +4,7 @@ statuses, and its flags; the pipeline behind it is tested in process
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -91,3 +92,39 @@ def test_bad_arguments_are_refused_before_anything_is_written(
     assert result.returncode == status
     assert message in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_json_prints_one_object_and_defaults_come_from_env_and_file(
+    tmp_path: Path, binary_files: tuple[Path, Path]
+) -> None:
+    """`MLJET_BACKEND` and `[tool.mljet]` each set an option; `--json` says
+    what was made, as one object on stdout."""
+    model, sample = binary_files
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "team"\n\n[tool.mljet]\nmax-instances = 500\n'
+    )
+    env = {**os.environ, "MLJET_BACKEND": "sanic"}
+    result = run_generator(model, "--sample", sample, "--name", "svc", "--json",
+                           cwd=tmp_path, env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    made = json.loads(result.stdout)
+    project = tmp_path / "svc"
+    assert made["project"] == str(project.resolve())
+    assert made["package"] == "svc" and made["artifact"] is None
+    assert made["how_to_run"] == f"cd {project.name} && python -m svc"
+    assert made["steps"] and all(isinstance(s["at"], float) for s in made["steps"])
+    assert made["seconds"] >= made["steps"][-1]["at"]
+    # Progress went to stderr, the last line saying how to run it.
+    assert result.stderr.splitlines()[-1].endswith(f"(run it: {made['how_to_run']})")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["backend"], answers["max_instances"]) == ("sanic", 500)
+
+
+def test_help_shows_the_update_command_and_where_defaults_come_from(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "MLJET_BACKEND": "flask"}
+    shown = run_generator("--help", cwd=tmp_path, env=env).stdout
+    assert "mljet update [DIR]" in shown
+    assert "MLJET_<OPTION>" in shown and "[tool.mljet]" in shown
+    assert "[now flask, from MLJET_BACKEND]" in " ".join(shown.split())

@@ -319,6 +319,10 @@ def test_the_command_line_runs_the_image_and_says_how_to_stop_it(
     )
     assert found, made.stdout
     url, how_to_stop = found.groups()
+    # The last line says how to run the artifact, not the project.
+    assert made.stderr.splitlines()[-1].endswith(
+        "(run it: docker run --rm -p 8000:8000 cli-run:latest)"
+    )
     name = how_to_stop.split()[2]
     try:
         assert docker("inspect", "--format", "{{.State.Running}}", name) == "true"

@@ -181,7 +181,7 @@ def test_the_image_pulled_back_by_digest_answers_like_the_model(
     subprocess.run(["docker", "rmi", "--force", target, "pushed-svc:latest"],
                    capture_output=True, check=True)  # fmt: skip
     subprocess.run(["docker", "pull", reference], capture_output=True, check=True)
-    running = DockerImage().start(Built("docker", reference))
+    running = DockerImage().start(built(reference))
     try:
         wait_until_ready(running.url, 120, running.is_running)
         assert check_parity(running.url, golden_of(project)) > 0
@@ -196,7 +196,7 @@ def test_registry_errors_are_one_clear_line(tmp_path: Path) -> None:
     try:
         nowhere = f"127.0.0.1:{free_port()}/team/churn:1.0"
         with pytest.raises(MljetError) as unreachable:
-            push_image(Built("docker", image), nowhere, QUIET)
+            push_image(built(image), nowhere, QUIET)
         message = str(unreachable.value)
         assert "\n" not in message
         assert message == (
@@ -206,12 +206,17 @@ def test_registry_errors_are_one_clear_line(tmp_path: Path) -> None:
         with registry(tmp_path, password="s3cret-pass") as locked:
             target = f"{locked}/team/churn:1.0"
             with pytest.raises(MljetError) as refused:
-                push_image(Built("docker", image), target, QUIET)
+                push_image(built(image), target, QUIET)
             assert str(refused.value) == (
                 f"Pushing {target} failed: the registry wants credentials: run "
                 f"`docker login {locked}` and push again"
             )
         with pytest.raises(MljetError, match="is not an image reference"):
-            push_image(Built("docker", image), "Team/Churn", QUIET)
+            push_image(built(image), "Team/Churn", QUIET)
     finally:
         subprocess.run(["docker", "rmi", image], capture_output=True)
+
+
+def built(image: str) -> Built:
+    """An image as a build hands it back."""
+    return Built("docker", image, f"docker run --rm {image}")

@@ -79,10 +79,13 @@ def test_the_wheel_of_a_converted_model_needs_none_of_the_models_libraries(
         case.model, sample=case.sample, name="converted", runtime="onnx",
         output=tmp_path / "svc", artifact="wheel",
     )  # fmt: skip
-    assert re.search(
-        r"verified: .* within [\d.e-]+ of its own", capsys.readouterr().err
-    )
+    said = capsys.readouterr().err
+    assert re.search(r"verified: .* within [\d.e-]+ of its own", said)
     (wheel,) = (project / "dist").glob("converted-*.whl")
+    # The last line says how to install and run the wheel.
+    assert said.splitlines()[-1].endswith(
+        f"(run it: pip install -r {project / 'requirements.txt'} {wheel} && converted)"
+    )
     archive = zipfile.ZipFile(wheel)
     assert "converted/model_files/model.onnx" in archive.namelist()
     metadata = archive.read(

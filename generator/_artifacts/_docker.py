@@ -60,7 +60,8 @@ class DockerImage:
         seconds = time.perf_counter() - started
         size = int(_docker("image", "inspect", "--format", "{{.Size}}", tag).stdout)
         report.step(f"built {tag}: {size / 1e6:.0f} MB in {seconds:.0f} s")
-        return Built(self.name, tag)
+        run = f"docker run --rm -p {CONTAINER_PORT}:{CONTAINER_PORT} {tag}"
+        return Built(self.name, tag, run)
 
     def start(self, built: Built) -> Running:
         name = f"mljet-{built.reference.split(':')[0]}-{uuid.uuid4().hex[:8]}"

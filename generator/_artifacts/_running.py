@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Built:
-    """A built artifact: its kind, and what names it (a tag, a path)."""
+    """A built artifact: its kind, what names it (a tag, a path), and the
+    command that runs it on the user's machine."""
 
     kind: str
     reference: str
+    how_to_run: str
 
 
 @dataclass(frozen=True)

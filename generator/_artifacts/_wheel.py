@@ -42,7 +42,12 @@ class Wheel:
         wheel = wheels[-1]
         size = wheel.stat().st_size
         report.step(f"built {wheel.relative_to(project)}: {size / 1e3:.0f} kB")
-        return Built(self.name, str(wheel))
+        # Its requirements are pinned in the project, not in the wheel.
+        run = (
+            f"pip install -r {project / 'requirements.txt'} {wheel} "
+            f"&& {package.replace('_', '-')}"
+        )
+        return Built(self.name, str(wheel), run)
 
     def start(self, built: Built) -> Running:
         wheel = Path(built.reference)

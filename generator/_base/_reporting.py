@@ -16,13 +16,16 @@ class Steps(Protocol):
 
 
 class Reporter:
-    """Prints `mljet: MESSAGE` per step and knows how long the run has taken."""
+    """Prints `mljet: MESSAGE` per step and knows how long the run has taken,
+    and when each step was reported (`steps`, quiet or not)."""
 
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
         self.started = time.perf_counter()
+        self.steps: list[tuple[float, str]] = []
 
     def step(self, message: str) -> None:
+        self.steps.append((round(self.elapsed, 3), message))
         if not self.quiet:
             print(f"mljet: {message}", file=sys.stderr, flush=True)
 

@@ -17,12 +17,23 @@ SHORT_FLAGS = {"quiet": "-q"}
 DEFAULT: Any = object()
 
 
-def add_option(cli: argparse.ArgumentParser, name: str, default: Any = DEFAULT) -> None:
-    """Offer option `name` on `cli`, as its `Option` says; `default` overrides."""
+def add_option(
+    cli: argparse.ArgumentParser,
+    name: str,
+    default: Any = DEFAULT,
+    source: str | None = None,
+) -> None:
+    """Offer option `name` on `cli`, as its `Option` says; `default`
+    overrides, set by `source` (a variable or file) when it is named."""
     option = dict(option_specs())[name]
     flags = [SHORT_FLAGS[name], option.flag] if name in SHORT_FLAGS else [option.flag]
     chosen = default_of(name) if default is DEFAULT else default
-    cli.add_argument(*flags, dest=name, **_argument(option, chosen))
+    argument = _argument(option, chosen)
+    if source is not None:
+        # %% stands for % in argparse's help, which it formats.
+        shown = str(list(chosen) if isinstance(chosen, tuple) else chosen)
+        argument["help"] += f" [now {shown.replace('%', '%%')}, from {source}]"
+    cli.add_argument(*flags, dest=name, **argument)
 
 
 def _argument(option: Option, default: Any) -> dict[str, Any]:
@@ -32,7 +43,8 @@ def _argument(option: Option, default: Any) -> dict[str, Any]:
         # A flag turns the default around: --trust, or --no-git.
         return {**spoken, "action": "store_false" if default else "store_true"}
     if isinstance(default, tuple):
-        return {**spoken, "action": "append", "default": [], "metavar": option.metavar}
+        return {**spoken, "action": "append", "default": list(default),
+                "metavar": option.metavar}  # fmt: skip
     spoken["default"] = default
     if option.metavar:
         spoken["metavar"] = option.metavar

@@ -7,8 +7,9 @@ a value the options' check refuses is a usage error naming the flag.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import __version__
@@ -16,14 +17,34 @@ from .._base._errors import MljetError, OptionError
 from .._base._reporting import Reporter, exit_status
 from .._base._worker import WorkerProcess
 from .._rendering._options import Options, option_specs
-from ._arguments import add_option, project_parser
+from ._arguments import DEFAULT, add_option, project_parser
+from ._defaults import Configured, configured_defaults
+
+USAGE = """mljet MODEL_FILE [options]
+       mljet update [DIR] [--no-checks] [-q]"""
+COMMANDS = """commands:
+  (none)        generate a project for MODEL_FILE (what the options below shape)
+  update [DIR]  bring a generated service to this MLJET's template, keeping
+                your committed edits (mljet update --help)
+
+Every option can also be set by an environment variable MLJET_<OPTION>
+(MLJET_BACKEND=sanic, MLJET_MAX_INSTANCES=500) or in mljet.toml, else in
+[tool.mljet] of pyproject.toml, in the working directory (backend =
+"sanic"). A flag wins over the variable, the variable over the file."""
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(
+    configured: Mapping[str, Configured] | None = None,
+) -> argparse.ArgumentParser:
+    """The command line; `configured` gives options defaults set outside it
+    (`_defaults.py`), which --help shows."""
+    configured = configured or {}
     cli = argparse.ArgumentParser(
         prog="mljet",
-        description="Generate a web-service project that serves a trained model. "
-        "`mljet update [DIR]` brings a generated one to this version's template.",
+        usage=USAGE,
+        description="Generate a web-service project that serves a trained model.",
+        epilog=COMMANDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cli.add_argument(
         "model_file",
@@ -31,7 +52,17 @@ def parser() -> argparse.ArgumentParser:
         help=f"the model: a joblib or pickle file, or {model_file_formats()}",
     )
     for name, _ in option_specs():
-        add_option(cli, name)
+        given = configured.get(name)
+        default = DEFAULT if given is None else given.value
+        source = None if given is None else given.source
+        add_option(cli, name, default, source=source)
+    cli.add_argument(
+        "--json",
+        action="store_true",
+        help="print what was made as one JSON object on stdout (the project, its "
+        "package, the artifact, how to run it, the steps and their times); "
+        "progress stays on stderr",
+    )
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli
 
@@ -68,15 +99,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["update"]:
         return update(argv[1:])
-    cli = parser()
+    try:
+        configured = configured_defaults(Path.cwd())
+    except MljetError as error:
+        parser().error(str(error))
+    cli = parser(configured)
     args = vars(cli.parse_args(argv))
     model_file = args.pop("model_file")
+    as_json = args.pop("json")
     options = Options.from_keywords(args)
     worker = WorkerProcess()
     try:
         from ._cook import generate
 
-        generate(model_file, options, worker=worker)
+        # With --json, stdout holds the one object: other lines go to stderr.
+        say = _to_stderr if as_json else None
+        generated = generate(model_file, options, worker=worker, say=say)
+        if as_json:
+            print(json.dumps(generated.as_json(), indent=2), flush=True)
     except OptionError as error:
         flag = dict(option_specs())[error.option].flag
         cli.error(f"argument {flag}: {error.reason}")
@@ -88,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         worker.close()
     return 0
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def update(argv: Sequence[str]) -> int:

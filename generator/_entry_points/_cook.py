@@ -11,6 +11,7 @@ its HookError says where.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,13 @@ from .._rendering._answers import recorded_answers
 from .._rendering._hooks import Project, run_hooks
 from .._rendering._options import Options, default_of, option_specs
 from .._rendering._template import TemplateSource
-from .._steps._deliver import deliver_artifact
+from .._steps._deliver import Delivered, deliver_artifact
 from .._steps._describe import Description, describe_planned
 from .._steps._git import first_commit
 from .._steps._plan import plan
 from .._steps._staging import place, stage, staging_directory
 from .._steps._swap import swap_model
+from ._generated import Generated
 
 # A fitted model object, or the path of a model file.
 ModelSource = Any
@@ -61,7 +63,7 @@ def cook(
         MljetError: with a message for the user (OptionError for an
             option's value; HookError, after the project is placed).
     """
-    return generate(model, Options.from_keywords(options), template, worker)
+    return generate(model, Options.from_keywords(options), template, worker).project
 
 
 def _options_described() -> str:
@@ -84,12 +86,16 @@ def generate(
     options: Options,
     template: TemplateSource | None = None,
     worker: Worker | None = None,
-) -> Path:
-    """`cook()` for options already gathered (by the CLI, or Copier's task)."""
+    say: Callable[[str], None] | None = None,
+) -> Generated:
+    """`cook()` for options already gathered (by the CLI, or Copier's task);
+    what it made. `say` prints what the user needs on stdout (a pushed
+    image, where an artifact serves, an update's summary)."""
     report = Reporter(options.quiet)
     worker = worker or InProcess()
+    say = say or _printed
     if options.update is not None:
-        return _swap(model, options, worker, report)
+        return _swap(model, options, worker, report, say)
     planned = plan(model, options, template)
     described = describe_planned(model, planned, report)
     with staging_directory(planned.destination) as staging:
@@ -109,35 +115,55 @@ def generate(
         first_commit(planned.destination, made_from, report)
     if not options.quiet and options.runtime == "native":
         _onnx_gain(described, report)
-    _artifact(planned.artifact, planned.destination, planned.package, options, report)
-    report.step(
-        f"done in {report.elapsed:.1f} s: {planned.destination} "
-        f"(start it with: cd {planned.destination} && python -m {planned.package})"
+    delivered = _artifact(
+        planned.artifact, planned.destination, planned.package, options, report, say
     )
-    return planned.destination
+    return _done(planned.destination, planned.package, delivered, report)
 
 
 def _swap(
-    model: ModelSource, options: Options, worker: Worker, report: Reporter
-) -> Path:
+    model: ModelSource,
+    options: Options,
+    worker: Worker,
+    report: Reporter,
+    say: Callable[[str], None],
+) -> Generated:
     """`--update DIR`: the model into an existing service (`_swap`, whose
     plan checks the options, once)."""
     updated, differences = swap_model(model, options, worker, report)
     for difference in differences:
         report.step(f"contract changed, as allowed: {difference}")
-    print(updated.summary(), flush=True)
+    say(updated.summary())
     if not updated.ok:
         raise MljetError(
             f"the model is in {updated.project}, but "
             + ("conflicts remain" if updated.conflicts else "a check failed")
             + " (see above)"
         )
+    package = str(recorded_answers(updated.project)["package_name"])
+    delivered = None
     if options.artifact is not None:
         artifact = artifact_named(options.artifact, options.offline)
-        package = str(recorded_answers(updated.project)["package_name"])
-        _artifact(artifact, updated.project, package, options, report)
-    report.step(f"done in {report.elapsed:.1f} s: {updated.project}")
-    return updated.project
+        delivered = _artifact(artifact, updated.project, package, options, report, say)
+    return _done(updated.project, package, delivered, report)
+
+
+def _done(
+    project: Path, package: str, delivered: Delivered | None, report: Reporter
+) -> Generated:
+    """The last line, saying how to run what was made, and the record."""
+    if delivered is not None:
+        how_to_run = delivered.built.how_to_run
+    else:
+        how_to_run = f"cd {project} && python -m {package}"
+    report.step(f"done in {report.elapsed:.1f} s: {project} (run it: {how_to_run})")
+    return Generated(
+        project, package, how_to_run, report.elapsed, report.steps, delivered
+    )
+
+
+def _printed(line: str) -> None:
+    print(line, flush=True)
 
 
 def _onnx_gain(described: Description, report: Reporter) -> None:
@@ -166,14 +192,16 @@ def _artifact(
     package: str,
     options: Options,
     report: Reporter,
-) -> None:
+    say: Callable[[str], None],
+) -> Delivered | None:
     """Build, verify and, when asked, push the artifact; keep it running
     when asked."""
     if artifact is None:
-        return
+        return None
     try:
-        deliver_artifact(
-            artifact, destination, package, report, run=options.run, push=options.push
-        )
+        return deliver_artifact(
+            artifact, destination, package, report,
+            run=options.run, push=options.push, say=say,
+        )  # fmt: skip
     except MljetError as error:
         raise HookError(artifact.name, str(error), destination) from None

@@ -37,7 +37,7 @@ def finish_copier_copy(
         _locate(answers["model_file"], origins, "model file"),
         options,
         template=_template(str(answers["_src_path"]), template_commit),
-    )
+    ).project
 
 
 def _template(source: str, commit: str) -> TemplateSource:

@@ -4,12 +4,32 @@ verified, pushed and left running as the options say (`--artifact`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from .._artifacts import PUSHED_IMAGE, Artifact, make_artifact, publish, serving
+from .._artifacts import (
+    PUSHED_IMAGE,
+    Artifact,
+    Built,
+    Running,
+    make_artifact,
+    publish,
+    serving,
+)
 from .._base._errors import MljetError
 from .._base._reporting import Steps
 from .._rendering._answers import write_answers
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A verified artifact: the build, where it was pushed, and the server
+    kept running (each when asked for)."""
+
+    built: Built
+    pushed: str | None
+    running: Running | None
 
 
 def deliver_artifact(
@@ -20,11 +40,14 @@ def deliver_artifact(
     *,
     run: bool,
     push: str | None,
-) -> None:
+    say: Callable[[str], None] | None = None,
+) -> Delivered:
     """Build and verify `artifact`; push it to `push` when given, recording
-    the pushed digest; print where it serves when kept running. MljetError
+    the pushed digest; `say` where it serves when kept running. MljetError
     says what failed, with nothing left running."""
+    say = say or _printed
     built, running = make_artifact(artifact, project, package, report, run)
+    pushed = None
     if push is not None:
         try:
             pushed = publish(built, push, project, report)
@@ -33,6 +56,11 @@ def deliver_artifact(
             if running is not None:
                 running.stop()
             raise
-        print(f"pushed {pushed}", flush=True)
+        say(f"pushed {pushed}")
     if running is not None:
-        print(serving(package, running), flush=True)
+        say(serving(package, running))
+    return Delivered(built, pushed, running)
+
+
+def _printed(line: str) -> None:
+    print(line, flush=True)
