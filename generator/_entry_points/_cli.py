@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from .._base._errors import MljetError, OptionError
@@ -18,6 +19,7 @@ from .._base._reporting import Reporter, exit_status
 from .._base._worker import WorkerProcess
 from .._rendering._options import Options, option_specs
 from ._arguments import DEFAULT, add_option, project_parser
+from ._completion import SHELLS, completion_script
 from ._defaults import Configured, configured_defaults
 
 USAGE = """mljet MODEL_FILE [options]
@@ -63,8 +65,29 @@ def parser(
         "package, the artifact, how to run it, the steps and their times); "
         "progress stays on stderr",
     )
+    cli.add_argument(
+        "--completion",
+        choices=SHELLS,
+        action=PrintCompletion,
+        help="print the shell's completion script and exit (bash: mljet "
+        "--completion bash > ~/.local/share/bash-completion/completions/mljet)",
+    )
     cli.add_argument("--version", action="version", version=f"mljet {__version__}")
     return cli
+
+
+class PrintCompletion(argparse.Action):
+    """`--completion SHELL`: the script, written from the parsers, then exit."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        print(completion_script(str(values), parser, update_parser()), end="")
+        parser.exit()
 
 
 def update_parser() -> argparse.ArgumentParser:
