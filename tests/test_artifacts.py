@@ -82,3 +82,26 @@ def test_a_row_alone_that_differs_fails_parity_naming_it(golden_url: str) -> Non
     changed = {**GOLDEN, "predictions_alone": {"predict": [10.0, 20.0, 30.0]}}
     with pytest.raises(MljetError, match=r"rows sent one by one\): row 1: 20.5"):
         check_parity(golden_url, changed)
+
+
+def test_a_build_step_that_prints_nothing_is_still_said_to_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The image build's progress: each step, and a line while one is silent
+    (as pip's install is); its last lines when it fails."""
+    from generator._artifacts import _docker
+
+    monkeypatch.setattr(_docker, "HEARTBEAT", 0.2)
+    said: list[str] = []
+
+    class Said:
+        def step(self, message: str) -> None:
+            said.append(message)
+
+    build = "echo 'Step 1/2 : RUN pip install'; sleep 1; echo 'Step 2/2 : CMD x'"
+    _docker._stream(["sh", "-c", build], Said())
+    assert said[0] == "docker: Step 1/2 : RUN pip install"
+    assert said[1].startswith("docker: Step 1/2 still running (")
+    assert said[-1] == "docker: Step 2/2 : CMD x"
+    with pytest.raises(MljetError, match=r"docker build failed \(exit 3\):\nlast"):
+        _docker._stream(["sh", "-c", "echo last; exit 3"], Said())

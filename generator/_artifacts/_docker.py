@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import queue
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from .._base._errors import MljetError
 from .._base._reporting import Steps
@@ -23,6 +26,9 @@ RESTRICTED = (
     "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
 )  # fmt: skip
 ENGINE_TIMEOUT = 30
+# A build step that prints nothing (pip installing) is still said to run,
+# this often.
+HEARTBEAT = 15.0
 
 
 class DockerImage:
@@ -98,19 +104,41 @@ def _fill_wheelhouse(project: Path, report: Steps) -> None:
 
 
 def _stream(command: Sequence[str], report: Steps) -> None:
-    """Run a build, showing its progress; keep its end for the error."""
+    """Run a build, showing its progress (each step, and a line every
+    HEARTBEAT seconds while one runs silent, as pip's install does); keep
+    its end for the error."""
     lines: list[str] = []
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as process:
         assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line.rstrip())
+        said: queue.Queue[str | None] = queue.Queue()
+        reader = threading.Thread(target=_read_into, args=(process.stdout, said))
+        reader.start()
+        step, step_started = "the build", time.perf_counter()
+        while True:
+            try:
+                line = said.get(timeout=HEARTBEAT)
+            except queue.Empty:
+                running = time.perf_counter() - step_started
+                report.step(f"docker: {step} still running ({running:.0f} s)")
+                continue
+            if line is None:
+                break
+            lines.append(line)
             if line.startswith("Step ") or line.startswith("#"):
-                report.step(f"docker: {line.rstrip()}")
+                report.step(f"docker: {line}")
+                step, step_started = line.split(" : ")[0], time.perf_counter()
+        reader.join()
     if process.returncode != 0:
         tail = "\n".join(lines[-25:])
         raise MljetError(f"docker build failed (exit {process.returncode}):\n{tail}")
+
+
+def _read_into(stream: IO[str], said: queue.Queue[str | None]) -> None:
+    for line in stream:
+        said.put(line.rstrip())
+    said.put(None)
 
 
 def _docker(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:

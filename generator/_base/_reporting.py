@@ -25,9 +25,12 @@ class Reporter:
         self.steps: list[tuple[float, str]] = []
 
     def step(self, message: str) -> None:
-        self.steps.append((round(self.elapsed, 3), message))
+        at = self.elapsed
+        self.steps.append((round(at, 3), message))
         if not self.quiet:
-            print(f"mljet: {message}", file=sys.stderr, flush=True)
+            # The time since the start: a step that took a while shows as
+            # a gap before the next line.
+            print(f"mljet: [{at:5.1f} s] {message}", file=sys.stderr, flush=True)
 
     @property
     def elapsed(self) -> float:
