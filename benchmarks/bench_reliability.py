@@ -188,6 +188,8 @@ def measure(
         shutdown = shutdown_under_load(server, body)
         answers = collections.Counter({k: v for k, v in shutdown.answers.items()})
         row["SIGTERM: lost"] = str(len(shutdown.lost))
+        # Sent on a connection idle past the drain's grace, which may close.
+        row["SIGTERM: lost after an idle close"] = str(len(shutdown.lost_after_idle))
         row["SIGTERM: refused"] = f"{shutdown.refused} of 32 clients"
         row["SIGTERM: answers"] = ", ".join(
             f"{k} x{v}" for k, v in sorted(answers.items())

@@ -12,6 +12,7 @@ import collections
 import http.client
 import json
 import random
+import re
 import signal
 import socket
 import threading
@@ -23,6 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from servers import Server
+
+SHUTDOWN_MODULE = (
+    Path(__file__).resolve().parents[1]
+    / "template/src/{{package_name}}/mljet/shutdown.py"
+)
 
 
 def address(server: Server) -> tuple[str, int]:
@@ -112,6 +118,9 @@ class ShutdownReport:
     # Requests that ended without an answer, each with whether it was sent
     # whole first (a reset then cannot be safely retried).
     lost: list[str] = field(default_factory=list)
+    # Those sent on a kept-alive connection after it had been idle past the
+    # drain's grace, which the service may close (as at any idle close).
+    lost_after_idle: list[str] = field(default_factory=list)
     # Connections refused: the port was closed, a client may go elsewhere.
     refused: int = 0
     ready_after_signal: int | None = None
@@ -135,12 +144,16 @@ def shutdown_under_load(
     host, port = address(server)
     deadline = time.monotonic() + 60
 
+    signalled: list[float] = []
+
     def client(keep_alive: bool) -> None:
         headers = JSON if keep_alive else {**JSON, "Connection": "close"}
         connection: http.client.HTTPConnection | None = None
+        answered_at: float | None = None  # on this connection, last
         while time.monotonic() < deadline:
             if connection is None:
                 connection = http.client.HTTPConnection(host, port, timeout=60)
+                answered_at = None
                 try:
                     connection.connect()
                 except ConnectionRefusedError:
@@ -148,6 +161,7 @@ def shutdown_under_load(
                         report.refused += 1
                     return
             sent = False
+            sending_at = time.monotonic()
             try:
                 connection.request("POST", "/predict", body, headers)
                 sent = True
@@ -155,10 +169,27 @@ def shutdown_under_load(
                 answer = response.read()
             except (OSError, http.client.HTTPException) as error:
                 when = "after sending" if sent else "while sending"
+                # When, and on what: a new connection, or one idle since
+                # its last answer (a server may close an idle one).
+                since = sending_at - signalled[0] if signalled else None
+                on = "a new connection"
+                if answered_at is not None:
+                    on = f"a connection idle {sending_at - answered_at:.3f} s"
+                said = (
+                    f"{when}: {type(error).__name__}: {error} (on {on}, sent "
+                    f"{since if since is None else round(since, 3)} s after SIGTERM)"
+                )
+                # The service counts a connection idle from its last answer,
+                # or from the drain's start if it was idle then.
+                idle_from = max([answered_at, *signalled]) if answered_at else None
+                idle = idle_from is not None and sending_at - idle_from >= (
+                    DRAIN_GRACE - CLOCKS_APART
+                )
                 with lock:
-                    report.lost.append(f"{when}: {type(error).__name__}: {error}")
+                    (report.lost_after_idle if idle else report.lost).append(said)
                 connection.close()
                 return
+            answered_at = time.monotonic()
             closing = response.getheader("connection", "").lower() == "close"
             with lock:
                 report.answers[_outcome(response.status, answer, closing)] += 1
@@ -179,6 +210,7 @@ def shutdown_under_load(
     ready = http.client.HTTPConnection(host, port, timeout=10)
     ready.connect()
     signalled_at = time.monotonic()
+    signalled.append(signalled_at)
     server.process.send_signal(signal.SIGTERM)
     report.ready_after_signal = _ready_status(ready, within=READY_TURNS)
     report.exit_status = server.process.wait(90)
@@ -187,6 +219,16 @@ def shutdown_under_load(
         thread.join(90)
     return report
 
+
+# How long the service keeps a connection idle at shutdown open for a
+# request on its way (`shutdown.DRAIN_GRACE` in the service), and how much
+# sooner than the service a client may count the idle time from.
+DRAIN_GRACE = float(
+    re.search(  # type: ignore[union-attr]
+        r"^DRAIN_GRACE = ([\d.]+)$", SHUTDOWN_MODULE.read_text(), re.M
+    ).group(1)
+)
+CLOCKS_APART = 0.05
 
 # How soon after SIGTERM /ready must answer 503: at once in a worker; a
 # supervisor of several (uvicorn's) looks at its signals twice a second.

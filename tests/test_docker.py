@@ -216,7 +216,8 @@ def test_the_image_honours_port_and_workers_and_stops_under_load(
         assert stopped.returncode == 0, stopped.stderr
         report = json.loads(stopped.stdout)
         assert report["lost"] == [], report
-        assert report["refused"] + len(report["lost"]) == 32, report
+        ended = len(report["lost"]) + len(report["lost_after_idle"])
+        assert report["refused"] + ended == 32, report
         assert report["answers"]["200"] > 0, report
         assert set(report["answers"]) <= {"200", "200 (close)",
                                           "503 shutting_down (close)"}  # fmt: skip

@@ -304,6 +304,10 @@ def test_sigterm_under_load_resets_no_request(
     for run in range(SHUTDOWNS):
         with serve(name, pythonpath=path / "src", env=env, log=log) as server:
             report = shutdown_under_load(server, one_instance(name))
+        # Every request sent was answered, but one a client sent on a
+        # connection it left idle past the drain's grace (1 s), which the
+        # service closes as at any idle close: a stalled client's, on a
+        # loaded machine.
         assert report.lost == [], (run, report)
         logged = log.read_text()
         assert not re.search(r"Traceback|ERROR|WARNING|Error", logged), logged
@@ -311,7 +315,8 @@ def test_sigterm_under_load_resets_no_request(
         assert set(report.answers) <= {"200", "200 (close)",
                                        "503 shutting_down (close)"}, report  # fmt: skip
         assert report.answers["200"] > 0, report
-        assert report.refused + len(report.lost) == 32, report
+        ended = len(report.lost) + len(report.lost_after_idle)
+        assert report.refused + ended == 32, report
         assert report.ready_after_signal == 503
         assert report.exit_status == 0
         # Well within SHUTDOWN_TIMEOUT (20 s): nothing waits for it.
