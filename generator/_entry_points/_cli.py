@@ -69,6 +69,8 @@ def parser(
         "--completion",
         choices=SHELLS,
         action=PrintCompletion,
+        # Like --version: it prints and exits, and leaves no option behind.
+        default=argparse.SUPPRESS,
         help="print the shell's completion script and exit (bash: mljet "
         "--completion bash > ~/.local/share/bash-completion/completions/mljet)",
     )
