@@ -126,10 +126,12 @@ def test_steps_report_in_order(
 ) -> None:
     case = models.case_named("binary_forest")
     cook(case.model, sample=case.sample, name="svc", output=tmp_path / "svc")
-    lines = [
-        line.split(":")[1].split()[0] for line in capsys.readouterr().err.splitlines()
-    ]
+    said = capsys.readouterr().err.splitlines()
+    # mljet: [  1.2 s] MESSAGE, the times in order.
+    times = [float(line.split("[")[1].split()[0]) for line in said]
+    assert times == sorted(times)
+    lines = [line.split("] ", 1)[1].split()[0].rstrip(":") for line in said]
     assert lines == [
         "RandomForestClassifier", "sample", "rendering", "schema", "golden",
-        "requirements", "formatted", "type-checked", "--runtime", "done",
+        "requirements", "formatted", "type-checked", "made", "--runtime", "done",
     ]  # fmt: skip

@@ -30,9 +30,9 @@ COMMANDS = """commands:
                 your committed edits (mljet update --help)
 
 Every option can also be set by an environment variable MLJET_<OPTION>
-(MLJET_BACKEND=sanic, MLJET_MAX_INSTANCES=500) or in mljet.toml, else in
-[tool.mljet] of pyproject.toml, in the working directory (backend =
-"sanic"). A flag wins over the variable, the variable over the file."""
+(MLJET_RUNTIME=onnx, MLJET_MAX_INSTANCES=500) or in mljet.toml, else in
+[tool.mljet] of pyproject.toml, in the working directory (runtime =
+"onnx"). A flag wins over the variable, the variable over the file."""
 
 
 def parser(

@@ -1,9 +1,9 @@
 """The command line's defaults, set outside it: environment and a file.
 
 Every option of `Options` may be given a default by an environment
-variable `MLJET_<OPTION>` (`MLJET_BACKEND=sanic`), or in a file of the
+variable `MLJET_<OPTION>` (`MLJET_RUNTIME=onnx`), or in a file of the
 working directory: `mljet.toml`, else the `[tool.mljet]` table of
-`pyproject.toml` (`backend = "sanic"`, `max-instances = 500`). A flag on
+`pyproject.toml` (`runtime = "onnx"`, `max-instances = 500`). A flag on
 the command line wins over the variable, the variable over the file, the
 file over the option's own default.
 """
