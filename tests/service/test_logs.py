@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -82,28 +83,35 @@ def test_a_json_line_holds_the_access_fields(core: Core) -> None:
     assert {k: parsed[k] for k in access} == access
 
 
+def answered_once(
+    core: Core, caplog: pytest.LogCaptureFixture, path: str, reply: Any
+) -> tuple[Any, dict[str, Any], str]:
+    """`reply` given to a request for `path`: as sent, and its access line's
+    fields and message."""
+    logs = core.module("logs")
+    caplog.set_level(logging.INFO, logger=logs.ACCESS.name)
+    with logs.answering(path.split("\r")[0], "POST", path, "abc") as access:
+        sent = access.answered(reply)
+    [line] = [r for r in caplog.records if r.name == logs.ACCESS.name]
+    return sent, line.__dict__["access"], line.getMessage()
+
+
 def test_an_answer_carries_its_id_and_leaves_one_access_line(
     core: Core, caplog: pytest.LogCaptureFixture
 ) -> None:
-    logs, routes = core.module("logs"), core.module("routes")
-    caplog.set_level(logging.INFO, logger=logs.ACCESS.name)
-    with logs.answering("/predict", "POST", "/predict\r\nX: y", "abc") as access:
-        reply = access.answered(routes.Reply(200, b"{}", rows=4))
-    assert reply.headers["X-Request-ID"] == "abc"
-    [line] = [r for r in caplog.records if r.name == logs.ACCESS.name]
-    assert line.access["rows"] == 4 and line.access["status"] == 200
-    assert line.access["path"] == "/predict\\x0d\\x0aX: y"
+    reply = core.module("routes").Reply(200, b"{}", rows=4)
+    sent, fields, _ = answered_once(core, caplog, "/predict\r\nX: y", reply)
+    assert sent.headers["X-Request-ID"] == "abc"
+    assert fields["rows"] == 4 and fields["status"] == 200
+    assert fields["path"] == "/predict\\x0d\\x0aX: y"
 
 
 def test_an_access_line_says_rows_only_for_an_answer_of_the_model(
     core: Core, caplog: pytest.LogCaptureFixture
 ) -> None:
-    logs, routes = core.module("logs"), core.module("routes")
-    caplog.set_level(logging.INFO, logger=logs.ACCESS.name)
-    with logs.answering("/health", "GET", "/health", "h") as access:
-        access.answered(routes.Reply(200, b"{}"))
-    [line] = [r for r in caplog.records if r.name == logs.ACCESS.name]
-    assert "rows" not in line.access and "rows" not in line.getMessage()
+    reply = core.module("routes").Reply(200, b"{}")
+    _, fields, message = answered_once(core, caplog, "/health", reply)
+    assert "rows" not in fields and "rows" not in message
 
 
 def test_a_request_that_fails_is_no_longer_in_flight(core: Core) -> None:
