@@ -132,6 +132,9 @@ def test_docs_render_from_the_service_itself(
         assert f'"docs/{asset}"'.encode() in page.body
         assert server.call("GET", f"/docs/{asset}").status == 200
     assert server.call("GET", "/docs/../../etc/passwd").status == 404
+    # As people type it: sent to the page, relative to where it was asked.
+    moved = server.call("GET", "/docs/")
+    assert (moved.status, moved.headers["location"]) == (308, "../docs")
     # Swagger UI (4.x) reads OpenAPI 3.0: it gets the document rendered so.
     rendered = server.call("GET", "/docs/openapi.json").json()
     assert rendered["openapi"] == "3.0.3"

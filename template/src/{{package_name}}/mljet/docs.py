@@ -9,6 +9,8 @@ from pathlib import Path
 
 from swagger_ui_bundle import swagger_ui_path
 
+from .routes import Reply
+
 # The bundled Swagger UI reads OpenAPI 3.0: it is given the service's 3.1
 # document rendered in 3.0 (`openapi.for_swagger_ui`), at /docs/openapi.json.
 # The page names its assets relative to itself, so that it also works
@@ -59,3 +61,9 @@ def docs_asset(name: str) -> tuple[bytes, str] | None:
     if content_type is None:
         return None
     return Path(str(swagger_ui_path), name).read_bytes(), content_type
+
+
+def docs_moved() -> Reply:
+    """`/docs/`, as people type it: sent to `/docs`, the one page. Relative,
+    so that it holds behind a proxy's path prefix (ROOT_PATH)."""
+    return Reply(308, b"", "text/plain", {"Location": "../docs"})

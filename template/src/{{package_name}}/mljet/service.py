@@ -22,7 +22,7 @@ import orjson
 from . import metrics, shutdown
 from .access_control import OPTIONS, AccessControl
 from .batching import Batcher, DirectCalls, ModelCalls
-from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_page
+from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_moved, docs_page
 from .errors import NOT_READY, SHUTTING_DOWN, ClientError, body_too_large
 from .importances import Importances
 from .logs import Access, answering
@@ -142,6 +142,7 @@ class PredictionService:
             "/openapi.json": self.openapi,
             "/metrics": self.metrics_text,
             "/docs": self.docs,
+            "/docs/": docs_moved,
             "/": self.model_page,
         }
         found = [
