@@ -6,6 +6,7 @@ anchor resolved, the reference tables written from the parser and from
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -13,8 +14,12 @@ import sys
 from pathlib import Path
 
 import yaml
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
 
+from generator import cook
 from generator._entry_points._cli import parser
+from servers import serve
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,3 +79,36 @@ def test_the_committed_reference_tables_are_written_from_their_sources() -> None
     for page in ("reference/cli.md", "reference/cook.md", "how-to/families.md"):
         text = (REPO / "docs" / page).read_text()
         assert text.count("\n| ") > 5, page
+
+
+def test_the_troubleshooting_page_shows_what_a_service_answers(tmp_path: Path) -> None:
+    """Each error the page quotes is what the service it names answers (an
+    iris model's, on FastAPI), word for word."""
+    x, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=500).fit(x, y)
+    project = cook(model, sample=x.head(20), name="iris_fastapi", backend="fastapi",
+                   output=tmp_path / "iris", quiet=True, git=False)  # fmt: skip
+    page = (REPO / "docs/how-to/troubleshooting.md").read_text()
+    quoted = re.findall(r"```text\n(.*?)\n```", page, re.S)
+    json_type = {"Content-Type": "application/json"}
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    asked = [
+        (b'{"instances":[[1,2,3,4]]}', form),
+        (b'{"instances":[{"sepal length (cm)": "x", "sepal width (cm)": 3}]}',
+         json_type),
+        (b'{"rows":[[1,2,3,4]]}', json_type),
+        (b'{"instances":[[1,2,3,4]', json_type),
+    ]  # fmt: skip
+    with serve("iris_fastapi", pythonpath=project / "src") as server:
+        answers = [
+            server.call("POST", "/predict", b, h).body.decode() for b, h in asked
+        ]
+    for answer in answers:
+        assert any(answer in block.splitlines() for block in quoted), answer
+    refused = subprocess.run(
+        [sys.executable, "-m", "iris_fastapi"], capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(project / "src"), "PROTECT_ALL": "on"},
+        timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1] in quoted
