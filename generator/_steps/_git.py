@@ -63,7 +63,9 @@ def _work_tree_of(project: Path) -> str | None:
         text=True,
         check=False,
     )
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    if done.returncode != 0:
+        return None  # in no work tree
+    return done.stdout.strip() or None
 
 
 def _identity(project: Path) -> list[str]:
