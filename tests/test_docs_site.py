@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import yaml
@@ -19,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 
 from generator import cook
 from generator._entry_points._cli import parser
-from servers import serve
+from servers import free_port, serve
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -112,3 +113,43 @@ def test_the_troubleshooting_page_shows_what_a_service_answers(tmp_path: Path) -
     )  # fmt: skip
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines()[-1] in quoted
+
+
+def test_the_quickstart_runs_as_written(tmp_path: Path) -> None:
+    """docs/quickstart.md, its commands in order (but the first, MLJET's own
+    install, which made this environment): each answer as the page shows it.
+    The service's venv sees this environment's packages, so that its pinned
+    install finds them there rather than downloading them again."""
+    page = (REPO / "docs/quickstart.md").read_text()
+    blocks = re.findall(r"```(\w+)\n(.*?)```", page, re.S)
+    install, (_, training), *steps = blocks
+    assert install[1].startswith("pip install") and training.startswith("# train.py")
+    (tmp_path / "train.py").write_text(training)
+    port = str(free_port())
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"],
+           "PORT": port}  # fmt: skip
+    commands = [code.strip().replace("localhost:8000", f"localhost:{port}")
+                for kind, code in steps if kind == "bash"]  # fmt: skip
+    shown = [code.strip() for kind, code in steps if kind == "json"]
+    run_it = next(c for c in commands if "python -m venv" in c)
+    calls = [c for c in commands if c.startswith("curl")]
+    before = commands[: commands.index(run_it)]
+    subprocess.run(["bash", "-e", "-c", "\n".join(before)], cwd=tmp_path, env=env,
+                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    project = tmp_path / "iris_service"
+    subprocess.run([sys.executable, "-m", "venv", str(project / ".venv")], check=True)
+    (site,) = (project / ".venv/lib").glob("python*/site-packages")
+    (site / "this-environment.pth").write_text(sysconfig.get_paths()["purelib"])
+    script = "\n".join([
+        run_it,
+        f"for _ in $(seq 100); do curl -sf localhost:{port}/ready && break; "
+        "sleep 0.3; done",
+        *(f"{call} > answer{index}.json" for index, call in enumerate(calls)),
+        "kill %1",
+    ])  # fmt: skip
+    ran = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    answers = [(project / f"answer{i}.json").read_text() for i in range(len(calls))]
+    assert answers == shown, ran.stderr[-2000:]
