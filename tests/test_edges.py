@@ -303,6 +303,9 @@ def test_sigterm_under_load_resets_no_request(
     log = tmp_path / "service.log"
     for run in range(SHUTDOWNS):
         with serve(name, pythonpath=path / "src", env=env, log=log) as server:
+            # Every worker serving: /ready answers as soon as one does, and
+            # a stop while another still starts is not what this measures.
+            every_worker_loaded(log, workers)
             report = shutdown_under_load(server, one_instance(name))
         # Every request sent was answered, but one a client sent on a
         # connection it left idle past the drain's grace (1 s), which the
@@ -321,3 +324,11 @@ def test_sigterm_under_load_resets_no_request(
         assert report.exit_status == 0
         # Well within SHUTDOWN_TIMEOUT (20 s): nothing waits for it.
         assert report.seconds_to_exit < 10, report
+
+
+def every_worker_loaded(log: Path, workers: int, within: float = 60) -> None:
+    """Wait until `workers` processes have logged their model loaded."""
+    deadline = time.monotonic() + within
+    while log.read_text().count(" loaded; ") < workers:
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.05)
