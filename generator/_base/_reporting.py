@@ -37,6 +37,12 @@ class Reporter:
         return time.perf_counter() - self.started
 
 
+def said_on_stdout(line: str) -> None:
+    """Print what the user needs of a run on stdout (an image pushed, where
+    an artifact serves), flushed at once; progress goes to stderr."""
+    print(line, flush=True)
+
+
 def exit_status(error: MljetError) -> int:
     """Print the error for the user; the status a command exits with.
 

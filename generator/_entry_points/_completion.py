@@ -71,14 +71,12 @@ def _bash(generate: list[Flag], update: list[Flag]) -> str:
         if flag.value is None:
             continue
         reply = {
-            WORDS: f'compgen -W "{" ".join(flag.words)}" -- "$cur"',
-            FILES: 'compgen -f -- "$cur"',
-            DIRECTORIES: 'compgen -d -- "$cur"',
-            NOTHING: "true",
+            WORDS: f'($(compgen -W "{" ".join(flag.words)}" -- "$cur"))',
+            FILES: '($(compgen -f -- "$cur"))',
+            DIRECTORIES: '($(compgen -d -- "$cur"))',
+            NOTHING: "()",  # a value of the user's own: nothing to offer
         }[flag.value]
-        cases.append(
-            f'        {"|".join(flag.names)}) COMPREPLY=($({reply})); return;;'
-        )
+        cases.append(f'        {"|".join(flag.names)}) COMPREPLY={reply}; return;;')
     every = " ".join(name for flag in generate for name in flag.names)
     updating = " ".join(name for flag in update for name in flag.names)
     return f"""# bash completion for mljet (mljet --completion bash)

@@ -17,7 +17,7 @@ from typing import Any
 
 from .._artifacts import Artifact, artifact_named
 from .._base._errors import HookError, MljetError
-from .._base._reporting import Reporter
+from .._base._reporting import Reporter, said_on_stdout
 from .._base._worker import InProcess, Worker
 from .._model._onnx import DEFAULT_ONNX_TOLERANCE, measured_gain, onnx_installed
 from .._rendering._answers import recorded_answers
@@ -93,7 +93,7 @@ def generate(
     image, where an artifact serves, an update's summary)."""
     report = Reporter(options.quiet)
     worker = worker or InProcess()
-    say = say or _printed
+    say = say or said_on_stdout
     if options.update is not None:
         return _swap(model, options, worker, report, say)
     planned = plan(model, options, template)
@@ -160,10 +160,6 @@ def _done(
     return Generated(
         project, package, how_to_run, report.elapsed, report.steps, delivered
     )
-
-
-def _printed(line: str) -> None:
-    print(line, flush=True)
 
 
 def _onnx_gain(described: Description, report: Reporter) -> None:

@@ -18,7 +18,7 @@ from .._artifacts import (
     serving,
 )
 from .._base._errors import MljetError
-from .._base._reporting import Steps
+from .._base._reporting import Steps, said_on_stdout
 from .._rendering._answers import write_answers
 
 
@@ -45,7 +45,7 @@ def deliver_artifact(
     """Build and verify `artifact`; push it to `push` when given, recording
     the pushed digest; `say` where it serves when kept running. MljetError
     says what failed, with nothing left running."""
-    say = say or _printed
+    say = say or said_on_stdout
     built, running = make_artifact(artifact, project, package, report, run)
     pushed = None
     if push is not None:
@@ -60,7 +60,3 @@ def deliver_artifact(
     if running is not None:
         say(serving(package, running))
     return Delivered(built, pushed, running)
-
-
-def _printed(line: str) -> None:
-    print(line, flush=True)

@@ -57,12 +57,7 @@ def first_commit(project: Path, made_from: str, report: Steps) -> None:
 
 
 def _work_tree_of(project: Path) -> str | None:
-    done = subprocess.run(
-        ["git", "-C", str(project), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _run(project, "rev-parse", "--show-toplevel")
     if done.returncode != 0:
         return None  # in no work tree
     return done.stdout.strip() or None
@@ -72,26 +67,24 @@ def _identity(project: Path) -> list[str]:
     """`-c` settings for what git does not know of the committer."""
     settings = []
     for key, value in FALLBACK_IDENTITY.items():
-        known = subprocess.run(
-            ["git", "-C", str(project), "config", key],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if not known.stdout.strip():
+        if not _run(project, "config", key).stdout.strip():
             settings += ["-c", f"{key}={value}"]
     return settings
 
 
 def _git(project: Path, *arguments: str) -> None:
-    done = subprocess.run(
-        ["git", "-C", str(project), *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _run(project, *arguments)
     if done.returncode != 0:
         raise MljetError(
             f"git failed in {project}: {done.stderr.strip()} (the project itself is "
             "complete: make it a repository yourself, or generate with --no-git)"
         )
+
+
+def _run(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(project), *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+    )

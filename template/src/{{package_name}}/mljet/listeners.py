@@ -228,8 +228,9 @@ async def _plugged(
     cookies, settled_at = cookies_sent(), loop.time()
     while loop.time() < deadline:
         await asyncio.sleep(POLL)
-        if cookies_sent() != cookies:
-            cookies, settled_at = cookies_sent(), loop.time() + COOKIES_SETTLE
+        sent = cookies_sent()
+        if sent != cookies:
+            cookies, settled_at = sent, loop.time() + COOKIES_SETTLE
         if loop.time() < settled_at or _half_open(sock):
             continue  # a client's handshake is under way: let it come in
         loop.remove_reader(sock.fileno())
