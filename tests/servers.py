@@ -100,6 +100,24 @@ def serve(
 
     Its stderr goes to `log` when given, for a test to read.
     """
+    with launched(
+        package, python=python, pythonpath=pythonpath, env=env, log=log
+    ) as server:
+        wait_until_ready(server, package, timeout)
+        yield server
+
+
+@contextmanager
+def launched(
+    package: str,
+    *,
+    python: str = sys.executable,
+    pythonpath: Path | None = None,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> Iterator[Server]:
+    """`python -m package` on a free port, from the moment it is started;
+    stopped (and its session killed) when the block ends."""
     port = free_port()
     full_env = {**os.environ, **(env or {}), "PORT": str(port), "HOST": "127.0.0.1"}
     if pythonpath is not None:
@@ -109,10 +127,8 @@ def serve(
     process = subprocess.Popen(
         [python, "-m", package], env=full_env, start_new_session=True, stderr=stderr
     )
-    server = Server(f"http://127.0.0.1:{port}", process)
     try:
-        wait_until_ready(server, package, timeout)
-        yield server
+        yield Server(f"http://127.0.0.1:{port}", process)
     finally:
         stop(process)
         if stderr is not None:

@@ -5,9 +5,12 @@ edge guard (`edge.py`, `framing.py` in the service)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +26,7 @@ from raw_requests import SECRET, RawRequests, read_answer
 
 import models
 from conftest import BACKEND_PAIRS, Generate, ids
-from servers import Server, serve
+from servers import Server, launched, serve
 
 # Short timeouts, so that a stalled client is answered within the test.
 QUICK = {
@@ -37,6 +40,9 @@ FUZZED = 150
 # Each shutdown is a race between clients and the closing port: enough runs
 # that a reset one run in a few would show.
 SHUTDOWNS = 10
+# A stop while a worker starts is a race with its start-up: enough runs that
+# a stop lost one run in four would show.
+STOPS_WHILE_STARTING = 8
 HOST = b"Host: test\r\n"
 
 
@@ -324,6 +330,31 @@ def test_sigterm_under_load_resets_no_request(
         assert report.exit_status == 0
         # Well within SHUTDOWN_TIMEOUT (20 s): nothing waits for it.
         assert report.seconds_to_exit < 10, report
+
+
+def test_sigterm_while_a_worker_starts_stops_the_service_at_once(
+    project: tuple[Path, str], tmp_path: Path
+) -> None:
+    """SIGTERM once the first of two workers has loaded its model, the
+    other maybe still starting (a pod stopped before it is ready): the
+    service stops cleanly, before the door gives its workers up (10 s) and
+    resets what they hold."""
+    path, name = project
+    log = tmp_path / "service.log"
+    for run in range(STOPS_WHILE_STARTING):
+        with launched(
+            name, pythonpath=path / "src", env={"WORKERS": "2"}, log=log
+        ) as server:
+            every_worker_loaded(log, 1)
+            signalled = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.process.wait(timeout=30)
+            seconds = time.monotonic() - signalled
+        logged = log.read_text()
+        assert server.process.returncode == 0, (run, logged)
+        assert seconds < 10, (run, seconds, logged)
+        assert not re.search(r"Traceback|ERROR|WARNING|Error", logged), logged
 
 
 def every_worker_loaded(log: Path, workers: int, within: float = 60) -> None:

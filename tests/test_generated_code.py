@@ -170,10 +170,7 @@ def test_the_readmes_server_command_serves(backend: str, generate: Generate) -> 
         answer = server.post("/predict", {"instances": GOLDEN_INSTANCE})
         assert answer.status == 200, answer.body
     finally:
-        # Serving is the point here, not stopping: Sanic's own manager may
-        # ignore a SIGTERM while its second worker still starts, and would
-        # keep the test waiting for the whole grace.
-        stop(process, grace=5)
+        stop(process)
 
 
 GOLDEN_INSTANCE = [{"income": 50000.0, "age": 40, "member": True, "plan": "gold"}]

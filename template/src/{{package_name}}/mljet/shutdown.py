@@ -67,6 +67,22 @@ async def connections_closed(within: float) -> None:
         await asyncio.sleep(0.05)
 
 
+def begin_shutdown(loop: asyncio.AbstractEventLoop) -> None:
+    """Mark the drain and schedule it on `loop`, once; safe in a signal
+    handler. A process that serves alone also closes its door here."""
+    if _STATE.started:
+        return
+    _STATE.started = True
+    logger.info("draining %d connection(s)", len(CONNECTIONS))
+    loop.call_soon_threadsafe(begin_drain)
+    if _STATE.alone:
+        # Imported here: listeners.py answers through edge.py, which
+        # imports this module.
+        from .listeners import close_the_door
+
+        close_the_door(serving_here=True)
+
+
 def drain_on_signals() -> None:
     """Drain when the server is told to stop (SIGTERM, or SIGINT).
 
@@ -87,16 +103,7 @@ def drain_on_signals() -> None:
             frame: FrameType | None,
             then: Callable[..., Any] = server_handler,
         ) -> None:
-            if not _STATE.started:
-                _STATE.started = True
-                logger.info("draining %d connection(s)", len(CONNECTIONS))
-                loop.call_soon_threadsafe(begin_drain)
-                if _STATE.alone:
-                    # Imported here: listeners.py answers through edge.py,
-                    # which imports this module.
-                    from .listeners import close_the_door
-
-                    close_the_door(serving_here=True)
+            begin_shutdown(loop)
             then(signum, frame)
 
         handler.drains = True  # type: ignore[attr-defined]
