@@ -4,6 +4,7 @@ every backend (`src/PACKAGE/metrics.py`)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +17,7 @@ from servers import Server, lowercase, serve
 NAMES = {
     "http_requests", "http_request_duration_seconds", "http_requests_in_flight",
     "model_rejected_inputs", "model_call_duration_seconds", "model_call_rows",
-    "model_predictions", "model_info",
+    "model_predictions", "model_info", "service_start_time_seconds",
 }  # fmt: skip
 JSON = {"Content-Type": "application/json", "Connection": "close"}
 
@@ -107,6 +108,35 @@ def test_the_counters_move_by_what_was_asked(served: tuple[Server, str]) -> None
     info = [labels for (n, labels), v in after.items() if n == "model_info" and v == 1]
     assert info and dict(info[0])["model_sha256"] == sha
     assert value(after, "http_requests_in_flight") >= 0
+
+
+def test_page_views_and_icons_are_no_rejected_model_inputs(
+    served: tuple[Server, str],
+) -> None:
+    """A browser on the model page asks for it and for /favicon.ico."""
+    server, _ = served
+    before = scrape(server)
+    for _ in range(20):
+        assert server.call("GET", "/", None, {"Connection": "close"}).status == 200
+    for _ in range(5):
+        icon = server.call("GET", "/favicon.ico", None, {"Connection": "close"})
+        assert icon.status == 200
+        assert lowercase(icon.headers)["content-type"] == "image/svg+xml"
+    after = scrape(server)
+    rejected = {
+        labels: count - value(before, name, **dict(labels))
+        for (name, labels), count in after.items()
+        if name == "model_rejected_inputs_total"
+    }
+    assert not any(rejected.values()), rejected
+    moved = value(after, "http_requests_total", route="/favicon.ico", method="GET",
+                  status="200") - value(before, "http_requests_total",
+                                        route="/favicon.ico", method="GET",
+                                        status="200")  # fmt: skip
+    assert moved == 5
+    # When the service started: before now, and not long ago.
+    started = value(after, "service_start_time_seconds")
+    assert 0 < time.time() - started < 3600
 
 
 def test_the_same_metrics_on_every_backend(served: tuple[Server, str]) -> None:

@@ -19,6 +19,7 @@ import yaml
 
 from .._artifacts import PUSHED_IMAGE
 from .._base._errors import MljetError
+from .._model._importances import Importances
 from .._model._model_info import ModelInfo, StoredModel
 from .._model._onnx import OnnxModel, Parity
 from .._model._schema import Schema
@@ -50,6 +51,8 @@ def generation_answers(
     stored: StoredModel,
     model_sha256: str,
     code_modules: Iterable[str],
+    profile: dict[str, dict[str, Any]],
+    importances: Importances | None,
 ) -> dict[str, Any]:
     """What generation knows before the hooks run: options and the model."""
     return json_native(
@@ -70,6 +73,12 @@ def generation_answers(
             "classes": list(info.classes),
             "examples": [dict(example) for example in schema.examples],
             "examples_from_sample": schema.from_sample,
+            "sample_profile": profile,
+            "importances": (
+                importances.to_answer([f.name for f in schema.features])
+                if importances
+                else None
+            ),
             # Under the native runtime; the onnx step records its own.
             **NATIVE_RUNTIME_ANSWERS,
             "libraries": {info.library: info.library_version},

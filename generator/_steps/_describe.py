@@ -12,6 +12,7 @@ import pandas as pd
 from .._base._errors import MljetError
 from .._base._reporting import Steps
 from .._model._families import ModelFamily, family_of
+from .._model._importances import Importances, measure_importances
 from .._model._learn_schema import (
     check_model_accepts_examples,
     examples_frame,
@@ -19,6 +20,7 @@ from .._model._learn_schema import (
 )
 from .._model._loading import load_model_file
 from .._model._model_info import ModelInfo
+from .._model._profile import sample_profile
 from .._model._sample import check_model_accepts, model_rows, read_sample
 from .._model._schema import Schema
 from ._plan import Plan
@@ -37,6 +39,9 @@ class Description:
     # The sample's rows (or rows built from the schema without one), in the
     # model's order and named as the features.
     rows: pd.DataFrame
+    # For the model page: the sample's inputs, and what the model leans on.
+    profile: dict[str, dict[str, Any]]
+    importances: Importances | None
 
 
 def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:
@@ -63,7 +68,31 @@ def describe(model: object, sample: Any, report: Steps) -> Description:
         f"{info.n_features} features, methods {', '.join(info.methods)}"
     )
     schema, rows = _schema(servable, info, frame, report)
-    return Description(family, info, servable, schema, rows)
+    profile = (
+        sample_profile(schema.features, rows, _predictions(servable, info, rows))
+        if schema.from_sample
+        else {}
+    )
+    importances = measure_importances(servable, info, rows, schema.from_sample)
+    if importances is not None:
+        report.step(f"importances: {importances.kind}")
+    return Description(family, info, servable, schema, rows, profile, importances)
+
+
+# The model's answers profiled on the model page: of this many rows at most.
+PROFILED_ROWS = 5000
+
+
+def _predictions(model: Any, info: ModelInfo, rows: pd.DataFrame) -> Any:
+    """The model's `predict` for the sample's rows, or None if it fails."""
+    head = rows.head(PROFILED_ROWS)
+    given = head[list(info.feature_names)] if info.feature_names else head.to_numpy()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.asarray(model.predict(given))
+    except Exception:  # the sample was checked; a failure here costs a chart
+        return None
 
 
 def _inputs_from_sample(

@@ -89,6 +89,8 @@ def stage(
         stored=stored,
         model_sha256=_sha256(model_dir / stored.filename),
         code_modules=[module.name for module in needed],
+        profile=described.profile,
+        importances=described.importances,
     )
     # The draft serves the model itself: the hooks ask it for the schema and
     # the golden values; the onnx hook then renders the converted model.

@@ -37,7 +37,8 @@ def test_the_routes_are_the_fixed_ones_one_per_method_and_the_protocols(
     assert listed == {
         *((p, ("GET", "HEAD"), False) for p in
           ("/health", "/ready", "/metadata", "/openapi.json", "/metrics", "/docs",
-           "/docs/", "/", "/docs/{name}", "/v2", "/v2/health/live", "/v2/health/ready",
+           "/docs/", "/favicon.ico", "/", "/docs/{name}", "/v2", "/v2/health/live",
+           "/v2/health/ready",
            "/v2/models/{name}", "/v2/models/{name}/ready",
            "/v2/models/{name}/versions/{version}",
            "/v2/models/{name}/versions/{version}/ready", "/ping")),

@@ -78,9 +78,13 @@ class Served:
     """The project's own code, asked as a client would be answered."""
 
     parse_batch: Any
-    run: Any
+    runtime: Any
     spec: Any
     client_error: type[Exception]
+
+    @property
+    def run(self) -> Any:
+        return self.runtime.run
 
     def parsed(self, instances: list[Any]) -> Any:
         body = orjson.dumps({"instances": instances})
@@ -110,7 +114,7 @@ def served(project: Path, answers: Mapping[str, Any]) -> Iterator[Served]:
         runtime = runtime_module(name, "runtime").ModelRuntime.load(spec)
         yield Served(
             parse_batch=runtime_module(name, "validation").parse_batch,
-            run=runtime.run,
+            runtime=runtime,
             spec=spec,
             client_error=runtime_module(name, "errors").ClientError,
         )

@@ -19,7 +19,7 @@ from ..._model._families import family_named, stored_model_of
 from .._answers import NATIVE_RUNTIME_ANSWERS, json_native, storage_answers
 from .._options import default_of
 from .._requirements import modules_of_distributions
-from ._golden import record_golden
+from ._golden import record_golden, served
 from ._project import Project
 
 
@@ -55,4 +55,25 @@ def missing_answers(project: Project) -> dict[str, Any]:
             "batching": golden.batching.to_answer(),
         }
         found.update({k: v for k, v in derived.items() if k not in answers})
+    if "importances" not in answers:
+        found["importances"] = _importances_read_by(project)
     return json_native(found)
+
+
+def _importances_read_by(project: Project) -> dict[str, Any] | None:
+    """What the project's own runtime reads from its loaded model: earlier
+    templates served the model's own measure, read as the service loaded it;
+    this one records it at generation."""
+    with served(project.path, project.answers) as service:
+        read = getattr(service.runtime, "importances", None)
+        found = read() if callable(read) else None
+        if found is None:
+            return None
+        kind = str(found.kind)
+        values = [float(v) for v in found.values]
+        names = list(service.spec.feature_names)
+        return {
+            "kind": kind,
+            "how": f"The model's own {kind}.",
+            "values": dict(zip(names, values, strict=True)),
+        }

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .importances import Importances
 from .routes import Route
 from .settings import Settings
 from .spec import ServiceSpec
@@ -15,12 +14,10 @@ def metadata(
     spec: ServiceSpec,
     settings: Settings,
     protocols: dict[str, list[Route]],
-    importances: Importances | None,
-    model_features: list[str],
 ) -> dict[str, Any]:
     """`spec`: the service as clients see it; `protocols`: the routes of each
-    protocol it speaks; `importances`: the loaded model's own, if it has
-    them, one per feature of the model (`model_features`)."""
+    protocol it speaks."""
+    profiled = spec.sample_profile.get("features", {})
     return {
         "service": spec.service,
         "version": spec.version,
@@ -51,6 +48,8 @@ def metadata(
                     if f.categories
                     else {}
                 ),
+                # Measured at generation on the sample, when there was one.
+                **({"sample": profiled[f.name]} if f.name in profiled else {}),
             }
             for f in spec.features
         ],
@@ -72,8 +71,22 @@ def metadata(
             }
             for name, routes in protocols.items()
         ],
-        "importances": importances.to_json(model_features) if importances else None,
+        "importances": _in_feature_order(spec.importances, spec.feature_names),
+        "sample_predictions": spec.sample_profile.get("predictions"),
     }
+
+
+def _in_feature_order(
+    importances: dict[str, Any] | None, names: list[str]
+) -> dict[str, Any] | None:
+    """The importances' values in the features' order (the spec's JSON keeps
+    its keys sorted); those of features clients do not send (the seam
+    computes them) last."""
+    if importances is None:
+        return None
+    values = importances["values"]
+    order = [n for n in names if n in values] + [n for n in values if n not in names]
+    return {**importances, "values": {name: values[name] for name in order}}
 
 
 def _named(path: str, spec: ServiceSpec) -> str:

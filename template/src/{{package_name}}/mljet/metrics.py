@@ -13,6 +13,8 @@
 - `model_call_rows` (histogram): by `method`; rows in one model call.
 - `model_predictions_total` (counter): by `class`, the labels `/predict`
   answered (classifiers).
+- `service_start_time_seconds` (gauge): when the service's first process
+  started.
 - `model_info` (gauge, always 1): `model_sha256`, `model_class`, `runtime`,
   `template_version`, `service_version`.
 
@@ -112,6 +114,16 @@ PREDICTIONS = Counter(
     ["class"],
     registry=_REGISTRY,
 )
+# The first process of the service notes when it started; its workers, which
+# inherit its environment, say the same.
+_STARTED_AT = float(os.environ.setdefault("SERVICE_STARTED_AT", str(time.time())))
+STARTED = Gauge(
+    "service_start_time_seconds",
+    "When the service started, in seconds since the epoch",
+    # A process that has not set it yet counts 0.
+    multiprocess_mode="max",
+    registry=_REGISTRY,
+)
 INFO = Gauge(
     "model_info",
     "The model and template this service serves (always 1)",
@@ -122,6 +134,7 @@ INFO = Gauge(
 
 
 def describe(spec: ServiceSpec) -> None:
+    STARTED.set(_STARTED_AT)
     INFO.labels(
         spec.model_sha256,
         spec.model_class,

@@ -3,119 +3,39 @@
 answers, on one HTML page with its style and script inside (no CDN, no
 framework: it works offline and behind a proxy).
 
-It shows only what `/metadata` already says, and the model's answers to
-the golden examples the generator recorded: the model card, the input
-schema, the model's own importances as a chart when it has them, the
-examples with their answers, and a form that sends one instance to
-`/predict` and shows the answer.
+It shows what `/metadata` says and the model's answers to the golden
+examples: a form whose answer reads as a person reads it (the label and a
+bar per class probability, or the value beside the sample's answers), how
+to call the service (curl, Python, each protocol), a live panel from
+`/metrics`, the inputs with the sample's ranges, what the model leans on,
+the examples, and the model card. `templates/model_page.html` is the
+page; Jinja escapes every value put in it.
 """
 
 from __future__ import annotations
 
-import html
-import string
+import json
+import pprint
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-import orjson
+import jinja2
 
-# The chart's geometry, in SVG units: at most this many bars.
+from .protocols.base import ExampleCall
+
+# At most this many bars in the importances chart.
 CHART_BARS = 20
-BAR_HEIGHT = 22
-LABEL_WIDTH = 180
-BAR_WIDTH = 360
 SHOWN_VALUES = 12
+SPARK_BAR = 10
 
-PAGE = string.Template("""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$service - $estimator</title>
-<style>
-body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 62rem;
-       padding: 1.5rem; color: #1d232a; }
-h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2rem; }
-nav a { margin-right: 1rem; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #dde3ea;
-         vertical-align: top; }
-th { background: #f3f6f9; } code { font-size: .9em; }
-.muted { color: #5c6b7a; } .bar { fill: #3b7dd8; }
-form { display: grid; grid-template-columns: 12rem 1fr; gap: .4rem .8rem;
-       max-width: 40rem; }
-form button { grid-column: 2; justify-self: start; padding: .4rem 1.2rem; }
-pre { background: #f3f6f9; padding: .8rem; overflow-x: auto; }
-.wide { overflow-x: auto; } #examples td { white-space: nowrap; }
-</style>
-</head>
-<body>
-<header>
-<h1>$service</h1>
-<p class="muted">$summary</p>
-<nav>$links</nav>
-</header>
-<h2>Model</h2>
-<table id="card">$card</table>
-<h2>Inputs</h2>
-<table id="inputs">
-<tr><th>feature</th><th>type</th><th>may be missing</th><th>values</th>
-<th>example</th></tr>
-$inputs
-</table>
-<h2>What the model leans on</h2>
-$chart
-<h2>Examples and the model's answers</h2>
-$examples
-<h2>Try it</h2>
-<form id="try" data-route="$predict" data-key="$needs_key">
-$fields
-$key_field
-<button type="submit">Predict</button>
-</form>
-<p id="status" class="muted"></p>
-<pre id="answer"></pre>
-<script type="application/json" id="features">$features_json</script>
-<script>
-(function () {
-  const form = document.getElementById("try");
-  const features = JSON.parse(document.getElementById("features").textContent);
-  function value(feature) {
-    const field = form.elements[feature.name];
-    const text = field.value;
-    if (text === "") { return null; }
-    if (feature.type === "float") { return Number(text); }
-    if (feature.type === "int") { return parseInt(text, 10); }
-    if (feature.type === "bool") { return text === "true"; }
-    return JSON.parse(field.selectedOptions ? text : JSON.stringify(text));
-  }
-  async function send(event) {
-    if (event) { event.preventDefault(); }
-    const instance = {};
-    for (const feature of features) { instance[feature.name] = value(feature); }
-    const headers = {"Content-Type": "application/json"};
-    if (form.elements.key && form.elements.key.value) {
-      headers.Authorization = "Bearer " + form.elements.key.value;
-    }
-    const status = document.getElementById("status");
-    status.textContent = "asking the model...";
-    try {
-      const answer = await fetch(form.dataset.route, {method: "POST", headers: headers,
-        body: JSON.stringify({instances: [instance]})});
-      const body = await answer.json();
-      status.textContent = "HTTP " + answer.status;
-      document.getElementById("answer").textContent = JSON.stringify(body, null, 2);
-    } catch (error) {
-      status.textContent = "the request failed: " + error;
-    }
-  }
-  form.addEventListener("submit", send);
-  if (location.hash === "#try") { send(null); }
-})();
-</script>
-</body>
-</html>
-""")
+_PAGES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def model_page(
@@ -124,135 +44,218 @@ def model_page(
     answers: Sequence[Any] | None,
     root_path: str,
     needs_key: bool,
+    calls: Sequence[ExampleCall],
 ) -> bytes:
     """The page for `metadata` (as `/metadata` serves it); `answers` are the
-    model's `predict` for `examples`, None until the model is loaded."""
+    model's `predict` for `examples`, None until the model is loaded;
+    `calls`, the requests that predict the first example, one per protocol,
+    the service's own first."""
     model = metadata["model"]
     features = metadata["features"]
-    base = f"{root_path}/" if root_path else ""
     first = examples[0] if examples else {}
-    return PAGE.substitute(
-        service=_text(metadata["service"]),
-        estimator=_text(model["estimator"]),
-        summary=_text(f"A {model['estimator']} ({model['task']}), "
-                      f"served by its own HTTP service"),
-        links=" ".join(
-            f'<a href="{base}{path}">{label}</a>'
-            for path, label in (
-                ("docs", "API docs"), ("metadata", "/metadata"),
-                ("openapi.json", "/openapi.json"), ("metrics", "/metrics"),
-            )
-        ),
-        card=_rows(_card(metadata)),
-        inputs="\n".join(_input_row(f, first.get(f["name"])) for f in features),
+    base = f"{root_path}/" if root_path else ""
+    page = _PAGES.get_template("model_page.html").render(
+        service=metadata["service"],
+        model=model,
+        base=base,
+        links=[
+            ("docs", "API docs"), ("metadata", "/metadata"),
+            ("openapi.json", "/openapi.json"), ("metrics", "/metrics"),
+        ],
+        fields=[_field(f, first.get(f["name"])) for f in features],
+        needs_key=needs_key,
+        calls=_calls(calls, needs_key),
+        inputs=[_input_row(f, first.get(f["name"])) for f in features],
         chart=_chart(metadata.get("importances")),
+        no_chart=_no_chart(metadata),
+        feature_names=[f["name"] for f in features],
         examples=_examples(features, examples, answers),
-        predict=_text(f"{base}predict"),
-        needs_key="true" if needs_key else "false",
-        fields="\n".join(_field(f, first.get(f["name"])) for f in features),
-        key_field=(
-            '<label for="key">API key</label>'
-            '<input id="key" name="key" type="password" autocomplete="off">'
-            if needs_key else ""
-        ),
-        features_json=_script_json(
-            [{"name": f["name"], "type": f["type"]} for f in features]
-        ),
-    ).encode()  # fmt: skip
+        card=_card(metadata),
+        data={
+            "base": base,
+            "features": [{"name": f["name"], "type": f["type"]} for f in features],
+            "probabilities": "predict_proba" in model["methods"],
+            "context": _context(metadata.get("sample_predictions")),
+            "model_routes": [f"/{method}" for method in model["methods"]],
+        },
+    )  # fmt: skip
+    return page.encode()
 
 
-def _text(value: Any) -> str:
-    return html.escape(str(value))
+def human_bytes(count: int) -> str:
+    """1536 as "1.5 KiB", 16777216 as "16 MiB"."""
+    size = float(count)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            shown = f"{size:.1f}".removesuffix(".0")
+            return f"{shown} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
 
 
-def _json_text(value: Any) -> str:
-    return html.escape(orjson.dumps(value).decode())
+def number(value: Any) -> str:
+    """A value as a person reads it: 4 significant digits below 1000,
+    whole numbers with a thousands separator above, an exponent only for
+    magnitudes below 0.001 or from a million; anything else as JSON."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value != 0 and not 1e-3 <= abs(value) < 1e6:
+        return f"{value:.3e}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
-def _script_json(value: Any) -> str:
-    # No "<" at all inside <script>: nothing in it can end it early.
-    return orjson.dumps(value).decode().replace("<", "\\u003c")
+def _calls(calls: Sequence[ExampleCall], needs_key: bool) -> list[dict[str, str]]:
+    """Each call as curl (and the first also as Python), BASE standing for
+    the service's address, which the page fills in."""
+    found: list[dict[str, str]] = []
+    for index, call in enumerate(calls):
+        body = json.dumps(call.body, ensure_ascii=False)
+        key = ['  -H "Authorization: Bearer $API_KEY" \\'] if needs_key else []
+        curl = "\n".join(
+            [
+                f"curl -X POST BASE{call.path} \\",
+                "  -H 'Content-Type: application/json' \\",
+                *key,
+                "  -d '" + body.replace("'", "'\\''") + "'",
+            ]
+        )
+        title = "curl" if index == 0 else call.protocol
+        found.append({"title": title, "text": curl})
+        if index == 0:
+            found.append({"title": "Python", "text": _python(call, needs_key)})
+    return found
 
 
-def _rows(pairs: Sequence[tuple[str, str]]) -> str:
-    return "\n".join(
-        f"<tr><th>{label}</th><td>{cell}</td></tr>" for label, cell in pairs
-    )
+def _python(call: ExampleCall, needs_key: bool) -> str:
+    body = pprint.pformat(call.body, indent=4, width=72, sort_dicts=False)
+    lines = ["import httpx", ""]
+    if needs_key:
+        lines += ["API_KEY = '...'", ""]
+    lines += ["answer = httpx.post(", f"    'BASE{call.path}',"]
+    lines += [f"    json={body.replace(chr(10), chr(10) + '    ')},"]
+    if needs_key:
+        lines += ["    headers={'Authorization': f'Bearer {API_KEY}'},"]
+    lines += [")", "answer.raise_for_status()", "print(answer.json())"]
+    return "\n".join(lines)
 
 
 def _card(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
     model = metadata["model"]
     libraries = ", ".join(f"{n} {v}" for n, v in metadata["libraries"].items())
     limits = metadata["limits"]
-    batching = metadata["batching"]
     return [
-        ("class", f"<code>{_text(model['class'])}</code>"),
-        ("library", _text(libraries or model["family"])),
-        ("task", _text(model["task"])),
-        ("classes", _json_text(model["classes"]) if model["classes"] else "-"),
-        ("methods", _text(", ".join(model["methods"]))),
-        ("model file", f"<code>{_text(model['file'])}</code>"),
-        ("SHA-256", f"<code>{_text(model['sha256'])}</code>"),
-        ("runtime", _text(metadata["runtime"].get("name", "native"))),
-        ("service", _text(f"{metadata['service']} {metadata['version']}, "
-                          f"template {metadata['template_version']}, "
-                          f"Python {metadata['python']}")),
-        ("limits", _text(f"{limits['max_instances']} instances, "
-                         f"{limits['max_body_bytes']} bytes per request")),
-        ("batching", _text("on" if batching["enabled"] else "off")),
+        ("class", model["class"]),
+        ("library", libraries or model["family"]),
+        ("task", model["task"]),
+        ("classes", ", ".join(number(c) for c in model["classes"]) or "-"),
+        ("methods", ", ".join(model["methods"])),
+        ("model file", model["file"]),
+        ("SHA-256", model["sha256"]),
+        ("runtime", metadata["runtime"].get("name", "native")),
+        ("service", f"{metadata['service']} {metadata['version']}, template "
+                    f"{metadata['template_version']}, Python {metadata['python']}"),
+        ("limits", f"{limits['max_instances']:,} instances, "
+                   f"{human_bytes(limits['max_body_bytes'])} per request"),
+        ("batching", "on" if metadata["batching"]["enabled"] else "off"),
     ]  # fmt: skip
 
 
+def _context(predictions: Mapping[str, Any] | None) -> str:
+    """What the model answered for the sample, beside a value it answers."""
+    if not predictions or "min" not in predictions:
+        return ""
+    low, high = number(predictions["min"]), number(predictions["max"])
+    return f"For the sample's rows, the model answered from {low} to {high}."
+
+
 def _values(feature: Mapping[str, Any]) -> str:
+    sample = feature.get("sample") or {}
+    missing = sample.get("missing", 0)
+    gaps = f"; {missing:,} missing" if missing else ""
+    if "min" in sample:
+        return f"{number(sample['min'])} to {number(sample['max'])}{gaps}"
     listed = feature.get("categories") or feature.get("known_values") or []
     if feature["type"] == "bool":
-        return "true or false"
+        return "true or false" + gaps
+    if not listed and sample.get("top"):
+        listed = [value for value, _ in sample["top"]]
+        more = sample["distinct"] > len(listed)
+        shown = ", ".join(number(v) for v in listed)
+        return f"e.g. {shown}{', ...' if more else ''}{gaps}"
     if not listed:
         return "any"
-    shown = ", ".join(_json_text(v) for v in listed[:SHOWN_VALUES])
+    shown = ", ".join(number(v) for v in listed[:SHOWN_VALUES])
     more = f", ... ({len(listed)} in all)" if len(listed) > SHOWN_VALUES else ""
     lead = "one of " if "categories" in feature else "any; the model knows "
-    return f"{lead}{shown}{more}"
+    return f"{lead}{shown}{more}{gaps}"
 
 
-def _input_row(feature: Mapping[str, Any], example: Any) -> str:
-    return (
-        f"<tr><td><code>{_text(feature['name'])}</code></td>"
-        f"<td>{_text(feature['type'])}</td>"
-        f"<td>{'yes' if feature['nullable'] else 'no'}</td>"
-        f"<td>{_values(feature)}</td><td>{_json_text(example)}</td></tr>"
-    )
-
-
-def _chart(importances: Mapping[str, Any] | None) -> str:
-    """The importances as an SVG bar chart, largest first."""
-    if not importances:
-        return (
-            '<p class="muted" id="no-chart">The model does not say which '
-            "features it leans on (no <code>feature_importances_</code> or "
-            "<code>coef_</code> of one value per feature).</p>"
-        )
-    ranked = sorted(importances["values"].items(), key=lambda p: -p[1])[:CHART_BARS]
-    largest = max((v for _, v in ranked), default=0.0) or 1.0
+def _spark(feature: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The sample's histogram of a number, as bars of an SVG."""
+    sample = feature.get("sample") or {}
+    counts: list[int] = sample.get("counts") or []
+    if len(counts) < 2:
+        return None
+    tallest = max(counts) or 1
     bars = []
-    for row, (name, value) in enumerate(ranked):
-        y = row * BAR_HEIGHT
-        width = max(value / largest * BAR_WIDTH, 0.5)
+    for index, count in enumerate(counts):
+        height = round(count / tallest * 20, 2)
         bars.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">'
-            f"{_text(name)}</text>"
-            f'<rect class="bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" '
-            f'height="{BAR_HEIGHT - 6}"><title>{_text(name)}: {value:.6g}</title>'
-            f"</rect>"
-            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 15}">{value:.3g}</text>'
+            {"x": index * SPARK_BAR, "y": 20 - height, "width": SPARK_BAR - 1,
+             "height": height}
+        )  # fmt: skip
+    title = f"{feature['name']}: the sample's {sum(counts):,} values in {len(counts)} bins"
+    return {"width": len(counts) * SPARK_BAR, "bars": bars, "title": title}
+
+
+def _input_row(feature: Mapping[str, Any], example: Any) -> dict[str, Any]:
+    return {
+        "name": feature["name"],
+        "type": feature["type"],
+        "nullable": "yes" if feature["nullable"] else "no",
+        "sample": _values(feature),
+        "spark": _spark(feature),
+        "example": number(example),
+    }
+
+
+def _chart(importances: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The importances as bars, largest first, the largest full width."""
+    if not importances:
+        return None
+    values: dict[str, float] = importances["values"]
+    ranked = sorted(values.items(), key=lambda pair: -pair[1])[:CHART_BARS]
+    largest = max((v for _, v in ranked), default=0.0) or 1.0
+    bars = [
+        {
+            "name": name,
+            "percent": round(max(value / largest, 0.0) * 100, 1),
+            "exact": f"{value:.6g}",
+            "shown": f"{value:.3g}",
+        }
+        for name, value in ranked
+    ]
+    return {
+        "kind": importances["kind"],
+        "how": importances.get("how", f"The model's {importances['kind']}."),
+        "bars": bars,
+        "shown": len(ranked),
+        "count": len(values),
+        "more": len(values) > len(ranked),
+    }
+
+
+def _no_chart(metadata: Mapping[str, Any]) -> str:
+    if metadata.get("features") and not any("sample" in f for f in metadata["features"]):
+        return (
+            "The model has no measure of its own of the features it leans on, "
+            "and the service was generated without a sample to measure it on."
         )
-    height = len(ranked) * BAR_HEIGHT
-    width = LABEL_WIDTH + BAR_WIDTH + 70
     return (
-        f'<svg id="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" font-size="13"><title>'
-        f"{_text(importances['kind'])}</title>{''.join(bars)}</svg>"
-        f'<p class="muted">The model\'s <code>{_text(importances["kind"])}</code>.</p>'
+        "The model has no measure of its own of the features it leans on, and "
+        "it could not be measured on the sample at generation."
     )
 
 
@@ -260,43 +263,40 @@ def _examples(
     features: Sequence[Mapping[str, Any]],
     examples: Sequence[Mapping[str, Any]],
     answers: Sequence[Any] | None,
-) -> str:
-    if not examples:
-        return '<p class="muted">No examples were recorded.</p>'
+) -> list[dict[str, Any]]:
     names = [f["name"] for f in features]
-    # The answer first: it stays in view however many features follow.
-    head = "<th>predict</th>" + "".join(f"<th>{_text(n)}</th>" for n in names)
-    rows = []
-    for index, example in enumerate(examples):
-        answer = answers[index] if answers is not None else None
-        shown = _json_text(answer) if answers is not None else "(loading)"
-        cells = "".join(f"<td>{_json_text(example.get(n))}</td>" for n in names)
-        rows.append(f'<tr><td class="answer">{shown}</td>{cells}</tr>')
-    table = f'<table id="examples"><tr>{head}</tr>{"".join(rows)}</table>'
-    return f'<div class="wide">{table}</div>'
+    return [
+        {
+            # The answer first: it stays in view however many features follow.
+            "answer": json.dumps(answers[index]) if answers is not None else "(loading)",
+            "cells": [json.dumps(example.get(n)) for n in names],
+        }
+        for index, example in enumerate(examples)
+    ]
 
 
-def _field(feature: Mapping[str, Any], example: Any) -> str:
+def _field(feature: Mapping[str, Any], example: Any) -> dict[str, Any]:
     """A form field for one feature, holding the first example's value."""
-    name = _text(feature["name"])
-    label = f'<label for="f-{name}">{name}</label>'
     choices: list[Any] = list(feature.get("categories") or [])
     if feature["type"] == "bool":
         choices = [True, False]
+    field: dict[str, Any] = {"name": feature["name"], "nullable": feature["nullable"]}
     if choices:
         options = [*choices, *([None] if feature["nullable"] else [])]
-        rendered = "".join(
-            f'<option value="{"" if c is None else _json_text(c)}"'
-            f'{" selected" if c == example and type(c) is type(example) else ""}>'
-            f"{'(missing)' if c is None else _json_text(c)}</option>"
+        field["choices"] = [
+            {
+                "value": "" if c is None else json.dumps(c),
+                "label": "(missing)" if c is None else number(c),
+                "selected": c == example and type(c) is type(example),
+            }
             for c in options
-        )
-        return f'{label}<select id="f-{name}" name="{name}">{rendered}</select>'
-    kind = "number" if feature["type"] in ("float", "int") else "text"
-    step = ' step="any"' if feature["type"] == "float" else ""
-    value = "" if example is None else _text(example)
-    hint = ' placeholder="empty: missing"' if feature["nullable"] else ""
-    return (
-        f'{label}<input id="f-{name}" name="{name}" type="{kind}"{step}'
-        f' value="{value}"{hint}>'
+        ]
+        return field
+    numeric = feature["type"] in ("float", "int")
+    field.update(
+        choices=None,
+        input="number" if numeric else "text",
+        step=feature["type"] == "float",
+        value="" if example is None else str(example),
     )
+    return field

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .importances import Importances, importances
 from .model_adapter import load_model
 from .model_input import ModelInput
 from .spec import ServiceSpec
@@ -55,11 +54,6 @@ class ModelRuntime:
                 f"for (SHA-256 {digest}, expected {spec.model_sha256}); regenerate "
                 "the service for a new model"
             )
-
-    def importances(self) -> Importances | None:
-        """The model's own importances, one per feature, if it has them (a
-        converted ONNX graph keeps none)."""
-        return importances(self._model, len(self._spec.features))
 
     def run(self, method: str, batch: Batch) -> list[Any]:
         """Call `method` on the batch; 2-D scores come back labelled by class."""

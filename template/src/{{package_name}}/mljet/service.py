@@ -24,15 +24,15 @@ from .access_control import OPTIONS, AccessControl
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_moved, docs_page
 from .errors import NOT_READY, SHUTTING_DOWN, ClientError, body_too_large
-from .importances import Importances
 from .logs import Access, answering
 from .logs import configure as configure_logging
 from .metadata import metadata
 from .model_page import model_page
 from .openapi import build_openapi, for_swagger_ui, with_own_routes
-from .pages import ASSET_HEADERS, page_reply
+from .pages import ASSET_HEADERS, favicon, page_reply
 from .predictions import MODEL_REFUSALS, Predictor, predict, predict_async
 from .protocols import protocols
+from .protocols.base import ExampleCall
 from .routes import (
     GET,
     BodyLimit,
@@ -73,7 +73,7 @@ class PredictionService:
         parts = [p.document() for p in self._protocols]
         self._use_document(build_openapi(spec, settings, parts))
         self._spoken = {p.name: p.routes() for p in self._protocols}
-        self._describe(importances=None, answers=None)
+        self._describe(answers=None)
         self.body_limit = BodyLimit(settings.max_body_bytes)
         self.access_control = AccessControl(settings.access)
         metrics.describe(spec)
@@ -114,7 +114,7 @@ class PredictionService:
         unmetered = Predictor(
             DirectCalls(runtime.run, quiet=True), self.seam, features, False
         )
-        self._describe(runtime.importances(), _example_answers(unmetered, self.spec))
+        self._describe(_example_answers(unmetered, self.spec))
         # A classifier's predicted labels are counted by class.
         self._predictor = Predictor(calls, self.seam, features, bool(self.spec.classes))
         logger.info("model %s loaded; %s", self.spec.model_file, batching.summary)
@@ -143,6 +143,7 @@ class PredictionService:
             "/metrics": self.metrics_text,
             "/docs": self.docs,
             "/docs/": docs_moved,
+            "/favicon.ico": favicon,
             "/": self.model_page,
         }
         found = [
@@ -274,26 +275,22 @@ class PredictionService:
     def model_page(self) -> Reply:
         return self._model_page
 
-    def _describe(
-        self, importances: Importances | None, answers: list[Any] | None
-    ) -> None:
-        """`/metadata` and the model page, with what the loaded model says of
-        itself (its importances, its answers to the examples) once loaded."""
-        described = metadata(
-            self.spec,
-            self.settings,
-            self._spoken,
-            importances,
-            self.model_spec.feature_names,
-        )
+    def _describe(self, answers: list[Any] | None) -> None:
+        """`/metadata` and the model page, with the loaded model's answers to
+        the examples once it is loaded."""
+        described = metadata(self.spec, self.settings, self._spoken)
         self._metadata = orjson.dumps(described)
         access = self.settings.access
+        first = [dict(example) for example in self.spec.examples[:1]]
+        own = ExampleCall("REST", "/predict", {"instances": first})
+        spoken = [p.example_call() for p in self._protocols]
         page = model_page(
             described,
             self.spec.examples,
             answers,
             access.root_path,
             needs_key=bool(access.api_keys),
+            calls=[own, *(call for call in spoken if call is not None)],
         )
         self._model_page = page_reply(page)
 

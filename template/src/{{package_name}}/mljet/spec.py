@@ -9,7 +9,7 @@ through `ServiceSpec`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,11 @@ class ServiceSpec:
     # and the types skops does not trust that MLJET reviewed for it.
     storage: str = "pickle"
     trusted_types: tuple[str, ...] = ()
+    # Measured at generation, for the model page: per feature and for the
+    # model's answers, the sample's range and histogram or its most frequent
+    # values; and what the model leans on ({"kind", "how", "values"}).
+    sample_profile: dict[str, Any] = field(default_factory=dict)
+    importances: dict[str, Any] | None = None
 
     @property
     def feature_names(self) -> list[str]:

@@ -5,13 +5,22 @@ OpenAPI document."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import ClientError
 from ..routes import Reply, Route, json_reply
 from ..settings import Settings
 from ..spec import ServiceSpec
+
+
+@dataclass(frozen=True)
+class ExampleCall:
+    """A POST a client of a protocol sends: to `path`, with `body`."""
+
+    protocol: str
+    path: str
+    body: Any
 
 
 class SpokenProtocol:
@@ -37,6 +46,11 @@ class SpokenProtocol:
     def document(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Its OpenAPI paths, and the schemas they refer to."""
         return {}, {}
+
+    def example_call(self) -> ExampleCall | None:
+        """A request of the protocol for the first example (the model page
+        shows it), or None."""
+        return None
 
     def when_ready(self, payload: Any, refuse: Callable[[ClientError], Reply]) -> Reply:
         """`payload` once the service can predict; else why not, as `refuse`

@@ -8,6 +8,7 @@ protocol sees it, so each error body may be either shape.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..openapi import (
@@ -71,6 +72,34 @@ def open_inference(spec: ServiceSpec, model_path: str, version_path: str) -> Doc
     return tagged, _v2_schemas(spec)
 
 
+def infer_body(spec: ServiceSpec, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """An inference request of the protocol for `rows`: a tensor per feature."""
+    return {
+        "inputs": [
+            {
+                "name": f.name,
+                "datatype": feature_datatype(f),
+                "shape": [len(rows)],
+                "data": [row[f.name] for row in rows],
+            }
+            for f in spec.features
+        ]
+    }
+
+
+def invocations_body(
+    spec: ServiceSpec, rows: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """A request of MLflow's scoring protocol for `rows`, as a split frame."""
+    names = spec.feature_names
+    return {
+        "dataframe_split": {
+            "columns": names,
+            "data": [[row[n] for n in names] for row in rows],
+        }
+    }
+
+
 def _path_parameter(name: str, served: str) -> dict[str, Any]:
     # Any other value is a 404 naming the one served, as the protocol says.
     return {
@@ -85,18 +114,7 @@ def _path_parameter(name: str, served: str) -> dict[str, Any]:
 def _infer(
     spec: ServiceSpec, parameters: list[dict[str, Any]], errors: dict[str, Any]
 ) -> dict[str, Any]:
-    rows = spec.examples[:2]
-    example = {
-        "inputs": [
-            {
-                "name": f.name,
-                "datatype": feature_datatype(f),
-                "shape": [len(rows)],
-                "data": [row[f.name] for row in rows],
-            }
-            for f in spec.features
-        ]
-    }
+    example = infer_body(spec, spec.examples[:2])
     binary = {"schema": {"type": "string", "format": "binary"}}
     return {
         "summary": "Infer: the model's outputs for tensors of rows",
@@ -202,14 +220,7 @@ def _object(required: list[str], **properties: Any) -> dict[str, Any]:
 
 def mlflow(spec: ServiceSpec, max_instances: int) -> Document:
     """`/ping` and `/invocations`."""
-    rows = [dict(e) for e in spec.examples[:2]]
-    names = spec.feature_names
-    example = {
-        "dataframe_split": {
-            "columns": names,
-            "data": [[row[n] for n in names] for row in rows],
-        }
-    }
+    example = invocations_body(spec, spec.examples[:2])
     errors = _errors(
         "MlflowError", {k: v for k, v in PROTOCOL_ERRORS.items() if k != "404"}
     )

@@ -34,7 +34,7 @@ from ..validation import (
     validated_rows,
 )
 from . import documents
-from .base import SpokenProtocol, protocol_error
+from .base import ExampleCall, SpokenProtocol, protocol_error
 
 NAME = "mlflow"
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
@@ -56,6 +56,13 @@ class MlflowScoring(SpokenProtocol):
 
     def document(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return documents.mlflow(self.spec, self.max_instances)
+
+    def example_call(self) -> ExampleCall:
+        return ExampleCall(
+            "MLflow scoring protocol",
+            "/invocations",
+            documents.invocations_body(self.spec, self.spec.examples[:1]),
+        )
 
     def routes(self) -> list[Route]:
         return [

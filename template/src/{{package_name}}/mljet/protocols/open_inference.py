@@ -44,7 +44,7 @@ from ..routes import (
 from ..spec import FeatureSpec
 from ..validation import too_many_instances, validated_columns
 from . import documents
-from .base import SpokenProtocol, protocol_error
+from .base import ExampleCall, SpokenProtocol, protocol_error
 from .tensors import (
     KIND_ACCEPTS,
     Tensor,
@@ -88,6 +88,13 @@ class OpenInference(SpokenProtocol):
                 Route(POST, f"{base}/infer", predicts=self.parse, refuse=refuse),
             ]
         return found
+
+    def example_call(self) -> ExampleCall:
+        return ExampleCall(
+            "Open Inference Protocol v2",
+            MODEL.replace("{name}", self.spec.service) + "/infer",
+            documents.infer_body(self.spec, self.spec.examples[:1]),
+        )
 
     def server_metadata(self) -> dict[str, Any]:
         return {
