@@ -206,7 +206,9 @@ def _spark(feature: Mapping[str, Any]) -> dict[str, Any] | None:
             {"x": index * SPARK_BAR, "y": 20 - height, "width": SPARK_BAR - 1,
              "height": height}
         )  # fmt: skip
-    title = f"{feature['name']}: the sample's {sum(counts):,} values in {len(counts)} bins"
+    title = (
+        f"{feature['name']}: the sample's {sum(counts):,} values in {len(counts)} bins"
+    )
     return {"width": len(counts) * SPARK_BAR, "bars": bars, "title": title}
 
 
@@ -248,7 +250,9 @@ def _chart(importances: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _no_chart(metadata: Mapping[str, Any]) -> str:
-    if metadata.get("features") and not any("sample" in f for f in metadata["features"]):
+    if metadata.get("features") and not any(
+        "sample" in f for f in metadata["features"]
+    ):
         return (
             "The model has no measure of its own of the features it leans on, "
             "and the service was generated without a sample to measure it on."
@@ -268,7 +272,9 @@ def _examples(
     return [
         {
             # The answer first: it stays in view however many features follow.
-            "answer": json.dumps(answers[index]) if answers is not None else "(loading)",
+            "answer": (
+                json.dumps(answers[index]) if answers is not None else "(loading)"
+            ),
             "cells": [json.dumps(example.get(n)) for n in names],
         }
         for index, example in enumerate(examples)

@@ -63,5 +63,8 @@ def page_reply(page: bytes) -> Reply:
 def favicon() -> Reply:
     """`/favicon.ico`, which browsers ask for on every page: an SVG icon."""
     return Reply(
-        200, FAVICON, "image/svg+xml", {**ASSET_HEADERS, "Cache-Control": "max-age=86400"}
+        200,
+        FAVICON,
+        "image/svg+xml",
+        {**ASSET_HEADERS, "Cache-Control": "max-age=86400"},
     )
