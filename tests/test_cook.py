@@ -132,6 +132,7 @@ def test_steps_report_in_order(
     assert times == sorted(times)
     lines = [line.split("] ", 1)[1].split()[0].rstrip(":") for line in said]
     assert lines == [
-        "RandomForestClassifier", "sample", "rendering", "schema", "golden",
-        "requirements", "formatted", "type-checked", "made", "--runtime", "done",
+        "RandomForestClassifier", "sample", "importances", "rendering", "schema",
+        "golden", "requirements", "formatted", "type-checked", "made", "--runtime",
+        "done",
     ]  # fmt: skip
