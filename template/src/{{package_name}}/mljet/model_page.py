@@ -129,7 +129,7 @@ def _calls(calls: Sequence[ExampleCall], needs_key: bool) -> list[dict[str, str]
 
 
 def _python(call: ExampleCall, needs_key: bool) -> str:
-    body = pprint.pformat(call.body, indent=4, width=72, sort_dicts=False)
+    body = pprint.pformat(call.body, width=72, sort_dicts=False)
     lines = ["import httpx", ""]
     if needs_key:
         lines += ["API_KEY = '...'", ""]
