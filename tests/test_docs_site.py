@@ -15,6 +15,7 @@ import sysconfig
 from pathlib import Path
 
 import yaml
+from doc_pages import code_blocks, on_port, shell_env, wait_until_ready
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
@@ -121,16 +122,12 @@ def test_the_quickstart_runs_as_written(tmp_path: Path) -> None:
     The service's venv sees this environment's packages, so that its pinned
     install finds them there rather than downloading them again."""
     page = (REPO / "docs/quickstart.md").read_text()
-    blocks = re.findall(r"```(\w+)\n(.*?)```", page, re.S)
-    install, (_, training), *steps = blocks
+    install, (_, training), *steps = code_blocks(page)
     assert install[1].startswith("pip install") and training.startswith("# train.py")
     (tmp_path / "train.py").write_text(training)
-    port = str(free_port())
-    bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"],
-           "PORT": port}  # fmt: skip
-    commands = [code.strip().replace("localhost:8000", f"localhost:{port}")
-                for kind, code in steps if kind == "bash"]  # fmt: skip
+    port = free_port()
+    env = shell_env(port)
+    commands = [on_port(code.strip(), port) for kind, code in steps if kind == "bash"]
     shown = [code.strip() for kind, code in steps if kind == "json"]
     run_it = next(c for c in commands if "python -m venv" in c)
     calls = [c for c in commands if c.startswith("curl")]
@@ -143,8 +140,7 @@ def test_the_quickstart_runs_as_written(tmp_path: Path) -> None:
     (site / "this-environment.pth").write_text(sysconfig.get_paths()["purelib"])
     script = "\n".join([
         run_it,
-        f"for _ in $(seq 100); do curl -sf localhost:{port}/ready && break; "
-        "sleep 0.3; done",
+        wait_until_ready(port),
         *(f"{call} > answer{index}.json" for index, call in enumerate(calls)),
         "kill %1",
     ])  # fmt: skip

@@ -9,12 +9,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
+from doc_pages import code_blocks, on_port, shell_env, wait_until_ready
 
 from servers import free_port
 
@@ -43,7 +43,7 @@ def test_each_gallery_section_runs_as_written(section: str, tmp_path: Path) -> N
     port = free_port()
     script: list[str] = []
     shown: list[Any] = []
-    for kind, code in re.findall(r"```(\w+)\n(.*?)```", section, re.DOTALL):
+    for kind, code in code_blocks(section):
         if kind == "python":
             name = code.splitlines()[0].removeprefix("# ").strip()
             (tmp_path / name).write_text(code)
@@ -51,10 +51,8 @@ def test_each_gallery_section_runs_as_written(section: str, tmp_path: Path) -> N
             script.extend(_commands(code, port, len(shown)))
         elif kind == "json":
             shown.append(json.loads(code))
-    bin_dir = str(Path(sys.executable).parent)
     # The page's services answer on 8000; here, on a free port each.
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"],
-           "PORT": str(port)}  # fmt: skip
+    env = shell_env(port)
     # A session of its own: the services it starts are stopped with it. A
     # file for its output, which they keep open.
     log = tmp_path / "section.log"
@@ -81,16 +79,13 @@ def _commands(code: str, port: int, answered: int) -> list[str]:
     call's answer kept in a file of its own."""
     commands = []
     for command in code.replace("\\\n", " ").splitlines():
-        command = command.strip().replace("localhost:8000", f"localhost:{port}")
+        command = on_port(command.strip(), port)
         if command.startswith("curl"):
             command = f"{command} > answer{answered}.json"
             answered += 1
         commands.append(command)
         if command.endswith("&"):
-            commands.append(
-                f"for _ in $(seq 300); do curl -sf localhost:{port}/ready >/dev/null "
-                "&& break; sleep 0.2; done"
-            )
+            commands.append(wait_until_ready(port))
     return commands
 
 

@@ -423,6 +423,15 @@ def test_a_service_made_by_an_earlier_release_updates_to_this_one(
     if version == "0.1.0":
         # The migration recorded what 0.1.0 did not know, from the service.
         assert "recorded the answers this template needs" in done.stderr
+    # What its runtime read from the forest as it loaded (0.2.0's; 0.1.0
+    # showed none), kept: this template measures it at generation.
+    kept = answers_of(service)["importances"]
+    if version == "0.1.0":
+        assert kept is None
+    else:
+        assert kept["kind"] == "feature_importances_", kept
+        assert kept["how"] == "The model's own feature_importances_."
+        assert len(kept["values"]) == len(answers_of(service)["features"])
     # The owner's edits: a README line, a route, a module of their own.
     assert "Owned by the fraud team." in (service / "README.md").read_text()
     app = (service / "src/old/app.py").read_text()

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._model_info import ModelInfo
+from ._sample import model_given
 
 REPEATS = 3
 # At most this many sample rows are shuffled; fewer when the model is slow.
@@ -52,6 +53,11 @@ class Importances:
     values: tuple[float, ...]
     how: str
 
+    @classmethod
+    def owned(cls, kind: str, values: Any) -> Importances:
+        """The model's own measure, as it gives it."""
+        return cls(kind, _floats(values), f"The model's own {kind}.")
+
     def to_answer(self, names: list[str]) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -70,12 +76,12 @@ def measure_importances(
     (or rows built from the schema: `from_sample` False).
     """
     count = info.n_features
-    given = _given(info, rows.head(ROWS).reset_index(drop=True))
+    given: Given = model_given(info, rows.head(ROWS).reset_index(drop=True))
     final = _final_step(model)
     own = _own_measure(final)
     if own is not None and final is model and own[1].size == count:
         kind, values = own
-        return Importances(kind, _floats(values), f"The model's own {kind}.")
+        return Importances.owned(kind, values)
     if not from_sample:
         return None
     with warnings.catch_warnings():
@@ -96,14 +102,6 @@ def measure_importances(
             else "the model has no measure of its own"
         )
         return _permutation(model, info, given, why)
-
-
-def _given(info: ModelInfo, rows: pd.DataFrame) -> Given:
-    """The rows as the model takes them: a frame with its names, or an array."""
-    if info.feature_names:
-        return rows[list(info.feature_names)]
-    array: np.ndarray[Any, Any] = rows.to_numpy()
-    return array
 
 
 def _final_step(model: Any) -> Any:
@@ -289,5 +287,5 @@ def _differs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return differs
 
 
-def _floats(values: np.ndarray) -> tuple[float, ...]:
+def _floats(values: Any) -> tuple[float, ...]:
     return tuple(float(v) for v in values)

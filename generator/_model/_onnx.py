@@ -143,8 +143,10 @@ def measured_gain(
     import statistics
     import time
 
+    from ._sample import model_given
+
     rows = frame.head(100)
-    given = rows[list(info.feature_names)] if info.feature_names else rows.to_numpy()
+    given = model_given(info, rows)
     method = "predict_proba" if hasattr(native, "predict_proba") else "predict"
     run = session(model)
 
@@ -293,8 +295,9 @@ def compare(
     (columns named as the features, in the model's order)."""
     import numpy as np
 
-    inputs = frame[list(info.feature_names)] if info.feature_names else frame
-    given = inputs if info.feature_names else inputs.to_numpy()
+    from ._sample import model_given
+
+    given = model_given(info, frame)
     labels, scores = answers(model, session(model), frame, info.classes)
     if labels is None:
         expected = np.asarray(native.predict(given), dtype=np.float64).reshape(-1)

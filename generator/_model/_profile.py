@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._schema import Feature
+from ._schema import Feature, FeatureKind
 
 BINS = 12
 TOP_VALUES = 12
@@ -27,27 +27,25 @@ def sample_profile(
     profile of the model's `predictions` for them (None: not known)."""
     profile: dict[str, Any] = {
         "features": {
-            feature.name: _profile(feature, rows[feature.name])
+            feature.name: _profile(feature.kind, rows[feature.name])
             for feature in features
             if feature.name in rows
         }
     }
     if predictions is not None:
         answers = pd.Series(np.asarray(predictions).reshape(len(predictions), -1)[:, 0])
-        numeric = answers.dtype.kind == "f"
-        profile["predictions"] = _profile(
-            Feature("predictions", "float" if numeric else "category"), answers
-        )
+        kind: FeatureKind = "float" if answers.dtype.kind == "f" else "category"
+        profile["predictions"] = _profile(kind, answers)
     return profile
 
 
-def _profile(feature: Feature, column: pd.Series) -> dict[str, Any]:
+def _profile(kind: FeatureKind, column: pd.Series) -> dict[str, Any]:
     missing = int(column.isna().sum())
-    if feature.kind in ("float", "int"):
+    if kind in ("float", "int"):
         numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
         finite = numbers[np.isfinite(numbers)]
         if finite.size:
-            return {"missing": missing, **_histogram(finite, feature.kind == "int")}
+            return {"missing": missing, **_histogram(finite, kind == "int")}
     counts = column.dropna().map(_plain).value_counts()
     return {
         "missing": missing,

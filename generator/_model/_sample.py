@@ -153,6 +153,14 @@ def model_rows(info: ModelInfo, sample: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(dict(_model_columns(info, sample, _describe(sample))))
 
 
+def model_given(info: ModelInfo, rows: pd.DataFrame) -> Any:
+    """`rows` (named as the features) as the model takes them: a frame of
+    its named columns in its order, which it checks, or a plain array."""
+    if info.feature_names is not None:
+        return rows[list(info.feature_names)]
+    return rows.to_numpy()
+
+
 def check_model_accepts(
     model: object, sample: pd.DataFrame, info: ModelInfo, *, rows: int = 20
 ) -> None:
@@ -160,11 +168,7 @@ def check_model_accepts(
     where = _describe(sample)
     head = sample.head(max(rows, 1))
     try:
-        if info.feature_names is not None:
-            # The model checks column order as well as names.
-            inputs = head[list(info.feature_names)]
-        else:
-            inputs = head.to_numpy()
+        inputs = model_given(info, head)
         with warnings.catch_warnings():
             # Warnings (e.g. about feature names) are not rejections, and the
             # user cannot act on them here.

@@ -51,7 +51,7 @@ def generation_answers(
     stored: StoredModel,
     model_sha256: str,
     code_modules: Iterable[str],
-    profile: dict[str, dict[str, Any]],
+    profile: dict[str, Any],
     importances: Importances | None,
 ) -> dict[str, Any]:
     """What generation knows before the hooks run: options and the model."""

@@ -21,7 +21,12 @@ from .._model._learn_schema import (
 from .._model._loading import load_model_file
 from .._model._model_info import ModelInfo
 from .._model._profile import sample_profile
-from .._model._sample import check_model_accepts, model_rows, read_sample
+from .._model._sample import (
+    check_model_accepts,
+    model_given,
+    model_rows,
+    read_sample,
+)
 from .._model._schema import Schema
 from ._plan import Plan
 
@@ -40,7 +45,7 @@ class Description:
     # model's order and named as the features.
     rows: pd.DataFrame
     # For the model page: the sample's inputs, and what the model leans on.
-    profile: dict[str, dict[str, Any]]
+    profile: dict[str, Any]
     importances: Importances | None
 
 
@@ -85,8 +90,7 @@ PROFILED_ROWS = 5000
 
 def _predictions(model: Any, info: ModelInfo, rows: pd.DataFrame) -> Any:
     """The model's `predict` for the sample's rows, or None if it fails."""
-    head = rows.head(PROFILED_ROWS)
-    given = head[list(info.feature_names)] if info.feature_names else head.to_numpy()
+    given = model_given(info, rows.head(PROFILED_ROWS))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._model._families import family_named, stored_model_of
+from ..._model._importances import Importances
 from .._answers import NATIVE_RUNTIME_ANSWERS, json_native, storage_answers
 from .._options import default_of
 from .._requirements import modules_of_distributions
@@ -69,11 +70,5 @@ def _importances_read_by(project: Project) -> dict[str, Any] | None:
         found = read() if callable(read) else None
         if found is None:
             return None
-        kind = str(found.kind)
-        values = [float(v) for v in found.values]
         names = list(service.spec.feature_names)
-        return {
-            "kind": kind,
-            "how": f"The model's own {kind}.",
-            "values": dict(zip(names, values, strict=True)),
-        }
+        return Importances.owned(str(found.kind), found.values).to_answer(names)
