@@ -17,6 +17,7 @@ from generator._rendering._requirements import (
     _prefer_cpu_builds,
     imported_modules,
     pin_requirements,
+    project_distributions,
     project_modules,
     python_version,
 )
@@ -109,6 +110,32 @@ def test_project_modules_scans_src_only_and_treats_its_packages_as_local(
     found = project_modules(project)
     assert "scipy" in found and "pydantic" in found
     assert not found & {"mysvc", "toplevel_mod", "pytest", "httpx"}
+
+
+def test_project_distributions_are_the_module_constants_naming_them(
+    project: Path,
+) -> None:
+    """Code that reads a distribution's files without importing it names it
+    in a module-level `*_DISTRIBUTION` constant; nothing else counts."""
+    (project / "src" / "mysvc" / "assets.py").write_text(
+        "ASSETS_DISTRIBUTION = 'Flask_Swagger.UI'\n"
+        "OTHER = 'numpy'\n"
+        "TYPED_DISTRIBUTION: str = 'annotated'\n"
+        "def f():\n    INNER_DISTRIBUTION = 'inside-a-function'\n"
+    )
+    assert project_distributions(project) == {"flask-swagger-ui", "annotated"}
+
+
+def test_a_distribution_read_for_its_files_is_pinned_without_its_dependencies() -> None:
+    """Swagger UI's files come in a Flask extension: its Flask is left out
+    (said so in requirements.txt), unless the service imports Flask."""
+    pins = pin_requirements([], files_only=["flask-swagger-ui"])
+    assert pins.versions == {
+        "flask-swagger-ui": importlib.metadata.version("flask-swagger-ui")
+    }
+    assert pins.unused == {"flask-swagger-ui": ["flask"]}
+    served_by_flask = pin_requirements(["flask"], files_only=["flask-swagger-ui"])
+    assert {"flask", "flask-swagger-ui", "werkzeug"} <= served_by_flask.versions.keys()
 
 
 def test_project_modules_without_src_raises(tmp_path: Path) -> None:
@@ -357,7 +384,7 @@ def test_the_quick_module_map_agrees_with_the_standard_library() -> None:
     quick = _owners(_installed().values())
     standard = importlib.metadata.packages_distributions()
     service_modules = [
-        "fastapi", "starlette", "uvicorn", "orjson", "swagger_ui_bundle", "numpy",
+        "fastapi", "starlette", "uvicorn", "orjson", "numpy",
         "pandas", "sklearn", "scipy", "joblib", "pydantic", "anyio",
     ]  # fmt: skip
     for module in service_modules:

@@ -34,24 +34,27 @@ def imported_modules(files: Iterable[Path], *, local: Collection[str] = ()) -> s
     """Top-level names of the third-party modules that `files` import."""
     found: set[str] = set()
     for path in files:
-        try:
-            # Bytes let ast honour a PEP 263 coding line, as Python would.
-            tree = ast.parse(path.read_bytes(), filename=str(path))
-        except (SyntaxError, ValueError) as error:
-            line = getattr(error, "lineno", None)
-            where = f"{path}:{line}" if line else str(path)
-            raise RequirementsError(
-                f"MLJET could not parse {where} while collecting the service's "
-                f"imports ({error}). The requirements are read from the generated "
-                "code, so the file must be valid Python; fix it (or the template "
-                "that produced it) and generate again."
-            ) from error
-        found.update(_runtime_imports(tree.body))
+        found.update(_runtime_imports(_parsed(path).body))
     return {
         name
         for name in found
         if name not in local and name not in sys.stdlib_module_names
     }
+
+
+def _parsed(path: Path) -> ast.Module:
+    try:
+        # Bytes let ast honour a PEP 263 coding line, as Python would.
+        return ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError) as error:
+        line = getattr(error, "lineno", None)
+        where = f"{path}:{line}" if line else str(path)
+        raise RequirementsError(
+            f"MLJET could not parse {where} while collecting the service's "
+            f"requirements ({error}). They are read from the generated code, so "
+            "the file must be valid Python; fix it (or the template that "
+            "produced it) and generate again."
+        ) from error
 
 
 def _runtime_imports(body: Iterable[ast.stmt]) -> Iterator[str]:
@@ -81,13 +84,7 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 def project_modules(project: Path) -> set[str]:
     """Third-party modules imported by the runtime code under `project`/src."""
-    src = project / "src"
-    if not src.is_dir():
-        raise RequirementsError(
-            f"MLJET expected the generated project's code in {src}, but that "
-            "directory does not exist, so the service's requirements cannot be "
-            "computed. This is a bug in the template; please report it."
-        )
+    src = _source_folder(project)
     # Only identifier names can be imported, which leaves out __pycache__'s
     # siblings like *.egg-info that an editable install drops into src.
     local = {
@@ -97,6 +94,41 @@ def project_modules(project: Path) -> set[str]:
         and (entry.stem if entry.is_file() else entry.name).isidentifier()
     }
     return imported_modules(sorted(src.rglob("*.py")), local=local)
+
+
+def project_distributions(project: Path) -> set[str]:
+    """Distributions the runtime code under `project`/src reads without
+    importing them (their files, say): each named by a module-level string
+    constant whose name ends in `_DISTRIBUTION`, as `mljet/docs.py` names the
+    one that ships Swagger UI."""
+    named: set[str] = set()
+    for path in sorted(_source_folder(project).rglob("*.py")):
+        for node in _parsed(path).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if (
+                isinstance(target, ast.Name)
+                and target.id.endswith("_DISTRIBUTION")
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+            ):
+                named.add(canonicalize_name(value.value))
+    return named
+
+
+def _source_folder(project: Path) -> Path:
+    src = project / "src"
+    if not src.is_dir():
+        raise RequirementsError(
+            f"MLJET expected the generated project's code in {src}, but that "
+            "directory does not exist, so the service's requirements cannot be "
+            "computed. This is a bug in the template; please report it."
+        )
+    return src
 
 
 @dataclass(frozen=True)
@@ -115,17 +147,21 @@ def pin_requirements(
     modules: Iterable[str],
     *,
     extra: Iterable[str] = (),
+    files_only: Iterable[str] = (),
     exclude: Iterable[str] = (),
     facts: DistributionFacts | None = None,
 ) -> PinnedRequirements:
-    """Exact versions of the distributions behind `modules` and `extra`.
+    """Exact versions of the distributions behind `modules`, `extra` and
+    `files_only` (distributions whose files the service reads, never running
+    their code).
 
     The closure over their dependencies is followed, but for the edges the
     model families mark as unused by serving (`facts`, every family's by
-    default); CPU builds stand in on Linux where a family names one.
-    Versions are keyed by canonical name and sorted.
+    default) and those of `files_only`; CPU builds stand in on Linux where a
+    family names one. Versions are keyed by canonical name and sorted.
     """
     facts = facts or distribution_facts()
+    unused_by = dict(facts.unused_dependencies)
     dropped = {canonicalize_name(name) for name in exclude}
     direct: set[NormalizedName] = set()
     # Each entry is (distribution, extras requested, who asked for it).
@@ -167,6 +203,15 @@ def pin_requirements(
         _check_extras(_distribution(name, "the service", index), requested)
         direct.add(name)
         queue.append((name, requested, f"'{spec}'"))
+    for spec in files_only:
+        name = canonicalize_name(spec)
+        requirements = _distribution(name, "the service", index).requires
+        unused_by[name] = frozenset(
+            canonicalize_name(_parse(line, f"the metadata of {spec}").name)
+            for line in requirements
+        )
+        direct.add(name)
+        queue.append((name, frozenset(), f"'{spec}'"))
 
     expanded: dict[NormalizedName, set[str]] = {}
     unused: dict[str, set[str]] = {}
@@ -192,7 +237,7 @@ def pin_requirements(
                 req.marker.evaluate({"extra": e}) for e in new
             ):
                 continue
-            if canonicalize_name(req.name) in facts.unused_dependencies.get(name, ()):
+            if canonicalize_name(req.name) in unused_by.get(name, ()):
                 unused.setdefault(name, set()).add(canonicalize_name(req.name))
                 continue
             wanted.append((req, dist.name))

@@ -4,12 +4,13 @@ owner's edits, and say exactly what happened.
 update = check -> probe -> update -> report -> quick checks.
 
 The probe runs the same Copier update on a throwaway clone of the
-project's last commit: what the new template imports there decides whether
-the requirements must be pinned again (in this Python, as generation pins
-them beside the model). The real update then applies the template and any
-new pins in one Copier update, so the owner reviews one change. Files where
-the owner's edits and the template collide keep Copier's conflict markers;
-they are listed and the command fails, so a conflict is never silent.
+project's last commit: what the new template imports (or reads) there
+decides whether the requirements must be pinned again (in this Python, as
+generation pins them beside the model). The real update then applies the
+template and any new pins in one Copier update, so the owner reviews one
+change. Files where the owner's edits and the template collide keep
+Copier's conflict markers; they are listed and the command fails, so a
+conflict is never silent.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from packaging.utils import canonicalize_name
 
 from .._base._errors import HookError, MljetError
 from .._base._reporting import Steps
@@ -47,7 +50,7 @@ class Updated:
     to_version: str
     changed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
-    # Distributions pinned because the new template imports them.
+    # Distributions pinned because the new template needs them.
     newly_pinned: list[str] = field(default_factory=list)
     # Quick checks that failed after a clean update, with why.
     broken: list[str] = field(default_factory=list)
@@ -180,10 +183,14 @@ def _probe(
 ) -> dict[str, Any]:
     """The update, tried on a clone of the project's last commit first: a
     FenceEdited error if it would replace or drop a file of the runtime the
-    owner edited, else the pinned answers when the new template imports
+    owner edited, else the pinned answers when the new template needs
     what no pin covers (else none)."""
     from .._rendering._hooks import Project, hooks_named
-    from .._rendering._requirements import modules_of_distributions, project_modules
+    from .._rendering._requirements import (
+        modules_of_distributions,
+        project_distributions,
+        project_modules,
+    )
 
     with tempfile.TemporaryDirectory(prefix="mljet-probe-") as scratch:
         probe = Path(scratch) / project.name
@@ -202,11 +209,13 @@ def _probe(
         covered = modules_of_distributions(pinned) | set(
             probed.answers.get("model_modules", ())
         )
-        needed = project_modules(probe)
-        if needed <= covered:
+        missing = sorted(project_modules(probe) - covered) + sorted(
+            project_distributions(probe) - {canonicalize_name(n) for n in pinned}
+        )
+        if not missing:
             return {}
         report.step(
-            f"the new template imports {', '.join(sorted(needed - covered))}: "
+            f"the new template needs {', '.join(missing)}: "
             "pinning the requirements again, to the versions installed here"
         )
         for hook in hooks_named("requirements"):

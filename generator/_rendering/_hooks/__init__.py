@@ -23,7 +23,12 @@ from ..._model._families import family_named
 from ..._model._onnx import Parity
 from .._answers import golden_answers, parity_answers, pinned_answers
 from .._backends import backend_named
-from .._requirements import pin_requirements, project_modules, python_version
+from .._requirements import (
+    pin_requirements,
+    project_distributions,
+    project_modules,
+    python_version,
+)
 from ._format import format_project, verbatim_digests
 from ._golden import record_golden
 from ._onnx_parity import drop_model_files, edge_answers, served_parity
@@ -100,7 +105,12 @@ def _requirements(project: Project) -> str:
     modules = project_modules(project.path) | set(answers["model_modules"])
     backend = backend_named(answers["backend"])
     speedups = backend.speedups_here()
-    pins = pin_requirements(modules, extra=speedups, exclude=("pip", "setuptools"))
+    pins = pin_requirements(
+        modules,
+        extra=speedups,
+        files_only=project_distributions(project.path),
+        exclude=("pip", "setuptools"),
+    )
     markers = {name: marker for name, marker in speedups.items() if marker}
     pins = replace(pins, markers={**pins.markers, **markers})
     library = (

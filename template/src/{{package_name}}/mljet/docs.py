@@ -1,25 +1,35 @@
 # maintained by MLJET: updates replace this file; make changes outside mljet/.
-"""Swagger UI, served from the installed `swagger_ui_bundle` so it works offline."""
+"""Swagger UI (5, which reads the service's OpenAPI 3.1 document as it is),
+served from the installed `flask-swagger-ui` distribution so it works offline.
+
+The distribution's files are read, never imported: its Python module imports
+Flask, which only the Flask backend serves with.
+"""
 
 from __future__ import annotations
 
 import html
+import importlib.util
 import string
 from pathlib import Path
 
-from swagger_ui_bundle import swagger_ui_path
-
 from .routes import Reply
 
-# The bundled Swagger UI reads OpenAPI 3.0: it is given the service's 3.1
-# document rendered in 3.0 (`openapi.for_swagger_ui`), at /docs/openapi.json.
-# The page names its assets relative to itself, so that it also works
-# behind a proxy that adds a path prefix (ROOT_PATH).
+# The distribution that ships Swagger UI's files, and their folder in it. The
+# generator pins it without its dependencies (a `*_DISTRIBUTION` constant):
+# its files are read, its code never runs.
+SWAGGER_UI_DISTRIBUTION = "flask-swagger-ui"
+SWAGGER_UI_FILES = ("flask_swagger_ui", "dist")
+# The page names its assets and the document relative to itself, so that it
+# also works behind a proxy that adds a path prefix (ROOT_PATH); the document
+# is also served beside the assets, where earlier releases served it. The
+# page shows this service's document alone: Swagger UI's base layout, without
+# the top bar that loads any URL (and whose logo's inline style the page's
+# Content-Security-Policy refuses).
 SWAGGER_UI_DOCUMENT = "openapi.json"
 ASSET_TYPES = {
     "swagger-ui.css": "text/css; charset=utf-8",
     "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
-    "swagger-ui-standalone-preset.js": "application/javascript; charset=utf-8",
     "favicon-32x32.png": "image/png",
 }
 
@@ -34,13 +44,12 @@ PAGE = string.Template("""<!DOCTYPE html>
 <body>
   <div id="swagger-ui"></div>
   <script src="docs/swagger-ui-bundle.js"></script>
-  <script src="docs/swagger-ui-standalone-preset.js"></script>
   <script>
     window.ui = SwaggerUIBundle({
-      url: "docs/$document",
+      url: "$document",
       dom_id: "#swagger-ui",
-      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-      layout: "StandaloneLayout",
+      presets: [SwaggerUIBundle.presets.apis],
+      layout: "BaseLayout",
       validatorUrl: null
     });
   </script>
@@ -60,7 +69,19 @@ def docs_asset(name: str) -> tuple[bytes, str] | None:
     content_type = ASSET_TYPES.get(name)
     if content_type is None:
         return None
-    return Path(str(swagger_ui_path), name).read_bytes(), content_type
+    return (swagger_ui_files() / name).read_bytes(), content_type
+
+
+def swagger_ui_files() -> Path:
+    """The folder of Swagger UI's files in its installed distribution."""
+    package, folder = SWAGGER_UI_FILES
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            f"Swagger UI's files are missing: install {SWAGGER_UI_DISTRIBUTION} "
+            "(requirements.txt pins it)"
+        )
+    return Path(next(iter(spec.submodule_search_locations)), folder)
 
 
 def docs_moved() -> Reply:

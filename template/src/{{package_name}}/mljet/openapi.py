@@ -17,8 +17,7 @@ from .spec import FeatureSpec, ServiceSpec
 from .validation import INT_RANGE
 
 # 3.1: JSON Schema 2020-12, whose `prefixItems` gives each position of an
-# instance array its own type (3.0 cannot). /docs hands Swagger UI a 3.0
-# rendering of it (`docs.py`).
+# instance array its own type (3.0 cannot); Swagger UI 5 reads it (`docs.py`).
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
 BEARER = "bearer"
@@ -344,34 +343,6 @@ def _json_type(kinds: set[type]) -> str:
     if kinds <= {int, float}:
         return "number"
     return "string"
-
-
-def for_swagger_ui(document: dict[str, Any]) -> dict[str, Any]:
-    """The document in OpenAPI 3.0, which the bundled Swagger UI (4.x) reads.
-
-    A type union with null becomes `nullable`; an instance array's
-    positions become one `anyOf` of their types (3.0 has no `prefixItems`).
-    """
-    return {**_downgraded(document), "openapi": "3.0.3"}
-
-
-def _downgraded(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_downgraded(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    schema = {key: _downgraded(value) for key, value in node.items()}
-    kind = schema.get("type")
-    if isinstance(kind, list) and "null" in kind:
-        schema["type"] = next(k for k in kind if k != "null")
-        schema["nullable"] = True
-    if "prefixItems" in schema:
-        positions = schema.pop("prefixItems")
-        distinct = [p for i, p in enumerate(positions) if p not in positions[:i]]
-        schema["items"] = distinct[0] if len(distinct) == 1 else {"anyOf": distinct}
-    if "examples" in schema and isinstance(schema["examples"], list):
-        schema["example"] = schema.pop("examples")[0]
-    return schema
 
 
 def with_own_routes(

@@ -28,7 +28,7 @@ from .logs import Access, answering
 from .logs import configure as configure_logging
 from .metadata import metadata
 from .model_page import model_page
-from .openapi import build_openapi, for_swagger_ui, with_own_routes
+from .openapi import build_openapi, with_own_routes
 from .pages import ASSET_HEADERS, favicon, page_reply
 from .predictions import MODEL_REFUSALS, Predictor, predict, predict_async
 from .protocols import protocols
@@ -230,10 +230,9 @@ class PredictionService:
         self._use_document(with_own_routes(self._document, paths, schemas or {}))
 
     def _use_document(self, document: dict[str, Any]) -> None:
-        """Serve `document`, and its 3.0 rendering for Swagger UI, as bytes."""
+        """Serve `document`, as bytes."""
         self._document = document
         self._openapi = orjson.dumps(document)
-        self._openapi_for_docs = orjson.dumps(for_swagger_ui(document))
 
     @property
     def is_loaded(self) -> bool:
@@ -302,7 +301,7 @@ class PredictionService:
 
     def docs_asset(self, name: str) -> Reply:
         if name == SWAGGER_UI_DOCUMENT:
-            return Reply(200, self._openapi_for_docs)
+            return self.openapi()
         asset = _cached_asset(name)
         if asset is None:
             return self.not_found("GET", f"/docs/{name}")

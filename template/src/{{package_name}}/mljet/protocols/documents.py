@@ -213,7 +213,7 @@ def _v2_schemas(spec: ServiceSpec) -> dict[str, Any]:
 
 
 def _object(required: list[str], **properties: Any) -> dict[str, Any]:
-    # OpenAPI 3.0, which Swagger UI is given, takes no empty `required`.
+    # An empty `required` says nothing; left out, as most documents do.
     schema = {"type": "object", "properties": properties}
     return {**schema, "required": required} if required else schema
 
