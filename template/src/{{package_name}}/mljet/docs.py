@@ -3,7 +3,7 @@
 served from the installed `flask-swagger-ui` distribution so it works offline.
 
 The distribution's files are read, never imported: its Python module imports
-Flask, which only the Flask backend serves with.
+a web framework this service may not serve with.
 """
 
 from __future__ import annotations
