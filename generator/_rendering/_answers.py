@@ -53,6 +53,7 @@ def generation_answers(
     code_modules: Iterable[str],
     profile: dict[str, Any],
     importances: Importances | None,
+    report_card: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What generation knows before the hooks run: options and the model."""
     return json_native(
@@ -79,6 +80,8 @@ def generation_answers(
                 if importances
                 else None
             ),
+            # How the model did on labelled rows at generation (--eval).
+            "report_card": report_card,
             # Under the native runtime; the onnx step records its own.
             **NATIVE_RUNTIME_ANSWERS,
             "libraries": {info.library: info.library_version},

@@ -98,6 +98,24 @@ class Options:
             "2-D array)",
         ),
     )
+    eval: Any = field(
+        default=None,
+        metadata=_offered(
+            flag="--eval",
+            metavar="FILE",
+            help="CSV or Parquet rows the model did not learn from, their true "
+            "answers in the --target column: the service's report card says how "
+            "the model does on them (cook() also takes a DataFrame)",
+        ),
+    )
+    target: str | None = field(
+        default=None,
+        metadata=_offered(
+            flag="--target",
+            metavar="COLUMN",
+            help="with --eval: the column that holds the true answers",
+        ),
+    )
     backend: str = field(
         default=DEFAULT_BACKEND,
         metadata=_offered(
@@ -351,6 +369,14 @@ class Options:
             raise OptionError(
                 "push",
                 "it pushes the verified Docker image: also choose --artifact docker",
+            )
+        if (self.eval is None) != (self.target is None):
+            given = "eval" if self.target is None else "target"
+            missing = "--target" if self.target is None else "--eval"
+            raise OptionError(
+                given,
+                "the report card compares the model's answers for --eval's rows "
+                f"with the true ones in their --target column: also give {missing}",
             )
         if self.run and self.artifact is None:
             raise OptionError(

@@ -28,6 +28,7 @@ from .._model._sample import (
     read_sample,
 )
 from .._model._schema import Schema
+from ._evaluate import evaluate
 from ._plan import Plan
 
 
@@ -47,6 +48,8 @@ class Description:
     # For the model page: the sample's inputs, and what the model leans on.
     profile: dict[str, Any]
     importances: Importances | None
+    # How the model does on labelled rows (--eval, --target), if given.
+    report_card: dict[str, Any] | None = None
 
 
 def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:
@@ -57,7 +60,14 @@ def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:
         model = load_model_file(
             planned.model_path, trust=planned.options.trust, code=planned.code
         ).model
-    return describe(model, planned.options.sample, report)
+    described = describe(model, planned.options.sample, report)
+    options = planned.options
+    if options.eval is None or options.target is None:
+        return described
+    card = evaluate(
+        described.model, described.info, options.eval, options.target, report
+    )
+    return replace(described, report_card=card)
 
 
 def describe(model: object, sample: Any, report: Steps) -> Description:

@@ -91,6 +91,7 @@ def stage(
         code_modules=[module.name for module in needed],
         profile=described.profile,
         importances=described.importances,
+        report_card=described.report_card,
     )
     # The draft serves the model itself: the hooks ask it for the schema and
     # the golden values; the onnx hook then renders the converted model.

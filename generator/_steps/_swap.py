@@ -35,7 +35,17 @@ from ._staging import stage
 from ._update import Updated, changed_files, quick_checks
 
 # What the new model's run decides; every other option is the service's.
-PER_RUN = ("sample", "code", "trust", "quiet", "artifact", "run", "offline")
+PER_RUN = (
+    "sample",
+    "eval",
+    "target",
+    "code",
+    "trust",
+    "quiet",
+    "artifact",
+    "run",
+    "offline",
+)
 # The hooks that answer for the model; rendering is Copier's update's.
 ANSWERING_HOOKS = ("schema", "golden", "onnx", "requirements")
 

@@ -49,6 +49,18 @@ def test_docs_are_served_without_a_cdn(client: Client) -> None:
     assert b"SwaggerUIBundle" in script.body
 
 
+def test_the_report_card_is_served_where_generation_made_one(client: Client) -> None:
+    """`/report` draws the card `--eval` made at generation; without one the
+    route does not exist."""
+    card = client.request("GET", "/metadata").json()["report_card"]
+    page = client.request("GET", "/report")
+    if card is None:
+        assert page.status == 404
+        return
+    assert page.status == 200
+    assert f"{card['rows']:,}" in page.body.decode()
+
+
 def test_the_model_page_shows_the_model_and_its_answers(client: Client) -> None:
     page = client.request("GET", "/")
     assert page.status == 200

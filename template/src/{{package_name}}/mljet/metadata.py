@@ -73,7 +73,19 @@ def metadata(
         ],
         "importances": _in_feature_order(spec.importances, spec.feature_names),
         "sample_predictions": spec.sample_profile.get("predictions"),
+        "report_card": _figures(spec.report_card),
     }
+
+
+# The report card's drawings, left to the report page.
+DRAWN = ("curves", "residuals")
+
+
+def _figures(card: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The report card's figures (its curves are the report page's)."""
+    if card is None:
+        return None
+    return {key: value for key, value in card.items() if key not in DRAWN}
 
 
 def _in_feature_order(

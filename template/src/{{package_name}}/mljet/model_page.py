@@ -17,25 +17,15 @@ from __future__ import annotations
 import json
 import pprint
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-import jinja2
-
+from .pages import TEMPLATES
 from .protocols.base import ExampleCall
 
 # At most this many bars in the importances chart.
 CHART_BARS = 20
 SHOWN_VALUES = 12
 SPARK_BAR = 10
-
-_PAGES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def model_page(
@@ -54,13 +44,14 @@ def model_page(
     features = metadata["features"]
     first = examples[0] if examples else {}
     base = f"{root_path}/" if root_path else ""
-    page = _PAGES.get_template("model_page.html").render(
+    page = TEMPLATES.get_template("model_page.html").render(
         service=metadata["service"],
         model=model,
         base=base,
         links=[
             ("docs", "API docs"), ("metadata", "/metadata"),
             ("openapi.json", "/openapi.json"), ("metrics", "/metrics"),
+            *([("report", "report card")] if metadata.get("report_card") else []),
         ],
         fields=[_field(f, first.get(f["name"])) for f in features],
         needs_key=needs_key,

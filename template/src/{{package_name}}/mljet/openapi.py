@@ -71,6 +71,13 @@ def build_openapi(
         "An HTML page",
         HTML,
     )
+    if spec.report_card is not None:
+        paths["/report"] = _text_operation(
+            "The report card: how the model did on labelled rows at generation, "
+            "with its curves",
+            "An HTML page",
+            HTML,
+        )
     schemas = _schemas(spec, settings)
     for protocol_paths, protocol_schemas in protocols:
         paths.update(protocol_paths)

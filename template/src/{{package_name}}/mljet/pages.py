@@ -13,8 +13,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from pathlib import Path
+
+import jinja2
 
 from .routes import HTML, Reply
+
+# The pages' templates (`templates/`): Jinja escapes every value put in them.
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 # The inline scripts (not data blocks such as application/json, which never
 # run) and styles of a page.

@@ -33,6 +33,7 @@ from .pages import ASSET_HEADERS, favicon, page_reply
 from .predictions import MODEL_REFUSALS, Predictor, predict, predict_async
 from .protocols import protocols
 from .protocols.base import ExampleCall
+from .report_page import report_page
 from .routes import (
     GET,
     BodyLimit,
@@ -146,6 +147,8 @@ class PredictionService:
             "/favicon.ico": favicon,
             "/": self.model_page,
         }
+        if self.spec.report_card is not None:
+            fixed["/report"] = self.report_page
         found = [
             Route(GET, path, _ignoring_request(reply)) for path, reply in fixed.items()
         ]
@@ -273,6 +276,16 @@ class PredictionService:
 
     def model_page(self) -> Reply:
         return self._model_page
+
+    def report_page(self) -> Reply:
+        """The report card's page (only routed when the spec has one)."""
+        return self._report_page
+
+    @functools.cached_property
+    def _report_page(self) -> Reply:
+        card = self.spec.report_card or {}
+        root_path = self.settings.access.root_path
+        return page_reply(report_page(self.spec.service, card, root_path))
 
     def _describe(self, answers: list[Any] | None) -> None:
         """`/metadata` and the model page, with the loaded model's answers to

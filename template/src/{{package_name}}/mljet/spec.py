@@ -83,6 +83,9 @@ class ServiceSpec:
     # values; and what the model leans on ({"kind", "how", "values"}).
     sample_profile: dict[str, Any] = field(default_factory=dict)
     importances: dict[str, Any] | None = None
+    # How the model did on labelled rows at generation (`--eval`): its
+    # scores, and the curves the report page draws; None without them.
+    report_card: dict[str, Any] | None = None
 
     @property
     def feature_names(self) -> list[str]:

@@ -1,0 +1,156 @@
+"""The report card end to end: `--eval FILE --target COLUMN` (and `cook`'s
+`eval=`, `target=`) evaluates the model at generation; the service serves
+the figures in /metadata and the page at /report, linked from the model
+page and in its OpenAPI document; the README has the summary table."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import Ridge
+
+from conftest import DEFAULT_BACKEND
+from generator import cook
+from generator._base._errors import MljetError, OptionError
+from servers import serve
+
+RNG = np.random.default_rng(7)
+ROWS = 600
+FRAME = pd.DataFrame(
+    {
+        "age": RNG.normal(40, 10, ROWS).round(1),
+        "fare": RNG.exponential(30, ROWS).round(2),
+        "plan": RNG.choice(["basic", "gold", "plus"], ROWS),
+    }
+)
+CHURNED = np.where(
+    (FRAME["fare"] > 25) ^ (RNG.random(ROWS) < 0.15), "yes", "no"
+).astype(object)
+NUMBERS = ["age", "fare"]
+
+
+def classifier() -> RandomForestClassifier:
+    model = RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0)
+    return model.fit(FRAME[NUMBERS][:400], CHURNED[:400])
+
+
+def holdout() -> pd.DataFrame:
+    return FRAME[NUMBERS][400:].assign(churned=CHURNED[400:])
+
+
+@pytest.fixture(scope="module")
+def classifier_service(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "churn"
+    cook(
+        classifier(), sample=FRAME[NUMBERS][:400], eval=holdout(), target="churned",
+        name="churn", backend=DEFAULT_BACKEND, output=out, quiet=True, git=False,
+    )  # fmt: skip
+    return out
+
+
+def test_the_service_serves_the_card_and_its_page(classifier_service: Path) -> None:
+    model, rows = classifier(), holdout()
+    truth, inputs = rows.pop("churned"), rows
+    with serve("churn", pythonpath=classifier_service / "src") as server:
+        card = server.call("GET", "/metadata").json()["report_card"]
+        page = server.call("GET", "/report")
+        model_page = server.call("GET", "/").body.decode()
+        document = server.call("GET", "/openapi.json").json()
+    predicted = model.predict(inputs)
+    assert card["rows"] == 200 and card["classes"] == ["no", "yes"]
+    assert card["accuracy"] == pytest.approx(metrics.accuracy_score(truth, predicted))
+    assert card["roc_auc"] == pytest.approx(
+        metrics.roc_auc_score(truth == "yes", model.predict_proba(inputs)[:, 1])
+    )
+    assert (
+        card["confusion_matrix"]
+        == metrics.confusion_matrix(truth, predicted, labels=["no", "yes"]).tolist()
+    )
+    # The curves are the page's: /metadata keeps the figures.
+    assert "curves" not in card
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    html = page.body.decode()
+    assert "<script" not in html
+    assert html.count('<svg class="chart') == 3  # ROC, PR, calibration of "yes"
+    assert re.search(r'<polyline class="line" points="[\d., ]+"', html)
+    assert f'{card["accuracy"]:.4g}' in html
+    assert 'href="report"' in model_page
+    assert "/report" in document["paths"]
+    readme = (classifier_service / "README.md").read_text()
+    assert "## How it did" in readme and f"{card['accuracy']:.4g}" in readme
+
+
+def test_a_service_without_the_card_has_no_report_route(tmp_path: Path) -> None:
+    out = tmp_path / "plain"
+    cook(
+        classifier(), sample=FRAME[NUMBERS][:400], name="plain",
+        backend=DEFAULT_BACKEND, output=out, quiet=True, git=False,
+    )  # fmt: skip
+    with serve("plain", pythonpath=out / "src") as server:
+        assert server.call("GET", "/metadata").json()["report_card"] is None
+        assert server.call("GET", "/report").status == 404
+        assert 'href="report"' not in server.call("GET", "/").body.decode()
+    assert "## How it did" not in (out / "README.md").read_text()
+
+
+def test_a_regressor_card_from_the_command_line(tmp_path: Path) -> None:
+    model = Ridge().fit(FRAME[NUMBERS][:400], FRAME["fare"][:400] * 2 + 1)
+    model_file, holdout_file = tmp_path / "ridge.joblib", tmp_path / "holdout.csv"
+    sample_file = tmp_path / "sample.csv"
+    joblib.dump(model, model_file)
+    FRAME[NUMBERS][:400].to_csv(sample_file, index=False)
+    FRAME[NUMBERS][400:].assign(value=FRAME["fare"][400:] * 2 + 3).to_csv(
+        holdout_file, index=False
+    )
+    made = subprocess.run(
+        [sys.executable, "-m", "generator", str(model_file), "--sample",
+         str(sample_file), "--eval", str(holdout_file), "--target", "value",
+         "--name", "ridge", "--output", str(tmp_path / "ridge"), "--no-git"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "report card: RMSE 2, R² 0.999 on 200 evaluation rows" in made.stderr
+    with serve("ridge", pythonpath=tmp_path / "ridge" / "src") as server:
+        card = server.call("GET", "/metadata").json()["report_card"]
+        html = server.call("GET", "/report").body.decode()
+    truth = FRAME["fare"][400:] * 2 + 3
+    predicted = model.predict(FRAME[NUMBERS][400:])
+    assert card["rmse"] == pytest.approx(
+        np.sqrt(metrics.mean_squared_error(truth, predicted))
+    )
+    assert card["r2"] == pytest.approx(metrics.r2_score(truth, predicted))
+    assert html.count('<circle class="dot small"') == 200
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "says"),
+    [
+        ({"eval": "holdout"}, OptionError, "also give --target"),
+        ({"target": "churned"}, OptionError, "also give --eval"),
+        ({"eval": "holdout", "target": "nope"}, MljetError, "their columns are: age"),
+        ({"eval": "unseen", "target": "churned"}, MljetError, "maybe"),
+    ],
+)
+def test_a_card_that_cannot_be_made_is_refused_before_anything_is_written(
+    tmp_path: Path, options: dict[str, Any], error: type[Exception], says: str
+) -> None:
+    frames = {"holdout": holdout(), "unseen": holdout().assign(churned="maybe")}
+    given = {k: frames.get(v, v) if k == "eval" else v for k, v in options.items()}
+    out = tmp_path / "refused"
+    with pytest.raises(error, match=says):
+        cook(
+            classifier(), sample=FRAME[NUMBERS][:400], name="refused", output=out,
+            quiet=True, git=False, **given,
+        )  # fmt: skip
+    assert not out.exists()
