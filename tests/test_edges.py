@@ -40,15 +40,17 @@ FUZZED = 150
 # Each shutdown is a race between clients and the closing port: enough runs
 # that a reset one run in a few would show.
 SHUTDOWNS = 10
-# A stop while a worker starts is a race with its start-up: the moments to
-# stop at, in seconds after the service logs its first line (then its workers
-# fork, import and load the model), or once the first worker loaded its
-# model. (Before its first line a server may not handle signals yet: Sanic
-# spawns its state manager then, and a stop kills it outright, before any
-# worker exists.)
-STOPS_WHILE_STARTING: tuple[float | str, ...] = (
-    *(0, 0.003, 0.006, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32),
-    *("loaded",) * 4,
+# A stop while the service starts is a race with its start-up: the moments to
+# stop at, in seconds after the service first handles SIGTERM (it still
+# imports its libraries then), after it logs its first line (its workers
+# fork, import and load the model then), or once the first worker loaded its
+# model. (Before the first, Python's interpreter itself is starting: a stop
+# ends it by the signal, before anything is open.)
+STOPS_WHILE_STARTING: tuple[tuple[str, float], ...] = (
+    *(("handled", seconds) for seconds in (0, 0.1, 0.3, 0.6)),
+    *(("logged", seconds) for seconds in (0, 0.003, 0.006, 0.01, 0.02)),
+    *(("logged", seconds) for seconds in (0.04, 0.08, 0.16, 0.32)),
+    *(("loaded", 0),) * 4,
 )
 HOST = b"Host: test\r\n"
 
@@ -342,21 +344,25 @@ def test_sigterm_under_load_resets_no_request(
 def test_sigterm_while_a_worker_starts_stops_the_service_at_once(
     project: tuple[Path, str], tmp_path: Path
 ) -> None:
-    """SIGTERM as two workers start, or once the first has loaded its model,
-    the other maybe still starting (a pod stopped before it is ready): the
-    service stops cleanly, before the door gives its workers up
-    (10 s) and resets what they hold."""
+    """SIGTERM as the service imports its libraries, as two workers start,
+    or once the first has loaded its model, the other maybe still starting
+    (a pod stopped before it is ready): the service stops cleanly (exit 0,
+    a quiet log), before the door gives its workers up (10 s) and resets
+    what they hold."""
     path, name = project
     log = tmp_path / "service.log"
+    wait_for = {
+        "handled": sigterm_handled,
+        "logged": lambda server: first_line_logged(log),
+        "loaded": lambda server: every_worker_loaded(log, 1),
+    }
     for moment in STOPS_WHILE_STARTING:
+        anchor, seconds = moment
         with launched(
             name, pythonpath=path / "src", env={"WORKERS": "2"}, log=log
         ) as server:
-            if moment == "loaded":
-                every_worker_loaded(log, 1)
-            else:
-                first_line_logged(log)
-                time.sleep(float(moment))
+            wait_for[anchor](server)
+            time.sleep(seconds)
             signalled = time.monotonic()
             server.process.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -366,6 +372,20 @@ def test_sigterm_while_a_worker_starts_stops_the_service_at_once(
         assert server.process.returncode == 0, (moment, logged)
         assert seconds < 10, (moment, seconds, logged)
         assert not re.search(r"Traceback|ERROR|WARNING|Error", logged), logged
+
+
+def sigterm_handled(server: Server, within: float = 60) -> None:
+    """Wait until the service's process handles SIGTERM (the kernel's list
+    of the signals it catches)."""
+    status = Path(f"/proc/{server.process.pid}/status")
+    deadline = time.monotonic() + within
+    while True:
+        caught = re.search(r"^SigCgt:\s*([0-9a-f]+)$", status.read_text(), re.M)
+        assert caught is not None, status.read_text()
+        if int(caught[1], 16) >> (signal.SIGTERM - 1) & 1:
+            return
+        assert time.monotonic() < deadline, "SIGTERM is never handled"
+        time.sleep(0.001)
 
 
 def first_line_logged(log: Path, within: float = 60) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
 
 from .settings import Settings, SettingsError
+from .shutdown import hold_stops, stop_held
 from .spec import ServiceSpec
 
 
@@ -21,6 +24,7 @@ def main() -> int:
     # start-up). `PredictionService.load` freezes them before collections
     # resume.
     gc.disable()
+    hold_stops()
     from .runtime import ModelLoadError, ModelRuntime
     from .seam import Seam, SeamError
 
@@ -37,6 +41,13 @@ def main() -> int:
     # Importing the glue configures the log (`PredictionService.from_env`).
     from .glue import serve
 
+    held = stop_held()
+    if held is not None:
+        logging.getLogger(__name__).info(
+            "stopped before serving: %s came while the service started",
+            signal.Signals(held).name,
+        )
+        return 0
     # A server whose workers are other processes (gunicorn's master) loads
     # no model here: it collects as usual.
     gc.enable()

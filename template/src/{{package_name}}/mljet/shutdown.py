@@ -7,6 +7,10 @@ puts one step before it, the same everywhere: the drain is marked at once
 (`edge.py`) is told to drain on the event loop. A process that serves
 alone (`serve_alone`) also closes its listening socket's door
 (`listeners.py`); a supervisor of several workers does that itself.
+
+A stop that comes while the service starts is held (`hold_stops`): before
+the server starts, the service ends without serving; after, the server is
+given the signal once it handles it itself (`give_held_stop`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any, Protocol
 # How long a connection idle at shutdown stays open for a request already
 # on its way; one sent later meets a closed socket, as at any idle close.
 DRAIN_GRACE = 1.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 logger = logging.getLogger(__name__)
 
 
@@ -34,6 +39,8 @@ class _State:
     started = False
     # This process is the whole service: no supervisor, no other worker.
     alone = False
+    # A stop signal received before the server handled it itself.
+    held: int | None = None
 
 
 _STATE = _State()
@@ -44,6 +51,33 @@ CONNECTIONS: weakref.WeakSet[Connection] = weakref.WeakSet()
 def started() -> bool:
     """Whether this process has begun to shut down."""
     return _STATE.started
+
+
+def hold_stops() -> None:
+    """Hold SIGTERM and SIGINT until the server handles them itself.
+
+    Python's defaults would end the process by the signal, midway: a pod
+    stopped while it starts would exit 143, a half-spawned helper process
+    printing its traceback; Sanic's server would log a stop as an error.
+    """
+    for number in STOP_SIGNALS:
+        signal.signal(number, _hold)
+
+
+def _hold(signum: int, frame: FrameType | None) -> None:
+    _STATE.held = _STATE.held or signum
+
+
+def stop_held() -> int | None:
+    """The stop signal held since `hold_stops`, if one came."""
+    return _STATE.held
+
+
+def give_held_stop() -> None:
+    """Raise the stop signal held, once the server handles it itself."""
+    held, _STATE.held = _STATE.held, None
+    if held is not None:
+        signal.raise_signal(held)
 
 
 def serve_alone() -> None:
