@@ -19,6 +19,7 @@ import yaml
 
 from .._artifacts import PUSHED_IMAGE
 from .._base._errors import MljetError
+from .._model._explanations import ExplanationPlan
 from .._model._importances import Importances
 from .._model._model_info import ModelInfo, StoredModel
 from .._model._onnx import OnnxModel, Parity
@@ -54,6 +55,7 @@ def generation_answers(
     profile: dict[str, Any],
     importances: Importances | None,
     report_card: dict[str, Any] | None = None,
+    explanation: ExplanationPlan = ExplanationPlan(),
 ) -> dict[str, Any]:
     """What generation knows before the hooks run: options and the model."""
     return json_native(
@@ -82,6 +84,8 @@ def generation_answers(
             ),
             # How the model did on labelled rows at generation (--eval).
             "report_card": report_card,
+            # How /explain explains the model (checked by the explain hook).
+            **explanation.to_answers(),
             # Under the native runtime; the onnx step records its own.
             **NATIVE_RUNTIME_ANSWERS,
             "libraries": {info.library: info.library_version},

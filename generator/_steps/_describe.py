@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._base._errors import MljetError
 from .._base._reporting import Steps
+from .._model._explanations import ExplanationPlan
 from .._model._families import ModelFamily, family_of
 from .._model._importances import Importances, measure_importances
 from .._model._learn_schema import (
@@ -50,6 +51,8 @@ class Description:
     importances: Importances | None
     # How the model does on labelled rows (--eval, --target), if given.
     report_card: dict[str, Any] | None = None
+    # How its `/explain` explains its answers, or why it has none.
+    explanation: ExplanationPlan = ExplanationPlan()
 
 
 def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:
@@ -91,7 +94,10 @@ def describe(model: object, sample: Any, report: Steps) -> Description:
     importances = measure_importances(servable, info, rows, schema.from_sample)
     if importances is not None:
         report.step(f"importances: {importances.kind}")
-    return Description(family, info, servable, schema, rows, profile, importances)
+    explanation = family.explanation(servable)
+    return Description(
+        family, info, servable, schema, rows, profile, importances, None, explanation
+    )
 
 
 # The model's answers profiled on the model page: of this many rows at most.

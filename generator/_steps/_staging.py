@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .._model._explanations import ONNX_RUNTIME
 from .._base._errors import MljetError
 from .._base._reporting import Steps
 from .._base._worker import Worker
@@ -92,6 +93,7 @@ def stage(
         profile=described.profile,
         importances=described.importances,
         report_card=described.report_card,
+        explanation=described.explanation,
     )
     # The draft serves the model itself: the hooks ask it for the schema and
     # the golden values; the onnx hook then renders the converted model.
@@ -99,6 +101,7 @@ def stage(
     if plan.options.runtime == "onnx":
         tolerance = plan.options.onnx_tolerance
         answers = {**answers, **_converted(described, model_dir, tolerance, report)}
+        answers.update(ONNX_RUNTIME.to_answers())
         needed = ()
     report.step(f"rendering the {plan.backend.label} service '{plan.package}'")
     worker.run(render, staging, draft, plan.template, True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .._model_info import ModelInfo, StoredModel
+from .._explanations import ExplanationPlan
 from .._onnx import OnnxModel
 
 
@@ -56,6 +57,10 @@ class ModelFamily(Protocol):
 
     def load_file(self, path: Path) -> object:
         """Read one of the library's own model files; MljetError if it cannot."""
+
+    def explanation(self, model: object) -> ExplanationPlan:
+        """The method that explains the (servable) model's answers exactly,
+        or why none does: the service's `/explain` uses it."""
 
     def servable(self, model: object) -> object:
         """The model as the service runs it.

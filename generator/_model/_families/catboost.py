@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._explanations import NATIVE_CONTRIBUTIONS, ExplanationPlan
 from .._model_info import ModelInfo, StoredModel, Task
 from .._onnx import OnnxModel, converting, one_input
 from .._schema import InputFact
@@ -54,6 +55,9 @@ class CatBoostFamily:
             return catboost.CatBoost().load_model(name)
 
         return read_native_file(path, "catboost", catboost.__version__, read)
+
+    def explanation(self, model: object) -> ExplanationPlan:
+        return ExplanationPlan(NATIVE_CONTRIBUTIONS)
 
     def introspect(self, model: object) -> ModelInfo:
         import catboost

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._base._errors import MljetError
+from .._explanations import NATIVE_CONTRIBUTIONS, ExplanationPlan
 from .._model_info import ModelInfo, StoredModel, Task
 from .._onnx import OnnxModel
 from .._schema import InputFact
@@ -54,6 +55,9 @@ class LightGBMFamily:
             lightgbm.__version__,
             lambda name: lightgbm.Booster(model_file=name),
         )
+
+    def explanation(self, model: object) -> ExplanationPlan:
+        return ExplanationPlan(NATIVE_CONTRIBUTIONS)
 
     def introspect(self, model: object) -> ModelInfo:
         import lightgbm

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._base._errors import MljetError
+from .._explanations import ExplanationPlan, no_explainer
 from .._model_info import (
     PICKLE_FORMAT,
     PREDICTION_METHODS,
@@ -90,6 +91,11 @@ class PythonFamily:
 
     def load_file(self, path: Path) -> object:
         raise MljetError(f"A model of your own class is read from a pickle: {path}")
+
+    def explanation(self, model: object) -> ExplanationPlan:
+        return no_explainer(
+            "a model of its own class has no exact explainer MLJET knows"
+        )
 
     def to_onnx(
         self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._base._errors import MljetError
+from .._explanations import ExplanationPlan, sklearn_explanation
 from .._model_info import (
     PICKLE_FORMAT,
     PREDICTION_METHODS,
@@ -114,6 +115,9 @@ class SklearnFamily:
 
     def load_file(self, path: Path) -> object:
         raise MljetError(f"scikit-learn has no model file format of its own: {path}")
+
+    def explanation(self, model: object) -> ExplanationPlan:
+        return sklearn_explanation(model)
 
     def to_onnx(
         self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._base._errors import MljetError
+from .._explanations import NATIVE_CONTRIBUTIONS, ExplanationPlan
 from .._model_info import ModelInfo, StoredModel, Task
 from .._onnx import OnnxModel
 from .._schema import InputFact
@@ -63,6 +64,9 @@ class XGBoostFamily:
             lambda name: xgboost.Booster(model_file=name),
             written_by=_written_by(path),
         )
+
+    def explanation(self, model: object) -> ExplanationPlan:
+        return ExplanationPlan(NATIVE_CONTRIBUTIONS)
 
     def introspect(self, model: object) -> ModelInfo:
         import xgboost

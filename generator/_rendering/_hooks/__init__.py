@@ -30,6 +30,7 @@ from .._requirements import (
     python_version,
 )
 from ._format import format_project, verbatim_digests
+from ._explain import check_explanations
 from ._golden import record_golden
 from ._onnx_parity import drop_model_files, edge_answers, served_parity
 from ._project import Project
@@ -80,6 +81,19 @@ def _golden(project: Project) -> str:
     )
     batched = "batched" if golden.batching.exact else "not batched by default"
     return f"golden: {len(answers['examples'])} examples predicted; {batched}"
+
+
+def _explain(project: Project) -> str | None:
+    answers = project.answers
+    if not answers.get("explanation"):
+        note = answers.get("explanation_note")
+        return f"explain: no /explain: {note}" if note else None
+    checked = check_explanations(project.path, answers)
+    project.record(checked.answers)
+    if checked.dropped:
+        # The explainer's module goes, and with it what it imports.
+        project.render()
+    return checked.line
 
 
 def _onnx(project: Project) -> str | None:
@@ -158,6 +172,13 @@ HOOKS: tuple[Hook, ...] = (
         "Probe rows alone and inside batches show whether requests may share "
         "a model call",
         _golden,
+    ),
+    Hook(
+        "explain",
+        "the rendered service's own explainer explains the example rows; each "
+        "base value plus its contributions must give the output explained, "
+        "within the method's tolerance, or the service has no /explain",
+        _explain,
     ),
     Hook(
         "onnx",

@@ -81,6 +81,8 @@ class Served:
     runtime: Any
     spec: Any
     client_error: type[Exception]
+    # The imported package's name, for `runtime_module`.
+    package: str = ""
 
     @property
     def run(self) -> Any:
@@ -117,6 +119,7 @@ def served(project: Path, answers: Mapping[str, Any]) -> Iterator[Served]:
             runtime=runtime,
             spec=spec,
             client_error=runtime_module(name, "errors").ClientError,
+            package=name,
         )
 
 

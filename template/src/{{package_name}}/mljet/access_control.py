@@ -50,7 +50,7 @@ class AccessControl:
 
     def protects(self, route: Route) -> bool:
         """Whether `route` needs a key."""
-        return bool(self._digests) and (self._protect_all or route.predicts is not None)
+        return bool(self._digests) and (self._protect_all or route.calls_model)
 
     def before(self, route: Route, incoming: Incoming) -> Reply | None:
         """The answer to give instead of the route's: a preflight's, or the

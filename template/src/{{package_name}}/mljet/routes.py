@@ -81,9 +81,13 @@ class Incoming:
     headers: Headers
     body: bytes = b""
     params: Mapping[str, str] = field(default_factory=dict)
+    # The query string, as sent (without its "?").
+    query: str = ""
 
     def with_body(self, body: bytes) -> Incoming:
-        return Incoming(self.method, self.path, self.headers, body, self.params)
+        return Incoming(
+            self.method, self.path, self.headers, body, self.params, self.query
+        )
 
     @property
     def content_type(self) -> str | None:
@@ -140,7 +144,9 @@ class Route:
     itself, or `predicts`: it reads the request into an `Asked` (raising a
     `ClientError`), and the core calls the model, through the batcher and
     off the event loop, and has the protocol shape the reply. `refuse`
-    writes an error in the protocol's shape.
+    writes an error in the protocol's shape. A `blocking` route's answer
+    asks the model itself, for a while (an explanation): the core runs it
+    off the event loop, on a thread of its own.
     """
 
     methods: tuple[str, ...]
@@ -148,6 +154,12 @@ class Route:
     answer: Callable[[Incoming], Reply] = _no_answer
     predicts: Callable[[Incoming], Asked] | None = None
     refuse: Callable[[ClientError], Reply] = error_reply
+    blocking: bool = False
+
+    @property
+    def calls_model(self) -> bool:
+        """Whether its answers come from the model (counted as such)."""
+        return self.predicts is not None or self.blocking
 
     @property
     def reads_body(self) -> bool:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from .explainer import load_explainer
+from .explanations import Contributions, Explainer
 from .model_adapter import load_model
 from .model_input import ModelInput
 from .spec import ServiceSpec
@@ -31,6 +33,9 @@ class ModelRuntime:
         self._spec = spec
         self._labels = [str(label) for label in spec.classes]
         self.model_input = ModelInput(spec)
+        self._explainer: Explainer | None = (
+            None if spec.explanation is None else load_explainer(model, spec)
+        )
 
     @classmethod
     def load(cls, spec: ServiceSpec) -> ModelRuntime:
@@ -63,3 +68,14 @@ class ModelRuntime:
             return [dict(zip(labels, row, strict=True)) for row in outputs.tolist()]
         result: list[Any] = outputs.tolist()
         return result
+
+    @property
+    def explained(self) -> str:
+        """The kind of output the explainer explains ("" without one)."""
+        return "" if self._explainer is None else self._explainer.explained
+
+    def explain(self, batch: Batch) -> Contributions:
+        """Each row's outputs, base values and feature contributions."""
+        if self._explainer is None:
+            raise RuntimeError("this service's model has no explainer")
+        return self._explainer.explain(self.model_input(batch))

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import gc
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -24,6 +25,7 @@ from .access_control import OPTIONS, AccessControl
 from .batching import Batcher, DirectCalls, ModelCalls
 from .docs import SWAGGER_UI_DOCUMENT, docs_asset, docs_moved, docs_page
 from .errors import NOT_READY, SHUTTING_DOWN, ClientError, body_too_large
+from .explanations import Explaining
 from .logs import Access, answering
 from .logs import configure as configure_logging
 from .metadata import metadata
@@ -50,6 +52,9 @@ from .spec import ServiceSpec
 from .validation import validated_rows
 
 logger = logging.getLogger(__name__)
+# Where blocking routes run (explanations): one at a time, beside the
+# model's predictions, never on the event loop.
+_BLOCKING = ThreadPoolExecutor(1, thread_name_prefix="mljet-blocking")
 
 
 class PredictionService:
@@ -74,6 +79,17 @@ class PredictionService:
         parts = [p.document() for p in self._protocols]
         self._use_document(build_openapi(spec, settings, parts))
         self._spoken = {p.name: p.routes() for p in self._protocols}
+        self._explaining = (
+            None
+            if model_spec.explanation is None
+            else Explaining(
+                spec,
+                model_spec,
+                self.seam,
+                settings.max_explain_rows,
+                self.not_ready_reason,
+            )
+        )
         self._describe(answers=None)
         self.body_limit = BodyLimit(settings.max_body_bytes)
         self.access_control = AccessControl(settings.access)
@@ -116,6 +132,8 @@ class PredictionService:
             DirectCalls(runtime.run, quiet=True), self.seam, features, False
         )
         self._describe(_example_answers(unmetered, self.spec))
+        if self._explaining is not None:
+            self._explaining.explain = runtime.explain
         # A classifier's predicted labels are counted by class.
         self._predictor = Predictor(calls, self.seam, features, bool(self.spec.classes))
         logger.info("model %s loaded; %s", self.spec.model_file, batching.summary)
@@ -159,6 +177,8 @@ class PredictionService:
         )
         for spoken in self._spoken.values():
             found.extend(spoken)
+        if self._explaining is not None:
+            found.append(self._explaining.route())
         if self.access_control.cors:
             # Browsers ask before a cross-origin call (`access_control`).
             found = [replace(r, methods=(*r.methods, OPTIONS)) for r in found]
@@ -177,7 +197,7 @@ class PredictionService:
         chunks) and `declared` its Content-Length; both only for POST.
         """
         asked = (route.path, incoming.method, incoming.path, incoming.request_id)
-        with answering(*asked, route.predicts is not None) as access:
+        with answering(*asked, route.calls_model) as access:
             early = self.access_control.before(route, incoming)
             if early is not None:
                 return self._finish(access, early, incoming)
@@ -188,6 +208,11 @@ class PredictionService:
                 incoming = incoming.with_body(read)
             if route.predicts is not None:
                 reply = await predict_async(self._predictor, route, incoming)
+            elif route.blocking:
+                loop = asyncio.get_running_loop()
+                reply = await loop.run_in_executor(
+                    _BLOCKING, _answered, route, incoming
+                )
             else:
                 reply = _answered(route, incoming)
             return self._finish(access, reply, incoming)
@@ -201,7 +226,7 @@ class PredictionService:
     ) -> Reply:
         """Answer on a server's own thread, reading the body with `read`."""
         asked = (route.path, incoming.method, incoming.path, incoming.request_id)
-        with answering(*asked, route.predicts is not None) as access:
+        with answering(*asked, route.calls_model) as access:
             early = self.access_control.before(route, incoming)
             if early is not None:
                 return self._finish(access, early, incoming)

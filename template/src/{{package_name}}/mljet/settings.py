@@ -35,6 +35,7 @@ MAX_BATCH_WAIT_LIMIT_MS = 1000.0
 DEFAULT_MAX_INSTANCES = 10_000
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_BATCH_ROWS = 1024
+DEFAULT_MAX_EXPLAIN_ROWS = 100
 
 
 class SettingsError(ValueError):
@@ -99,7 +100,8 @@ TIMEOUTS: dict[str, tuple[str, float]] = {
 MAX_TIMEOUT = 3600.0
 # Every setting the service reads, each from its environment variable.
 SETTINGS = (
-    "HOST", "PORT", "WORKERS", "MAX_INSTANCES", "MAX_BODY_BYTES", "LOG_LEVEL",
+    "HOST", "PORT", "WORKERS", "MAX_INSTANCES", "MAX_EXPLAIN_ROWS",
+    "MAX_BODY_BYTES", "LOG_LEVEL",
     "LOG_FORMAT", "BATCHING", "MAX_BATCH_ROWS", "MAX_BATCH_WAIT_MS",
     "MODEL_THREADS", *(variable for variable, _ in TIMEOUTS.values()),
     "API_KEYS", "API_KEYS_FILE", "PROTECT_ALL", "CORS_ORIGINS", "ROOT_PATH",
@@ -141,6 +143,8 @@ class Settings:
     model_threads: int
     timeouts: Timeouts
     access: AccessRules = AccessRules()
+    # The most rows one `/explain` request may hold.
+    max_explain_rows: int = DEFAULT_MAX_EXPLAIN_ROWS
 
     @classmethod
     def from_env(
@@ -179,6 +183,9 @@ class Settings:
             model_threads=_positive_int(env, "MODEL_THREADS", DEFAULT_MODEL_THREADS),
             timeouts=_timeouts(env),
             access=access_rules(env),
+            max_explain_rows=_positive_int(
+                env, "MAX_EXPLAIN_ROWS", DEFAULT_MAX_EXPLAIN_ROWS
+            ),
         )
 
 

@@ -86,6 +86,10 @@ class ServiceSpec:
     # How the model did on labelled rows at generation (`--eval`): its
     # scores, and the curves the report page draws; None without them.
     report_card: dict[str, Any] | None = None
+    # How `/explain` explains the model's answers: its method, the output
+    # it explains, and the largest additivity error measured at generation
+    # on the example rows; None where the service has no `/explain`.
+    explanation: dict[str, Any] | None = None
 
     @property
     def feature_names(self) -> list[str]:
