@@ -34,7 +34,8 @@ def copy_of(generate: Generate, case: str, tmp_path: Path) -> Path:
 def test_the_hooks_run_in_order_and_the_readme_lists_them_so() -> None:
     names = [hook.name for hook in HOOKS]
     assert names == [
-        "schema", "golden", "onnx", "requirements", "render", "format", "typecheck"
+        "schema", "golden", "explain", "onnx", "requirements", "render", "format",
+        "typecheck",
     ]  # fmt: skip
     readme = (REPO / "hooks/README.md").read_text()
     listed = [line.split("|")[1].strip(" `") for line in readme.splitlines()

@@ -9,7 +9,6 @@ model with no exact method gets no `/explain`, and one line says why.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +16,6 @@ from typing import Any
 NATIVE_CONTRIBUTIONS = "native_contribs"
 TREE_SHAP = "tree_shap"
 LINEAR_EXACT = "linear_exact"
-# Libraries whose tree models shap's TreeExplainer reads, as a pipeline's
-# last step too.
-TREE_LIBRARIES = ("sklearn.tree", "sklearn.ensemble", "xgboost", "lightgbm", "catboost")
 
 
 @dataclass(frozen=True)
@@ -40,30 +36,9 @@ def no_explainer(reason: str) -> ExplanationPlan:
     return ExplanationPlan("", reason)
 
 
+# Before the family was asked (tests make descriptions by hand).
+NOT_PLANNED = ExplanationPlan()
 ONNX_RUNTIME = no_explainer(
     "the ONNX runtime runs the converted graph without the model's library, "
     "which explanations need: serve it natively (--runtime native) for /explain"
 )
-
-
-def sklearn_explanation(model: object) -> ExplanationPlan:
-    """Linear models exactly from their coefficients; tree models by
-    TreeSHAP (with `shap` installed); for a pipeline, its last step."""
-    steps = getattr(model, "steps", None)
-    estimator = steps[-1][1] if steps else model
-    name = type(estimator).__name__
-    if hasattr(estimator, "coef_") and hasattr(estimator, "intercept_"):
-        return ExplanationPlan(LINEAR_EXACT)
-    module = type(estimator).__module__
-    if not module.startswith(TREE_LIBRARIES):
-        return no_explainer(
-            f"no exact explainer for a {name}: /explain serves tree models "
-            "(TreeSHAP) and linear models (their coefficients)"
-        )
-    if importlib.util.find_spec("shap") is None:
-        return no_explainer(
-            f"explaining a {name} takes TreeSHAP from the shap library, which "
-            "is not installed beside the model: pip install shap, then generate "
-            "again for /explain"
-        )
-    return ExplanationPlan(TREE_SHAP)

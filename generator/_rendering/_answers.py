@@ -19,7 +19,7 @@ import yaml
 
 from .._artifacts import PUSHED_IMAGE
 from .._base._errors import MljetError
-from .._model._explanations import ExplanationPlan
+from .._model._explanations import NOT_PLANNED, ExplanationPlan
 from .._model._importances import Importances
 from .._model._model_info import ModelInfo, StoredModel
 from .._model._onnx import OnnxModel, Parity
@@ -55,7 +55,7 @@ def generation_answers(
     profile: dict[str, Any],
     importances: Importances | None,
     report_card: dict[str, Any] | None = None,
-    explanation: ExplanationPlan = ExplanationPlan(),
+    explanation: ExplanationPlan = NOT_PLANNED,
 ) -> dict[str, Any]:
     """What generation knows before the hooks run: options and the model."""
     return json_native(

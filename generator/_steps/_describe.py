@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._base._errors import MljetError
 from .._base._reporting import Steps
-from .._model._explanations import ExplanationPlan
+from .._model._explanations import NOT_PLANNED, ExplanationPlan
 from .._model._families import ModelFamily, family_of
 from .._model._importances import Importances, measure_importances
 from .._model._learn_schema import (
@@ -52,7 +52,7 @@ class Description:
     # How the model does on labelled rows (--eval, --target), if given.
     report_card: dict[str, Any] | None = None
     # How its `/explain` explains its answers, or why it has none.
-    explanation: ExplanationPlan = ExplanationPlan()
+    explanation: ExplanationPlan = NOT_PLANNED
 
 
 def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:

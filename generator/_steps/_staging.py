@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .._model._explanations import ONNX_RUNTIME
 from .._base._errors import MljetError
 from .._base._reporting import Steps
 from .._base._worker import Worker
+from .._model._explanations import ONNX_RUNTIME
 from .._model._onnx import check_parity, compare
 from .._rendering._answers import (
     ONNX_FILE,

@@ -174,7 +174,7 @@ def test_the_document_says_which_routes_need_a_key_and_where_they_are(
         for verb, operation in item.items()
         if operation.get("security") == [{"bearer": []}]
     }
-    predicting = {(r.path, "post") for r in keyed.routes if r.predicts is not None}
+    predicting = {(r.path, "post") for r in keyed.routes if r.calls_model}
     assert {(f"/{m}", "post") for m in keyed.methods} < predicting
     assert secured == predicting
     assert "401" in document["paths"]["/predict"]["post"]["responses"]

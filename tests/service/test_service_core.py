@@ -33,7 +33,7 @@ def decoded(reply: Any) -> tuple[int, Any]:
 def test_the_routes_are_the_fixed_ones_one_per_method_and_the_protocols(
     service: Any,
 ) -> None:
-    listed = {(r.path, r.methods, r.predicts is not None) for r in service.routes}
+    listed = {(r.path, r.methods, r.calls_model) for r in service.routes}
     assert listed == {
         *((p, ("GET", "HEAD"), False) for p in
           ("/health", "/ready", "/metadata", "/openapi.json", "/metrics", "/docs",
@@ -44,7 +44,8 @@ def test_the_routes_are_the_fixed_ones_one_per_method_and_the_protocols(
            "/v2/models/{name}/versions/{version}/ready", "/ping")),
         *((p, ("POST",), True) for p in
           ("/predict", "/v2/models/{name}/infer",
-           "/v2/models/{name}/versions/{version}/infer", "/invocations")),
+           "/v2/models/{name}/versions/{version}/infer", "/invocations",
+           "/explain")),
     }  # fmt: skip
 
 
@@ -200,6 +201,7 @@ def test_metadata_describes_the_model_and_the_limits(service: Any) -> None:
     assert metadata["limits"] == {
         "max_instances": service.settings.max_instances,
         "max_body_bytes": service.settings.max_body_bytes,
+        "max_explain_rows": service.settings.max_explain_rows,
     }
     batching = service.settings.batching
     assert metadata["batching"] == {

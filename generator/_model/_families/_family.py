@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .._model_info import ModelInfo, StoredModel
 from .._explanations import ExplanationPlan
+from .._model_info import ModelInfo, StoredModel
 from .._onnx import OnnxModel
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..._base._errors import MljetError
-from .._explanations import ExplanationPlan, sklearn_explanation
+from .._explanations import LINEAR_EXACT, TREE_SHAP, ExplanationPlan, no_explainer
 from .._model_info import (
     PICKLE_FORMAT,
     PREDICTION_METHODS,
@@ -117,7 +118,7 @@ class SklearnFamily:
         raise MljetError(f"scikit-learn has no model file format of its own: {path}")
 
     def explanation(self, model: object) -> ExplanationPlan:
-        return sklearn_explanation(model)
+        return _explanation(model)
 
     def to_onnx(
         self, model: object, info: ModelInfo, features: Sequence[Mapping[str, Any]]
@@ -280,6 +281,23 @@ def _runs(graph: bytes) -> bool:
     except Exception:
         return False
     return True
+
+
+def _explanation(model: object) -> ExplanationPlan:
+    """A linear last step exactly, from its coefficients; any other by
+    TreeSHAP (shap's TreeExplainer reads the trees of scikit-learn and of
+    the boosting libraries; the explain hook finds out)."""
+    steps = getattr(model, "steps", None)
+    estimator = steps[-1][1] if steps else model
+    if hasattr(estimator, "coef_") and hasattr(estimator, "intercept_"):
+        return ExplanationPlan(LINEAR_EXACT)
+    if importlib.util.find_spec("shap") is None:
+        return no_explainer(
+            f"explaining a {type(estimator).__name__} takes TreeSHAP from the shap "
+            "library, which is not installed beside the model: pip install shap, "
+            "then generate again for /explain"
+        )
+    return ExplanationPlan(TREE_SHAP)
 
 
 def _estimator_name(model: object) -> str:

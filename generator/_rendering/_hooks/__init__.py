@@ -29,8 +29,8 @@ from .._requirements import (
     project_modules,
     python_version,
 )
-from ._format import format_project, verbatim_digests
 from ._explain import check_explanations
+from ._format import format_project, verbatim_digests
 from ._golden import record_golden
 from ._onnx_parity import drop_model_files, edge_answers, served_parity
 from ._project import Project

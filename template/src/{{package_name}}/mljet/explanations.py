@@ -23,6 +23,13 @@ from urllib.parse import parse_qs
 import numpy as np
 
 from .errors import NOT_READY, ClientError
+from .openapi import (
+    ANY_REQUEST_ERRORS,
+    JSON,
+    PREDICTION_ERRORS,
+    error_responses,
+    schema_ref,
+)
 from .routes import POST, Incoming, Reply, Route, json_reply, require_json
 from .seam import Seam
 from .spec import ServiceSpec
@@ -149,6 +156,86 @@ class Explaining:
 
     def route(self) -> Route:
         return Route(POST, "/explain", self.answer, blocking=True)
+
+    def document(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Its OpenAPI path, and the schemas it refers to."""
+        parameters = []
+        if self.labels:
+            parameters.append(
+                {
+                    "name": "class",
+                    "in": "query",
+                    "required": False,
+                    "description": "The class whose output to explain; by "
+                    "default, the one the model scores highest for each instance",
+                    "schema": {"type": "string", "enum": self.labels},
+                }
+            )
+        body: dict[str, Any] = {"schema": schema_ref("ExplanationRequest")}
+        if self.spec.examples:
+            body["example"] = {"instances": [dict(self.spec.examples[0])]}
+        errors = {**ANY_REQUEST_ERRORS, **PREDICTION_ERRORS}
+        errors["422"] += ", or a class the model does not have"
+        operation = {
+            "summary": "Why the model answered each instance as it did: the "
+            "output explained, a base value and each feature's contribution",
+            "operationId": "explain",
+            "parameters": parameters,
+            "requestBody": {"required": True, "content": {JSON: body}},
+            "responses": {
+                "200": {
+                    "description": "One explanation per instance, in order",
+                    "content": {JSON: {"schema": schema_ref("ExplanationResponse")}},
+                },
+                **error_responses(errors),
+            },
+        }
+        return {"/explain": {"post": operation}}, self._schemas()
+
+    def _schemas(self) -> dict[str, Any]:
+        number = {"type": ["number", "null"]}
+        explanation = {
+            "type": "object",
+            "required": [
+                "output",
+                "base_value",
+                "contributions",
+                "explained",
+                "method",
+            ],
+            "properties": {
+                "output": number,
+                "base_value": number,
+                "contributions": {
+                    "type": "object",
+                    "description": "Each feature's contribution, the largest first",
+                    "properties": {name: number for name in self.features},
+                    "required": list(self.features),
+                    "additionalProperties": False,
+                },
+                "explained": {"type": "string"},
+                "method": {"type": "string", "enum": [self.method]},
+            },
+        }
+        instances = {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": self.max_rows,
+            "items": {"oneOf": [schema_ref("Instance"), schema_ref("InstanceArray")]},
+        }
+        return {
+            "ExplanationRequest": {
+                "type": "object",
+                "required": ["instances"],
+                "additionalProperties": False,
+                "properties": {"instances": instances},
+            },
+            "ExplanationResponse": {
+                "type": "object",
+                "required": ["explanations"],
+                "properties": {"explanations": {"type": "array", "items": explanation}},
+            },
+        }
 
     def answer(self, incoming: Incoming) -> Reply:
         """The explanations of a request's rows (on the explaining thread)."""

@@ -58,6 +58,7 @@ def metadata(
         "limits": {
             "max_instances": settings.max_instances,
             "max_body_bytes": settings.max_body_bytes,
+            "max_explain_rows": settings.max_explain_rows,
         },
         "runtime": spec.runtime,
         "batching": settings.batching.to_json(),
@@ -74,6 +75,9 @@ def metadata(
         "importances": _in_feature_order(spec.importances, spec.feature_names),
         "sample_predictions": spec.sample_profile.get("predictions"),
         "report_card": _figures(spec.report_card),
+        # How `/explain` explains the model, checked at generation; None
+        # where it has no `/explain`.
+        "explanation": spec.explanation,
     }
 
 

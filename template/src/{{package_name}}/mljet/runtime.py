@@ -10,6 +10,7 @@ columns: nothing here depends on the library.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -33,9 +34,6 @@ class ModelRuntime:
         self._spec = spec
         self._labels = [str(label) for label in spec.classes]
         self.model_input = ModelInput(spec)
-        self._explainer: Explainer | None = (
-            None if spec.explanation is None else load_explainer(model, spec)
-        )
 
     @classmethod
     def load(cls, spec: ServiceSpec) -> ModelRuntime:
@@ -69,13 +67,15 @@ class ModelRuntime:
         result: list[Any] = outputs.tolist()
         return result
 
-    @property
-    def explained(self) -> str:
-        """The kind of output the explainer explains ("" without one)."""
-        return "" if self._explainer is None else self._explainer.explained
+    @functools.cached_property
+    def explainer(self) -> Explainer:
+        """The model's explainer, made when first asked (`PredictionService`
+        asks as it loads the model, where the service explains)."""
+        made = load_explainer(self._model, self._spec)
+        if made is None:
+            raise RuntimeError("this service's model has no explainer")
+        return made
 
     def explain(self, batch: Batch) -> Contributions:
         """Each row's outputs, base values and feature contributions."""
-        if self._explainer is None:
-            raise RuntimeError("this service's model has no explainer")
-        return self._explainer.explain(self.model_input(batch))
+        return self.explainer.explain(self.model_input(batch))

@@ -13,8 +13,8 @@ import asyncio
 import functools
 import gc
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -76,8 +76,6 @@ class PredictionService:
         self.settings = settings
         self._predictor: Predictor | None = None
         self._protocols = protocols(spec, settings, self.not_ready_reason)
-        parts = [p.document() for p in self._protocols]
-        self._use_document(build_openapi(spec, settings, parts))
         self._spoken = {p.name: p.routes() for p in self._protocols}
         self._explaining = (
             None
@@ -90,6 +88,10 @@ class PredictionService:
                 self.not_ready_reason,
             )
         )
+        parts = [p.document() for p in self._protocols]
+        if self._explaining is not None:
+            parts.append(self._explaining.document())
+        self._use_document(build_openapi(spec, settings, parts))
         self._describe(answers=None)
         self.body_limit = BodyLimit(settings.max_body_bytes)
         self.access_control = AccessControl(settings.access)
@@ -133,6 +135,8 @@ class PredictionService:
         )
         self._describe(_example_answers(unmetered, self.spec))
         if self._explaining is not None:
+            # Made now, not on a request: shap takes a second to import.
+            _ = runtime.explainer
             self._explaining.explain = runtime.explain
         # A classifier's predicted labels are counted by class.
         self._predictor = Predictor(calls, self.seam, features, bool(self.spec.classes))

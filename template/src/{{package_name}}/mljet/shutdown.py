@@ -58,7 +58,7 @@ def hold_stops() -> None:
 
     Python's defaults would end the process by the signal, midway: a pod
     stopped while it starts would exit 143, a half-spawned helper process
-    printing its traceback; Sanic's server would log a stop as an error.
+    printing its traceback; a server would log the stop as an error.
     """
     for number in STOP_SIGNALS:
         signal.signal(number, _hold)
