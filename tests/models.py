@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification, make_regression
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -160,6 +160,34 @@ def mixed_pipeline() -> Case:
         frame, target
     )
     return Case("mixed_pipeline", model, frame.head(80), frame.head(80))
+
+
+@listed("sklearn", "binary", extra=True)
+def boosted_pipeline() -> Case:
+    """Gradient boosting behind imputation and one-hot encoding: TreeSHAP on
+    the made columns, added up per input (/explain)."""
+    rng = np.random.default_rng(5)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "tenure": rng.integers(0, 72, n),
+            "charges": rng.normal(70, 20, n).round(2),
+            "contract": rng.choice(["monthly", "yearly", "two-year"], n),
+        }
+    )
+    frame.loc[rng.random(n) < 0.1, "charges"] = np.nan
+    churned = (frame["contract"] == "monthly") & (frame["tenure"] < 24)
+    preprocess = ColumnTransformer(
+        [
+            ("numbers", SimpleImputer(), ["tenure", "charges"]),
+            ("contract", OneHotEncoder(handle_unknown="ignore"), ["contract"]),
+        ]
+    )
+    model = Pipeline(
+        [("preprocess", preprocess),
+         ("boost", GradientBoostingClassifier(n_estimators=30, random_state=0))]
+    ).fit(frame, churned.map({True: "yes", False: "no"}))  # fmt: skip
+    return Case("boosted_pipeline", model, frame.head(80), frame.head(80))
 
 
 @listed("sklearn", "regression")

@@ -5,7 +5,8 @@ replay them (`tests/golden.json`).
 Recorded at generation from the model; recorded again by
 `python tests/record_golden.py` after the owner changes what the service
 answers (`model.py`), through the whole prediction path, seam included:
-the examples sent as one request, and each sent alone.
+the examples sent as one request, and each sent alone; and, where the
+service explains, their explanations.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from .routes import JSON
+from .routes import JSON, Incoming
 from .service import PredictionService
 
 
@@ -33,8 +34,25 @@ def record(service: PredictionService, tolerance: float) -> dict[str, Any]:
         "predictions_alone": {
             m: [_predicted(service, m, [one])[0] for one in instances] for m in methods
         },
+        "explanations": _explained(service, instances),
         "tolerance": tolerance,
     }
+
+
+def _explained(
+    service: PredictionService, instances: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The examples' explanations, where the service explains."""
+    route = next((r for r in service.routes if r.path == "/explain"), None)
+    if route is None:
+        return []
+    body = orjson.dumps({"instances": instances})
+    reply = route.answer(Incoming("POST", "/explain", {"Content-Type": JSON}, body))
+    answer = orjson.loads(reply.body)
+    if reply.status != 200:
+        raise RuntimeError(f"POST /explain of the examples answered {answer}")
+    kept = ("output", "base_value", "contributions")
+    return [{key: one[key] for key in kept} for one in answer["explanations"]]
 
 
 def _predicted(
