@@ -63,6 +63,8 @@ def test_the_model_page_answers_like_the_service_at_every_width(
         if "predict_proba" in metadata["model"]["methods"]:
             scores = server.post("/predict_proba", {"instances": [first]}).json()
             expected["predict_proba"] = scores
+        if metadata["explanation"] is not None:
+            expected["explain"] = server.post("/explain", {"instances": [first]}).json()
         together = server.post("/predict", {"instances": spec["examples"]}).json()
         base = f"{proxy}{prefix}" if prefix else server.base
         for width in WIDTHS:
@@ -142,8 +144,12 @@ def check_the_form(
         page.wait_for(
             f"document.querySelectorAll('#probabilities .track').length === {classes}"
         )
+    if "explain" in expected:
+        page.wait_for("!document.getElementById('why').hidden")
     raw = json.loads(page.evaluate("document.getElementById('answer').textContent"))
     assert raw == expected
+    if "explain" in expected:
+        check_the_explanation(page, expected["explain"]["explanations"][0])
     label = page.evaluate("document.getElementById('label').textContent")
     answer = expected["predict"]["predictions"][0]
     if isinstance(answer, float):
@@ -159,6 +165,29 @@ def check_the_form(
         )
         ranked = sorted(probabilities.items(), key=lambda pair: -pair[1])
         assert texts == [t for name, p in ranked for t in (name, f"{p * 100:.1f}%")]
+
+
+def check_the_explanation(page: Page, explanation: dict[str, Any]) -> None:
+    """A bar per input's contribution, largest first, signed, each as wide as
+    its share of the largest; the sentence names what is explained."""
+    texts = page.evaluate(
+        "Array.from(document.querySelectorAll('#contributions span'))"
+        ".map(s => s.textContent)"
+    )
+    contributions = explanation["contributions"]
+    assert texts[0::2] == list(contributions)
+    signs = ["-" if value < 0 else "+" for value in contributions.values()]
+    assert [text[0] for text in texts[1::2]] == signs
+    widths = page.evaluate(
+        "Array.from(document.querySelectorAll('#contributions .fill'))"
+        ".map(f => parseFloat(f.style.width))"
+    )
+    largest = max(abs(value) for value in contributions.values())
+    for width, value in zip(widths, contributions.values(), strict=True):
+        assert width == pytest.approx(abs(value) / largest * 50, abs=0.01)
+    sentence = page.evaluate("document.getElementById('why-text').textContent")
+    assert sentence.startswith(explanation["explained"] + ": ")
+    assert explanation["method"] in sentence
 
 
 def check_the_live_panel(page: Page) -> None:

@@ -5,7 +5,8 @@ framework: it works offline and behind a proxy).
 
 It shows what `/metadata` says and the model's answers to the golden
 examples: a form whose answer reads as a person reads it (the label and a
-bar per class probability, or the value beside the sample's answers), how
+bar per class probability, or the value beside the sample's answers, and
+where the service explains, a bar per input's contribution), how
 to call the service (curl, Python, each protocol), a live panel from
 `/metrics`, the inputs with the sample's ranges, what the model leans on,
 the examples, and the model card. `templates/model_page.html` is the
@@ -66,6 +67,8 @@ def model_page(
             "base": base,
             "features": [{"name": f["name"], "type": f["type"]} for f in features],
             "probabilities": "predict_proba" in model["methods"],
+            "explains": metadata.get("explanation") is not None,
+            "whyBars": CHART_BARS,
             "context": _context(metadata.get("sample_predictions")),
             "model_routes": [f"/{method}" for method in model["methods"]],
         },
