@@ -47,7 +47,7 @@ PER_RUN = (
     "offline",
 )
 # The hooks that answer for the model; rendering is Copier's update's.
-ANSWERING_HOOKS = ("schema", "golden", "onnx", "requirements")
+ANSWERING_HOOKS = ("schema", "golden", "explain", "onnx", "requirements")
 
 
 def swap_model(

@@ -58,6 +58,13 @@ def missing_answers(project: Project) -> dict[str, Any]:
         found.update({k: v for k, v in derived.items() if k not in answers})
     if "importances" not in answers:
         found["importances"] = _importances_read_by(project)
+    if "explanation" not in answers:
+        # Checked on the service's own explainer, which its code lacks yet.
+        found["explanation"] = None
+        found["explanation_note"] = (
+            "the service was made before /explain existed; putting its model "
+            "in again (python -m generator MODEL --update DIR) adds it"
+        )
     return json_native(found)
 
 
