@@ -6,7 +6,9 @@ running artifact (a container, an installed wheel) gets the same rows over
 HTTP; any difference, or a failure to answer, is an error naming it. A
 service of the model converted to ONNX must give the same labels and
 scores within the tolerance it records (`tolerance`, relative to the largest
-golden score, at least 1; 0: exactly).
+golden score, at least 1; 0: exactly). Where the service explains, its
+explanations of the rows must be the recorded ones, within the method's
+tolerance (`explanation_tolerance`).
 """
 
 from __future__ import annotations
@@ -70,7 +72,59 @@ def check_parity(url: str, golden: dict[str, Any]) -> int:
         expected_alone = golden["predictions_alone"][method]
         _compare(method, alone, expected_alone, "one by one", tolerance * scale)
         compared += 2 * len(expected)
+    explanations = golden.get("explanations") or []
+    if explanations:
+        _compare_explanations(
+            _explain(url, instances),
+            explanations,
+            float(golden.get("explanation_tolerance", 0)),
+        )
+        compared += len(explanations)
     return compared
+
+
+def _explain(url: str, instances: list[Any]) -> list[Any]:
+    status, answer = _call(
+        "POST", f"{url}/explain", json.dumps({"instances": instances}).encode()
+    )
+    if status != 200:
+        raise MljetError(
+            f"POST /explain with the golden rows answered {status}: "
+            f"{answer[:300].decode(errors='replace')}"
+        )
+    explained: list[Any] = json.loads(answer)["explanations"]
+    return explained
+
+
+def _compare_explanations(
+    found: list[Any], expected: list[Any], tolerance: float
+) -> None:
+    """Each row's output, base value and contributions as recorded, within
+    the method's tolerance (relative to each value, at least 1)."""
+
+    def close(got: Any, want: float) -> bool:
+        return isinstance(got, (int, float)) and abs(got - want) <= tolerance * max(
+            1.0, abs(want)
+        )
+
+    differences = []
+    for row, (got, want) in enumerate(zip(found, expected, strict=False)):
+        mine, golden = got.get("contributions", {}), want["contributions"]
+        if not (
+            close(got.get("output"), want["output"])
+            and close(got.get("base_value"), want["base_value"])
+            and mine.keys() == golden.keys()
+            and all(close(mine[name], value) for name, value in golden.items())
+        ):
+            differences.append(f"row {row}: {got!r} instead of {want!r}")
+    if len(found) != len(expected):
+        differences.insert(0, f"{len(found)} explanations for {len(expected)} rows")
+    if differences:
+        shown = "; ".join(differences[:SHOWN_DIFFERENCES])
+        raise MljetError(
+            "/explain differs from its explanations in the generator's "
+            f"environment: {shown}"
+        )
 
 
 def _predict(url: str, method: str, instances: list[Any]) -> list[Any]:

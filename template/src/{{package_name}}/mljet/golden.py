@@ -35,6 +35,7 @@ def record(service: PredictionService, tolerance: float) -> dict[str, Any]:
             m: [_predicted(service, m, [one])[0] for one in instances] for m in methods
         },
         "explanations": _explained(service, instances),
+        "explanation_tolerance": (spec.explanation or {}).get("tolerance", 0),
         "tolerance": tolerance,
     }
 
