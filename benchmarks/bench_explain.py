@@ -40,7 +40,10 @@ def models() -> dict[str, tuple[Any, np.ndarray]]:
     )
     forest = RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0)
     booster = xgboost.XGBClassifier(n_estimators=100, max_depth=6)
-    return {"forest (tree_shap)": (forest.fit(x, y), x), "xgboost": (booster.fit(x, y), x)}
+    return {
+        "forest (tree_shap)": (forest.fit(x, y), x),
+        "xgboost": (booster.fit(x, y), x),
+    }
 
 
 def explaining(port: int, body: bytes, stop: threading.Event, done: list[int]) -> None:
@@ -54,16 +57,18 @@ def measure(name: str, model: Any, rows: np.ndarray, work: Path, seconds: int) -
     project = work / name.split()[0]
     cook(model, sample=rows[:200], name="bench", output=project, quiet=True, git=False)
     port = free_port()
-    env = {"PORT": str(port), "LOG_LEVEL": "warning", "PYTHONPATH": str(project / "src")}
+    env = {
+        "PORT": str(port),
+        "LOG_LEVEL": "warning",
+        "PYTHONPATH": str(project / "src"),
+    }
     one = json.dumps({"instances": rows[:1].tolist()}).encode()
     ten = json.dumps({"instances": rows[:10].tolist()}).encode()
     figures: list[tuple[str, str]] = []
     with running([sys.executable, "-m", "bench"], project, env):
         (work / "one.json").write_bytes(one)
         (work / "ten.json").write_bytes(ten)
-        answers = {
-            path: post(port, path, one) for path in ("/predict", "/explain")
-        }
+        answers = {path: post(port, path, one) for path in ("/predict", "/explain")}
         answers["/explain10"] = post(port, "/explain", ten)
         for path, answer in answers.items():
             (work / f"{path.strip('/')}.expected").write_bytes(answer)
@@ -96,8 +101,9 @@ def measure(name: str, model: Any, rows: np.ndarray, work: Path, seconds: int) -
     ):
         requests, took, p50, p99, bad, wrong = figures_of
         rate = requests / took
-        figures.append((label, f"{rate:9,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
-                        f"  bad {bad:.0f} wrong {wrong:.0f}"))  # fmt: skip
+        latency = f"p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
+        checked = f"bad {bad:.0f} wrong {wrong:.0f}"
+        figures.append((label, f"{rate:9,.0f} req/s  {latency}  {checked}"))
     figures.append(("/explain beside /predict", f"{explained:9,.1f} req/s of 10 rows"))
     print(f"\n{name}, one FastAPI worker, {seconds} s per load")
     for label, text in figures:

@@ -49,12 +49,16 @@ from .runtime import ModelRuntime
 from .seam import Seam
 from .settings import Settings
 from .spec import ServiceSpec
+from .threads import lowest_priority
 from .validation import validated_rows
 
 logger = logging.getLogger(__name__)
 # Where blocking routes run (explanations): one at a time, beside the
-# model's predictions, never on the event loop.
-_BLOCKING = ThreadPoolExecutor(1, thread_name_prefix="mljet-blocking")
+# model's predictions, never on the event loop, at the lowest CPU priority:
+# predictions come first when the CPU is short.
+_BLOCKING = ThreadPoolExecutor(
+    1, thread_name_prefix="mljet-blocking", initializer=lowest_priority
+)
 
 
 class PredictionService:

@@ -8,12 +8,16 @@ for a service that runs a worker per core. `MODEL_THREADS` changes it; a
 variable the environment already sets is left as it is.
 
 The service package's `__init__` calls `limit_threads` before any module
-imports numpy, whichever way the service is started.
+imports numpy, whichever way the service is started. A thread doing work
+that must not slow predictions (explanations) takes `lowest_priority`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import threading
 from collections.abc import Mapping, MutableMapping
 
 from .owner import defaults
@@ -49,3 +53,15 @@ def limit_threads(env: MutableMapping[str, str] = os.environ) -> None:
     threads = str(model_threads(env))
     for name in THREAD_VARIABLES:
         env.setdefault(name, threads)
+
+
+# The niceness of a thread that yields to every other (Linux).
+LOWEST_PRIORITY = 19
+
+
+def lowest_priority() -> None:
+    """Give the calling thread the lowest CPU priority, where the system
+    sets one per thread (Linux); elsewhere leave it."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
