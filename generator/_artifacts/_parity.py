@@ -66,34 +66,21 @@ def check_parity(url: str, golden: dict[str, Any]) -> int:
     )
     compared = 0
     for method, expected in golden["predictions"].items():
-        together = _predict(url, method, instances)
+        together = _posted(url, method, instances, "predictions")
         _compare(method, together, expected, "together", tolerance * scale)
-        alone = [_predict(url, method, [row])[0] for row in instances]
+        alone = [_posted(url, method, [row], "predictions")[0] for row in instances]
         expected_alone = golden["predictions_alone"][method]
         _compare(method, alone, expected_alone, "one by one", tolerance * scale)
         compared += 2 * len(expected)
     explanations = golden.get("explanations") or []
     if explanations:
         _compare_explanations(
-            _explain(url, instances),
+            _posted(url, "explain", instances, "explanations"),
             explanations,
             float(golden.get("explanation_tolerance", 0)),
         )
         compared += len(explanations)
     return compared
-
-
-def _explain(url: str, instances: list[Any]) -> list[Any]:
-    status, answer = _call(
-        "POST", f"{url}/explain", json.dumps({"instances": instances}).encode()
-    )
-    if status != 200:
-        raise MljetError(
-            f"POST /explain with the golden rows answered {status}: "
-            f"{answer[:300].decode(errors='replace')}"
-        )
-    explained: list[Any] = json.loads(answer)["explanations"]
-    return explained
 
 
 def _compare_explanations(
@@ -127,17 +114,19 @@ def _compare_explanations(
         )
 
 
-def _predict(url: str, method: str, instances: list[Any]) -> list[Any]:
+def _posted(url: str, route: str, instances: list[Any], key: str) -> list[Any]:
+    """The `key` list of the answer to the golden rows at `route`; a
+    MljetError unless it answered 200."""
     status, answer = _call(
-        "POST", f"{url}/{method}", json.dumps({"instances": instances}).encode()
+        "POST", f"{url}/{route}", json.dumps({"instances": instances}).encode()
     )
     if status != 200:
         raise MljetError(
-            f"POST /{method} with the golden rows answered {status}: "
+            f"POST /{route} with the golden rows answered {status}: "
             f"{answer[:300].decode(errors='replace')}"
         )
-    predicted: list[Any] = json.loads(answer)["predictions"]
-    return predicted
+    answered: list[Any] = json.loads(answer)[key]
+    return answered
 
 
 def _compare(

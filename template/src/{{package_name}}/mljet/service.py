@@ -47,6 +47,7 @@ from .routes import (
 )
 from .runtime import ModelRuntime
 from .seam import Seam
+from .server_errors import ServerErrors
 from .settings import Settings
 from .spec import ServiceSpec
 from .threads import lowest_priority
@@ -61,7 +62,7 @@ _BLOCKING = ThreadPoolExecutor(
 )
 
 
-class PredictionService:
+class PredictionService(ServerErrors):
     """The model behind HTTP-shaped methods; create it, `load()` it, call it.
 
     `spec` describes the model; `seam` is the owner's around it (`model.py`
@@ -362,81 +363,6 @@ class PredictionService:
 
     def _too_large(self, route: Route) -> Reply:
         return route.refuse(body_too_large(self.settings.max_body_bytes))
-
-    def too_large(self) -> Reply:
-        return error_reply(body_too_large(self.settings.max_body_bytes))
-
-    def not_found(self, method: str, path: str) -> Reply:
-        routes = ", ".join(f"POST /{m}" for m in self.methods)
-        return error_reply(
-            ClientError(
-                404,
-                "not_found",
-                f"no route for {method} {path}; prediction routes: {routes}; "
-                "see /docs",
-            )
-        )
-
-    def method_not_allowed(self, method: str, path: str) -> Reply:
-        """405 with the methods the path takes, or 404 if it is no route's
-        (a framework may answer 405 for a path it matched loosely, such as
-        one with a trailing slash)."""
-        allowed = [
-            m for route in self.routes if route.matches(path) for m in route.methods
-        ]
-        if not allowed:
-            return self.not_found(method, path)
-        error = ClientError(
-            405, "method_not_allowed", f"{method} is not allowed on {path}"
-        )
-        return replace(error_reply(error), headers={"Allow": ", ".join(allowed)})
-
-    def framework_error(
-        self, status: int, method: str, path: str, request_id: str | None = None
-    ) -> Reply:
-        """The shared reply for an error the web framework raised itself,
-        logged and identified like any other answer."""
-        with answering(metrics.UNMATCHED, method, path, request_id) as access:
-            return access.answered(self._framework_error(status, method, path))
-
-    def failed(
-        self, method: str, path: str, error: Exception, request_id: str | None = None
-    ) -> Reply:
-        """The 500 for a request that raised `error` (a bug, in the service
-        or the owner's code), identified like any other answer; the log has
-        the traceback, the client only that the service failed."""
-        with answering(metrics.UNMATCHED, method, path, request_id) as access:
-            logger.error("%s %s failed: %r", method, path, error, exc_info=error)
-            return access.answered(self.internal_error())
-
-    def _framework_error(self, status: int, method: str, path: str) -> Reply:
-        if status == 404:
-            return self.not_found(method, path)
-        if status == 405:
-            return self.method_not_allowed(method, path)
-        if status == 413:
-            return self.too_large()
-        if 400 <= status < 500:
-            logger.info("HTTP %s from the server on %s %s", status, method, path)
-            return error_reply(
-                ClientError(
-                    status, "bad_request", f"the server refused {method} {path}"
-                )
-            )
-        logger.error("HTTP %s from the server on %s %s", status, method, path)
-        return self.internal_error()
-
-    def internal_error(self) -> Reply:
-        return json_reply(
-            500,
-            {
-                "error": {
-                    "status": 500,
-                    "code": "internal_error",
-                    "message": "the service failed; the details are in its log",
-                }
-            },
-        )
 
 
 def _example_answers(predictor: Predictor, spec: ServiceSpec) -> list[Any] | None:
