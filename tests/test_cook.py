@@ -133,6 +133,6 @@ def test_steps_report_in_order(
     lines = [line.split("] ", 1)[1].split()[0].rstrip(":") for line in said]
     assert lines == [
         "RandomForestClassifier", "sample", "importances", "rendering", "schema",
-        "golden", "requirements", "formatted", "type-checked", "made", "--runtime",
-        "done",
+        "golden", "explain", "requirements", "formatted", "type-checked", "made",
+        "--runtime", "done",
     ]  # fmt: skip

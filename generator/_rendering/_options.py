@@ -221,6 +221,17 @@ class Options:
             "(the service's MAX_BATCH_ROWS overrides)",
         ),
     )
+    max_explain_rows: int = field(
+        default=100,
+        metadata=_offered(
+            flag="--max-explain-rows",
+            metavar="N",
+            answer="max_explain_rows",
+            check=_at_least(1),
+            help="most instances in one /explain request (the service's "
+            "MAX_EXPLAIN_ROWS overrides)",
+        ),
+    )
     trust: bool = field(
         default=False,
         metadata=_offered(

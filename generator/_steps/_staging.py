@@ -95,13 +95,15 @@ def stage(
         report_card=described.report_card,
         explanation=described.explanation,
     )
+    if plan.options.runtime == "onnx":
+        # The converted graph is not explained: neither is its draft.
+        answers.update(ONNX_RUNTIME.to_answers())
     # The draft serves the model itself: the hooks ask it for the schema and
     # the golden values; the onnx hook then renders the converted model.
     draft = {**answers, "model_runtime": "native"}
     if plan.options.runtime == "onnx":
         tolerance = plan.options.onnx_tolerance
         answers = {**answers, **_converted(described, model_dir, tolerance, report)}
-        answers.update(ONNX_RUNTIME.to_answers())
         needed = ()
     report.step(f"rendering the {plan.backend.label} service '{plan.package}'")
     worker.run(render, staging, draft, plan.template, True)

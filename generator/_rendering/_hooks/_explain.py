@@ -4,7 +4,7 @@ A family plans the method that explains its model (`ModelFamily.explanation`);
 this hook asks the rendered service's explainer for the example rows'
 contributions and checks the contract `/explain` states: each base value
 plus the contributions gives the output explained, within the method's
-tolerance (`explanations.TOLERANCES` of the service). The largest error
+tolerance (`contributions.TOLERANCES` of the service). The largest error
 and the examples' explanations become answers (the service's metadata and
 its tests); a method that fails or misses drops `/explain`, and one line
 says why.
@@ -44,7 +44,7 @@ def check_explanations(project: Path, answers: Mapping[str, Any]) -> CheckedExpl
     rows = probe_rows(examples, answers["features"])
     try:
         with served(project, answers) as service:
-            explanations = runtime_module(service.package, "explanations")
+            explanations = runtime_module(service.package, "contributions")
             try:
                 found = service.runtime.explain(service.parsed(rows))
             except Exception:

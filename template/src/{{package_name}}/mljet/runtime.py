@@ -14,8 +14,8 @@ import functools
 import hashlib
 from typing import Any
 
+from .contributions import Contributions, Explainer
 from .explainer import load_explainer
-from .explanations import Contributions, Explainer
 from .model_adapter import load_model
 from .model_input import ModelInput
 from .spec import ServiceSpec
