@@ -48,8 +48,7 @@ SHUTDOWNS = 10
 # ends it by the signal, before anything is open.)
 STOPS_WHILE_STARTING: tuple[tuple[str, float], ...] = (
     *(("handled", seconds) for seconds in (0, 0.1, 0.3, 0.6)),
-    *(("logged", seconds) for seconds in (0, 0.003, 0.006, 0.01, 0.02)),
-    *(("logged", seconds) for seconds in (0.04, 0.08, 0.16, 0.32)),
+    *(("logged", seconds) for seconds in (0, 0.005, 0.02, 0.08, 0.32)),
     *(("loaded", 0),) * 4,
 )
 HOST = b"Host: test\r\n"

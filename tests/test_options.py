@@ -36,6 +36,7 @@ CHOSEN: dict[str, Any] = {
     "max_instances": 77,
     "max_body_bytes": 77_777,
     "max_batch_rows": 7,
+    "max_explain_rows": 17,
     "base_image": "python:3.11-slim-bookworm",
     "runtime": "onnx",
     "onnx_tolerance": 0.002,
@@ -95,8 +96,9 @@ def test_every_option_reaches_the_service_from_every_entry_point(
     # The limits are the defaults of the owner's settings.
     settings: dict[str, Any] = {}
     exec((package / "settings.py").read_text(), settings)
-    limits = ("MAX_INSTANCES", "MAX_BODY_BYTES", "MAX_BATCH_ROWS")
-    assert tuple(settings["DEFAULTS"][name] for name in limits) == (77, 77_777, 7)
+    limits = ("MAX_INSTANCES", "MAX_BODY_BYTES", "MAX_BATCH_ROWS", "MAX_EXPLAIN_ROWS")
+    chosen = tuple(settings["DEFAULTS"][name] for name in limits)
+    assert chosen == (77, 77_777, 7, 17)
     assert f"ARG BASE_IMAGE={CHOSEN['base_image']}\n" in (
         (project / "Dockerfile").read_text()
     )
