@@ -35,7 +35,9 @@ def served(
 ) -> Iterator[tuple[Server, models.Case]]:
     backend, case_name = request.param
     project = generate(backend, case_name)
-    env = {"MAX_INSTANCES": str(MAX_INSTANCES)}
+    # The document's maxItems bound what schemathesis makes: /predict's and
+    # /explain's the same.
+    env = {"MAX_INSTANCES": str(MAX_INSTANCES), "MAX_EXPLAIN_ROWS": str(MAX_INSTANCES)}
     with serve(case_name, pythonpath=project / "src", env=env) as server:
         yield server, models.case_named(case_name)
 
