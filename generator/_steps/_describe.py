@@ -96,7 +96,14 @@ def describe(model: object, sample: Any, report: Steps) -> Description:
         report.step(f"importances: {importances.kind}")
     explanation = family.explanation(servable)
     return Description(
-        family, info, servable, schema, rows, profile, importances, None, explanation
+        family,
+        info,
+        servable,
+        schema,
+        rows,
+        profile,
+        importances,
+        explanation=explanation,
     )
 
 

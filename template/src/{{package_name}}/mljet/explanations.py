@@ -23,9 +23,12 @@ from .openapi import (
     ANY_REQUEST_ERRORS,
     JSON,
     PREDICTION_ERRORS,
+    SCORE,
     error_responses,
+    instances_request,
     schema_ref,
 )
+from .predictions import MODEL_REFUSALS, model_refused
 from .routes import POST, Incoming, Reply, Route, json_reply, require_json
 from .seam import Seam
 from .spec import ServiceSpec
@@ -105,7 +108,6 @@ class Explaining:
         return {"/explain": {"post": operation}}, self._schemas()
 
     def _schemas(self) -> dict[str, Any]:
-        number = {"type": ["number", "null"]}
         explanation = {
             "type": "object",
             "required": [
@@ -116,12 +118,12 @@ class Explaining:
                 "method",
             ],
             "properties": {
-                "output": number,
-                "base_value": number,
+                "output": SCORE,
+                "base_value": SCORE,
                 "contributions": {
                     "type": "object",
                     "description": "Each feature's contribution, the largest first",
-                    "properties": {name: number for name in self.features},
+                    "properties": {name: SCORE for name in self.features},
                     "required": list(self.features),
                     "additionalProperties": False,
                 },
@@ -129,19 +131,8 @@ class Explaining:
                 "method": {"type": "string", "enum": [self.method]},
             },
         }
-        instances = {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": self.max_rows,
-            "items": {"oneOf": [schema_ref("Instance"), schema_ref("InstanceArray")]},
-        }
         return {
-            "ExplanationRequest": {
-                "type": "object",
-                "required": ["instances"],
-                "additionalProperties": False,
-                "properties": {"instances": instances},
-            },
+            "ExplanationRequest": instances_request(self.max_rows),
             "ExplanationResponse": {
                 "type": "object",
                 "required": ["explanations"],
@@ -160,11 +151,8 @@ class Explaining:
         batch = self.seam.prepared(rows, self.features)
         try:
             found = self.explain(batch)
-        except (ValueError, TypeError, OverflowError) as error:
-            message = str(error).splitlines()[0][:300] if str(error) else repr(error)
-            raise ClientError(
-                422, "model_rejected_input", f"the model refused: {message}"
-            ) from None
+        except MODEL_REFUSALS as error:
+            raise model_refused(error) from None
         payload = {"explanations": self.shaped(found, chosen)}
         return json_reply(200, payload).with_rows(rows.size)
 

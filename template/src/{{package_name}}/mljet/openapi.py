@@ -230,24 +230,7 @@ def _schemas(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
             "minItems": len(names),
             "maxItems": len(names),
         },
-        "PredictionRequest": {
-            "type": "object",
-            "required": ["instances"],
-            "additionalProperties": False,
-            "properties": {
-                "instances": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": settings.max_instances,
-                    "items": {
-                        "oneOf": [
-                            {"$ref": "#/components/schemas/Instance"},
-                            {"$ref": "#/components/schemas/InstanceArray"},
-                        ]
-                    },
-                }
-            },
-        },
+        "PredictionRequest": instances_request(settings.max_instances),
         "Status": {
             "type": "object",
             "properties": {"status": {"type": "string"}},
@@ -285,6 +268,26 @@ def _schemas(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:
     for method in spec.methods:
         schemas[f"{method}_response"] = _response_schema(spec, method, scores)
     return schemas
+
+
+def instances_request(max_items: int) -> dict[str, Any]:
+    """A body of `{"instances": [...]}`: 1 to `max_items` instances, each an
+    object keyed by feature name or an array in feature order."""
+    return {
+        "type": "object",
+        "required": ["instances"],
+        "additionalProperties": False,
+        "properties": {
+            "instances": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": max_items,
+                "items": {
+                    "oneOf": [schema_ref("Instance"), schema_ref("InstanceArray")]
+                },
+            }
+        },
+    }
 
 
 def _response_schema(

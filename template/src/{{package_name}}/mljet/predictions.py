@@ -86,7 +86,7 @@ def predict(predictor: Predictor | None, route: Route, incoming: Incoming) -> Re
     try:
         outputs = predictor.outputs(asked)
     except MODEL_REFUSALS as error:
-        return route.refuse(_refused(error))
+        return route.refuse(model_refused(error))
     return predictor.answered(asked, outputs)
 
 
@@ -105,7 +105,7 @@ async def predict_async(
     try:
         outputs = await predictor.outputs_async(asked)
     except MODEL_REFUSALS as error:
-        return route.refuse(_refused(error))
+        return route.refuse(model_refused(error))
     return predictor.answered(asked, outputs)
 
 
@@ -118,7 +118,7 @@ def _ask(route: Route, incoming: Incoming) -> Asked | Reply:
         return route.refuse(error)
 
 
-def _refused(error: Exception) -> ClientError:
+def model_refused(error: Exception) -> ClientError:
     """The model refused input that fits the schema: a 422 naming its reason."""
     message = str(error).splitlines()[0][:300] if str(error) else repr(error)
     return ClientError(422, "model_rejected_input", f"the model refused: {message}")
