@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from generator._model._families import FAMILIES
 from user_steps import fail_on_thirteen
 
 
@@ -397,6 +398,16 @@ def xgboost_mixed_frame() -> Case:
 import models_fidelity  # noqa: E402, F401
 
 import models_native  # noqa: E402, F401
+
+# The families whose models the suite fits in its own environment. Any other
+# (a library too heavy to install beside the rest, or one that pins their
+# versions) is tested in an environment of its own by `test_<family>.py`,
+# which a test checks exists.
+FAMILIES_HERE = tuple(
+    family
+    for family in FAMILIES
+    if any(case.family == family.name for case in CATALOG.values())
+)
 
 
 @functools.cache

@@ -21,7 +21,6 @@ import pytest
 
 import models
 from conftest import DEFAULT_BACKEND, Generate, ids, paired_family
-from generator._model._families import FAMILIES
 from generator._rendering._backends import BACKENDS
 from servers import Server, serve, stop
 
@@ -29,7 +28,7 @@ from servers import Server, serve, stop
 # scikit-learn model), and each other backend with its paired family.
 BATCHED: list[tuple[str, str]] = list(
     dict.fromkeys(
-        [(DEFAULT_BACKEND, models.representative(f.name)) for f in FAMILIES]
+        [(DEFAULT_BACKEND, models.representative(f.name)) for f in models.FAMILIES_HERE]
         + [(DEFAULT_BACKEND, "binary_forest")]
         + [(b, models.representative(paired_family(b))) for b in BACKENDS]
     )
@@ -149,7 +148,7 @@ def test_concurrent_requests_get_exactly_their_answers_alone(
 @pytest.mark.parametrize(
     ("case_name", "exact"),
     [("linear_frame", False), *((models.representative(f.name), True)
-                               for f in FAMILIES if f.name != "sklearn")],
+                               for f in models.FAMILIES_HERE if f.name != "sklearn")],
 )  # fmt: skip
 def test_only_a_model_that_answers_rows_alike_in_any_batch_is_batched(
     case_name: str, exact: bool, generate: Generate

@@ -23,7 +23,6 @@ import shap
 
 import models
 from conftest import DEFAULT_BACKEND, Generate, ids, paired_family
-from generator._model._families import FAMILIES
 from generator._rendering._backends import BACKENDS
 from servers import serve
 
@@ -34,7 +33,7 @@ EXPLAINED: list[tuple[str, str]] = [
     *((backend, models.representative(paired_family(backend))) for backend in BACKENDS),
     *(
         (DEFAULT_BACKEND, models.representative(family.name))
-        for family in FAMILIES
+        for family in models.FAMILIES_HERE
         if family.name not in {paired_family(b) for b in BACKENDS}
     ),
     (DEFAULT_BACKEND, "binary_forest"),

@@ -44,11 +44,25 @@ def test_each_family_is_an_extra_of_mljet_with_its_library(
     assert family.library in {Requirement(spec).name for spec in extras[family.name]}
 
 
-@pytest.mark.parametrize("family", [f.name for f in FAMILIES])
+@pytest.mark.parametrize("family", [f.name for f in models.FAMILIES_HERE])
 def test_each_family_has_a_case_per_task_and_one_representative(family: str) -> None:
     listed = [models.CATALOG[name] for name in models.cases(family=family)]
     assert {case.task for case in listed} == {"binary", "multiclass", "regression"}
     assert models.representative(family) in [case.name for case in listed]
+
+
+@pytest.mark.parametrize(
+    "family",
+    [f for f in FAMILIES if f not in models.FAMILIES_HERE],
+    ids=lambda f: f.name,
+)
+def test_each_family_fitted_elsewhere_has_its_own_environments_tests(
+    family: ModelFamily,
+) -> None:
+    """Its test module installs MLJET with the family's extra in a venv of
+    its own, and serves the family's models from there."""
+    module = Path(__file__).with_name(f"test_{family.name}.py").read_text()
+    assert f"{{REPO}}[{family.name}]" in module
 
 
 @pytest.mark.parametrize("case_name", models.cases())

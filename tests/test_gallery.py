@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from doc_pages import code_blocks, on_port, shell_env, wait_until_ready
 
+import models
 from servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,10 +28,9 @@ TOLERANCE = 1e-6
 
 
 def test_the_gallery_has_a_section_per_family_and_one_for_the_protocols() -> None:
-    from generator._model._families import FAMILIES
-
     titles = [section.splitlines()[0] for section in SECTIONS]
-    for family in FAMILIES:
+    # A family fitted elsewhere has its own how-to: the gallery runs here.
+    for family in models.FAMILIES_HERE:
         assert any(f"(`{family.name}`)" in title for title in titles), family.name
     assert any("protocol" in title for title in titles)
 

@@ -26,7 +26,6 @@ import models
 import user_steps
 from generator import cook
 from generator._base._errors import MljetError
-from generator._model._families import FAMILIES
 from generator._model._onnx import DEFAULT_ONNX_TOLERANCE, answers, session
 from generator._steps._describe import describe
 from servers import serve
@@ -84,7 +83,7 @@ def convertible(family: str) -> list[str]:
     return [c for c in models.cases(family=family) if models.CATALOG[c].onnx]
 
 
-CONVERTING = [f.name for f in FAMILIES if convertible(f.name)]
+CONVERTING = [f.name for f in models.FAMILIES_HERE if convertible(f.name)]
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +222,9 @@ def test_a_native_generation_says_what_onnx_would_gain_when_the_model_converts(
 
 
 FIDELITY_CONVERTING = [
-    f.name for f in FAMILIES if models.CATALOG[models.fidelity_case(f.name)].onnx
+    f.name
+    for f in models.FAMILIES_HERE
+    if models.CATALOG[models.fidelity_case(f.name)].onnx
 ]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .._base._errors import MljetError
 from .._safety._pickle_scan import PickleScan, scan_model_file
 from .._safety._user_code import CodeModule, check_shipped, shipped_code_in_main
-from ._families import ModelFamily, family_for_file
+from ._families import FAMILIES, ModelFamily, family_for_file
 
 # The pip package for modules whose name differs from it.
 PIP_NAMES = {"sklearn": "scikit-learn", "yaml": "PyYAML", "PIL": "Pillow"}
@@ -102,11 +102,13 @@ def _scan(path: Path, trust: bool) -> PickleScan:
             "'model.joblib') or pickle.dump."
         ) from None
     if scan.dangerous and not trust:
+        caveats = [f.pickle_caveat for f in FAMILIES if f.library in scan.modules]
+        needed = next(filter(None, caveats), "a model does not need them")
         raise MljetError(
             f"Refusing to load {path}: unpickling it would import "
             f"{', '.join(scan.dangerous)}, which can run commands on this "
-            "machine, and a model does not need them. Nothing was loaded. If "
-            "you made this file yourself and trust it, run again with --trust "
+            f"machine, and {needed}. Nothing was loaded. If you made this file "
+            "yourself or trust its source, run again with --trust "
             "(cook(..., trust=True))."
         )
     return scan

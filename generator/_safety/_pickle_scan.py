@@ -43,7 +43,16 @@ DANGEROUS_BUILTINS = frozenset(
     }
 )  # fmt: skip
 DANGEROUS_NAMES = frozenset(
-    {("operator", "attrgetter"), ("operator", "methodcaller"), ("functools", "reduce")}
+    {
+        ("operator", "attrgetter"),
+        ("operator", "methodcaller"),
+        ("functools", "reduce"),
+        # Each unpickles bytes of its own (torch's format), which no scan
+        # of this stream reads.
+        ("torch", "load"),
+        ("torch.serialization", "load"),
+        ("torch.storage", "_load_from_bytes"),
+    }
 )
 ARRAY_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..._base._errors import MljetError
 from .._model_info import PICKLE_FORMAT, SKOPS_FORMAT, Storage, StoredModel
-from . import catboost, lightgbm, python, sklearn, xgboost
+from . import catboost, lightautoml, lightgbm, python, sklearn, xgboost
 from ._family import DistributionFacts, ModelFamily
 
 __all__ = [
@@ -42,6 +42,7 @@ FAMILIES: tuple[ModelFamily, ...] = (
     xgboost.FAMILY,
     lightgbm.FAMILY,
     catboost.FAMILY,
+    lightautoml.FAMILY,
     # Last: any object with a predict, when no library claims it.
     python.FAMILY,
 )

@@ -43,6 +43,9 @@ class ModelFamily(Protocol):
     file_suffixes: tuple[str, ...]
     native_format: str
     distributions: DistributionFacts
+    # Why the library's own pickles name globals that can run commands
+    # (said when such a pickle is refused without --trust), "" if they never do.
+    pickle_caveat: str
 
     def supports(self, model: object) -> bool:
         """Whether the object comes from this family's library."""

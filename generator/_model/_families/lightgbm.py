@@ -39,6 +39,7 @@ class LightGBMFamily:
     )
     file_suffixes: tuple[str, ...] = (".txt",)
     native_format = "LightGBM's own text format"
+    pickle_caveat = ""
     # The Linux wheel does not bundle GNU OpenMP, which slim images lack.
     distributions = DistributionFacts(system_packages={"lightgbm": ("libgomp1",)})
 

@@ -44,6 +44,7 @@ class PythonFamily:
     )
     file_suffixes: tuple[str, ...] = ()
     native_format = ""
+    pickle_caveat = ""
     distributions = DistributionFacts()
 
     def supports(self, model: object) -> bool:

@@ -47,6 +47,7 @@ class SklearnFamily:
     # Pickles are read by `_loading`, after their scan, for every family.
     file_suffixes: tuple[str, ...] = ()
     native_format = ""
+    pickle_caveat = ""
     distributions = DistributionFacts()
 
     def supports(self, model: object) -> bool:
