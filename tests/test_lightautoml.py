@@ -75,7 +75,7 @@ def lama(tmp_path_factory: pytest.TempPathFactory) -> Environment:
     if not (venv / "bin" / "python").exists():
         run(sys.executable, "-m", "venv", venv)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "--quiet", f"{REPO}[lightautoml]")
+    run(python, "-m", "pip", "install", "--quiet", f"{REPO}[lightautoml,backends]")
     run(python, MODELS_SCRIPT, root / "models", timeout=600)
     return Environment(python, root / "models")
 
