@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from generator._rendering._hooks._batch_check import check_batching, probe_rows
 
 FEATURES = [
@@ -71,3 +73,37 @@ def test_a_model_whose_rows_depend_on_the_batch_is_not_and_the_values_named() ->
 
 def test_without_rows_nothing_is_batched() -> None:
     assert not check_batching(rowwise, ["predict"], [], {"predict": []}).exact
+
+
+def test_answers_that_differ_only_in_their_numbers_state_the_largest_gap() -> None:
+    def scores(method: str, instances: list[Any]) -> list[Any]:
+        # Both classes' scores move with the batch's size, by up to 4e-9.
+        nudge = 1e-9 * min(len(instances) - 1, 4)
+        return [{"no": 0.25 - nudge, "yes": 0.75 + nudge} for _ in instances]
+
+    rows = probe_rows(EXAMPLES[:2], FEATURES)
+    alone = {"predict_proba": [scores("", [row])[0] for row in rows]}
+    verdict = check_batching(scores, ["predict_proba"], rows, alone)
+    assert not verdict.exact
+    assert verdict.deviation == pytest.approx(4e-9, rel=1e-6)
+    assert verdict.evidence.endswith(
+        "Over 6 rows asked alone and inside batches of 2, 7, 64 and 1024 rows, "
+        "answers differed only in their numbers, by at most 4e-09"
+    )
+    assert verdict.to_answer()["deviation"] == verdict.deviation
+
+
+def test_a_batch_that_changes_a_label_or_a_key_has_no_deviation_to_state() -> None:
+    def labels(method: str, instances: list[Any]) -> list[Any]:
+        return ["yes" if len(instances) > 1 else "no" for _ in instances]
+
+    def keys(method: str, instances: list[Any]) -> list[Any]:
+        return [{"a" if len(instances) > 1 else "b": 1.0} for _ in instances]
+
+    rows = probe_rows(EXAMPLES[:2], FEATURES)
+    for ask in (labels, keys):
+        alone = {"predict": [ask("", [row])[0] for row in rows]}
+        verdict = check_batching(ask, ["predict"], rows, alone)
+        assert not verdict.exact and verdict.deviation is None
+        assert "differed only" not in verdict.evidence
+        assert "deviation" not in verdict.to_answer()

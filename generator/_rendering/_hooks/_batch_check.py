@@ -37,13 +37,23 @@ Ask = Callable[[str, list[Any]], list[Any]]
 
 @dataclass(frozen=True)
 class BatchSafety:
-    """The verdict, and the evidence the service's README and metadata show."""
+    """The verdict, and the evidence the service's README and metadata show.
+
+    `deviation`, where answers differed only in their numbers (the same
+    labels, keys and shapes), is the largest absolute difference measured
+    between a row's answer alone and inside a batch: what `BATCHING=on`
+    would cost. None where they were exact, or differed otherwise.
+    """
 
     exact: bool
     evidence: str
+    deviation: float | None = None
 
     def to_answer(self) -> dict[str, Any]:
-        return {"exact": self.exact, "evidence": self.evidence}
+        answer: dict[str, Any] = {"exact": self.exact, "evidence": self.evidence}
+        if self.deviation is not None:
+            answer["deviation"] = self.deviation
+        return answer
 
 
 def probe_rows(
@@ -79,27 +89,66 @@ def check_batching(
     if not rows:
         return BatchSafety(False, "no rows to compare: never batched by default")
     expected = {m: [_bits(answer) for answer in alone[m]] for m in methods}
+    sizes = ", ".join(map(str, PROBE_BATCH_SIZES[:-1]))
+    asked = f"inside batches of {sizes} and {PROBE_BATCH_SIZES[-1]} rows"
+    first: str | None = None
+    deviation: float | None = 0.0
     for size in PROBE_BATCH_SIZES:
         positions = [(size + i) % len(rows) for i in range(size)]
         for method in methods:
             answers = ask(method, [rows[p] for p in positions])
             for place, row in enumerate(positions):
-                if _bits(answers[place]) != expected[method][row]:
-                    return BatchSafety(
-                        False,
-                        f"`{method}` answered a row alone with "
-                        f"{expected[method][row].decode()} and the same row in a "
-                        f"batch of {size} with {_bits(answers[place]).decode()}; "
-                        "its arithmetic depends on the batch, as when BLAS sums "
-                        "a row alone and inside a matrix in another order",
-                    )
-    sizes = ", ".join(map(str, PROBE_BATCH_SIZES[:-1]))
+                if _bits(answers[place]) == expected[method][row]:
+                    continue
+                first = first or (
+                    f"`{method}` answered a row alone with "
+                    f"{expected[method][row].decode()} and the same row in a "
+                    f"batch of {size} with {_bits(answers[place]).decode()}; "
+                    "its arithmetic depends on the batch, as when BLAS sums "
+                    "a row alone and inside a matrix in another order"
+                )
+                apart = _numbers_apart(alone[method][row], answers[place])
+                if apart is None:
+                    deviation = None
+                elif deviation is not None:
+                    deviation = max(deviation, apart)
+    if first is None:
+        return BatchSafety(
+            True,
+            f"{len(rows)} rows asked alone and {asked} got identical answers, "
+            "bit for bit, from every method",
+        )
+    if deviation is None:
+        return BatchSafety(False, first)
     return BatchSafety(
-        True,
-        f"{len(rows)} rows asked alone and inside batches of {sizes} and "
-        f"{PROBE_BATCH_SIZES[-1]} rows got identical answers, bit for bit, "
-        "from every method",
+        False,
+        f"{first}. Over {len(rows)} rows asked alone and {asked}, answers "
+        f"differed only in their numbers, by at most {deviation:.3g}",
+        deviation,
     )
+
+
+def _numbers_apart(alone: Any, batched: Any) -> float | None:
+    """The largest difference between two answers that differ only in their
+    numbers (floats; the same labels, keys and shapes), else None."""
+    if isinstance(alone, bool) or isinstance(batched, bool):
+        return 0.0 if alone == batched else None
+    if isinstance(alone, float | int) and isinstance(batched, float | int):
+        if alone == batched:
+            return 0.0
+        gap = abs(alone - batched)
+        return gap if gap == gap else None  # NaN on one side only
+    if isinstance(alone, dict) and isinstance(batched, dict):
+        if alone.keys() != batched.keys():
+            return None
+        alone, batched = list(alone.values()), [batched[k] for k in alone]
+    if isinstance(alone, list) and isinstance(batched, list):
+        if len(alone) != len(batched):
+            return None
+        gaps = [_numbers_apart(a, b) for a, b in zip(alone, batched, strict=True)]
+        known = [gap for gap in gaps if gap is not None]
+        return max(known, default=0.0) if len(known) == len(gaps) else None
+    return 0.0 if alone == batched else None
 
 
 def _bits(answer: Any) -> bytes:

@@ -55,6 +55,7 @@ class Batching:
     max_wait: float
     exact: bool
     evidence: str
+    deviation: float | None = None
 
     @property
     def summary(self) -> str:
@@ -70,6 +71,9 @@ class Batching:
             "max_wait_ms": self.max_wait * 1000,
             "exact": self.exact,
             "evidence": self.evidence,
+            # What batching this model costs: the largest difference in an
+            # answer measured at generation (None: exact, or not measurable).
+            "deviation": self.deviation,
         }
 
 
@@ -179,6 +183,7 @@ class Settings:
                 max_wait=_milliseconds(env, "MAX_BATCH_WAIT_MS") / 1000,
                 exact=spec.batching.exact,
                 evidence=spec.batching.evidence,
+                deviation=spec.batching.deviation,
             ),
             model_threads=_positive_int(env, "MODEL_THREADS", DEFAULT_MODEL_THREADS),
             timeouts=_timeouts(env),

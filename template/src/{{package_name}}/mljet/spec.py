@@ -46,6 +46,8 @@ class BatchSafety:
 
     exact: bool
     evidence: str
+    # Where answers differed only in their numbers: by at most this much.
+    deviation: float | None = None
 
 
 @dataclass(frozen=True)
