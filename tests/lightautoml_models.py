@@ -2,9 +2,11 @@
 
 `python lightautoml_models.py DIR` writes into DIR, per model: the pickle
 (`NAME.joblib`), a sample of its training rows (`NAME-sample.csv`), 200
-rows it never saw (`NAME-holdout.csv`), and `automl.predict` for them
-(`NAME-scores.json`, one list of float32 scores per row). Short timeouts:
-the models are small, and only their serving is under test.
+rows it never saw (`NAME-holdout.csv`, and with their true answers
+`NAME-eval.csv`), and `automl.predict` for them (`NAME-scores.json`, one
+list of float32 scores per row). The binary preset is fitted through
+LightAutoML's ReportDeco, whose report folder is `churn-report/`. Short
+timeouts: the models are small, and only their serving is under test.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,12 @@ def frame(rows: int, seed: int) -> pd.DataFrame:
     return data
 
 
-def fit(kind: str, task: str, target: str) -> Callable[[pd.DataFrame], Any]:
+def fit(kind: str, task: str, target: str, report: Path | None) -> Any:
     from lightautoml.automl.presets.tabular_presets import (
         TabularAutoML,
         TabularUtilizedAutoML,
     )
+    from lightautoml.report.report_deco import ReportDeco
     from lightautoml.tasks import Task
 
     preset = {"plain": TabularAutoML, "utilized": TabularUtilizedAutoML}[kind]
@@ -56,15 +58,25 @@ def fit(kind: str, task: str, target: str) -> Callable[[pd.DataFrame], Any]:
         general_params={"use_algos": [["linear_l2", "lgb"]]},
         reader_params={"n_jobs": 1, "cv": 3},
     )
-    training = frame(TRAINING, seed=1).drop(
-        columns=[c for c in ("churned", "spend", "plan") if c != target]
-    )
-    automl.fit_predict(
+    training = labelled(frame(TRAINING, seed=1), target)
+    # ReportDeco wraps the preset, and writes its report as it fits.
+    fitting = automl if report is None else ReportDeco(output_path=str(report))(automl)
+    fitting.fit_predict(
         training, roles={"target": target, "datetime": "joined"}, verbose=0
     )
     return automl
 
 
+def labelled(data: pd.DataFrame, target: str) -> pd.DataFrame:
+    """`data` with the one target, the binary one as 0 and 1 (ReportDeco's
+    binary report takes no other labels)."""
+    data = data.drop(columns=[c for c in TARGETS if c != target])
+    if target == "churned":
+        data[target] = (data[target] == "yes").astype(int)
+    return data
+
+
+TARGETS = ("churned", "spend", "plan")
 MODELS = {
     # name: (preset, LightAutoML task, target)
     "churn": ("plain", "binary", "churned"),
@@ -76,13 +88,16 @@ MODELS = {
 def main(directory: Path) -> None:
     warnings.simplefilter("ignore")
     directory.mkdir(parents=True, exist_ok=True)
-    holdout = frame(HOLDOUT, seed=2).drop(columns=["churned", "spend", "plan"])
+    unseen = frame(HOLDOUT, seed=2)
+    holdout = unseen.drop(columns=list(TARGETS))
     for name, (kind, task, target) in MODELS.items():
-        automl = fit(kind, task, target)
+        report = directory / f"{name}-report" if task == "binary" else None
+        automl = fit(kind, task, target, report)
         joblib.dump(automl, directory / f"{name}.joblib")
-        sample = frame(100, seed=1).drop(columns=["churned", "spend", "plan"])
+        sample = frame(100, seed=1).drop(columns=list(TARGETS))
         sample.to_csv(directory / f"{name}-sample.csv", index=False)
         holdout.to_csv(directory / f"{name}-holdout.csv", index=False)
+        labelled(unseen, target).to_csv(directory / f"{name}-eval.csv", index=False)
         scores = np.asarray(automl.predict(holdout).data)
         facts = {
             "scores": scores.tolist(),

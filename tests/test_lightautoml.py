@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from browser import ARTIFACTS, BROWSER, opened
 
 from servers import serve
 
@@ -44,12 +46,13 @@ class Preset:
     name: str
     backend: str
     methods: tuple[str, ...]
+    target: str
 
 
 PRESETS = [
-    Preset("churn", "fastapi", ("predict", "predict_proba")),
-    Preset("spend", "sanic", ("predict",)),
-    Preset("plan", "flask", ("predict", "predict_proba")),
+    Preset("churn", "fastapi", ("predict", "predict_proba"), "churned"),
+    Preset("spend", "sanic", ("predict",), "spend"),
+    Preset("plan", "flask", ("predict", "predict_proba"), "plan"),
 ]
 
 
@@ -89,9 +92,15 @@ def projects(
     root = tmp_path_factory.mktemp("lightautoml-services")
     for preset in PRESETS:
         output = root / preset.name
+        models = lama.models
+        # Each with its report card; the binary preset with LightAutoML's
+        # own report too.
+        report = models / f"{preset.name}-report"
         run(
-            lama.python, "-m", "generator", lama.models / f"{preset.name}.joblib",
-            "--trust", "--sample", lama.models / f"{preset.name}-sample.csv",
+            lama.python, "-m", "generator", models / f"{preset.name}.joblib",
+            "--trust", "--sample", models / f"{preset.name}-sample.csv",
+            "--eval", models / f"{preset.name}-eval.csv", "--target", preset.target,
+            *(["--report", report] if report.exists() else []),
             "--name", preset.name, "--backend", preset.backend,
             "--output", output, "--quiet",
         )  # fmt: skip
@@ -220,3 +229,39 @@ def test_each_generated_project_passes_its_own_tests(
             cwd=project,
         )  # fmt: skip
         assert " passed" in said and "skipped" not in said, said[-2000:]
+
+
+@pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium")
+def test_each_report_card_and_lightautomls_own_report_show_in_a_browser(
+    lama: Environment, served: tuple[Preset, Any], tmp_path: Path
+) -> None:
+    """`/report` draws its charts offline; the binary preset's ReportDeco
+    report, served at /report/lightautoml/, shows every chart it links."""
+    preset, server = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    with opened(f"{server.base}/report", tmp_path) as page:
+        charts = page.evaluate("document.querySelectorAll('svg.chart').length")
+        assert charts >= (2 if preset.name == "spend" else 3), preset
+        page.screenshot(ARTIFACTS / f"report-lightautoml-{preset.name}.png")
+    own = server.call("GET", "/metadata").json()["own_report"]
+    report = lama.models / f"{preset.name}-report"
+    if not report.exists():
+        assert own is None
+        return
+    assert own == {"writer": "LightAutoML's ReportDeco", "path": "/report/lightautoml/"}
+    linked = len(
+        re.findall(r"<img ", (report / "lama_interactive_report.html").read_text())
+    )
+    with opened(f"{server.base}/", tmp_path) as page:
+        assert page.evaluate(
+            "Array.from(document.querySelectorAll('a')).some(a => "
+            "a.getAttribute('href') === 'report/lightautoml/')"
+        )
+    with opened(f"{server.base}/report/lightautoml", tmp_path) as page:
+        assert page.evaluate("location.pathname") == "/report/lightautoml/"
+        loaded = page.wait_for(
+            "Array.from(document.images).every(i => i.complete) && "
+            "Array.from(document.images).filter(i => i.naturalWidth > 0).length"
+        )
+        assert loaded == linked > 0
+        page.screenshot(ARTIFACTS / "report-lightautoml-reportdeco.png")

@@ -55,6 +55,7 @@ def generation_answers(
     profile: dict[str, Any],
     importances: Importances | None,
     report_card: dict[str, Any] | None = None,
+    own_report: dict[str, Any] | None = None,
     explanation: ExplanationPlan = NOT_PLANNED,
 ) -> dict[str, Any]:
     """What generation knows before the hooks run: options and the model."""
@@ -84,6 +85,8 @@ def generation_answers(
             ),
             # How the model did on labelled rows at generation (--eval).
             "report_card": report_card,
+            # The library's own report about the model (--report DIR).
+            "own_report": own_report,
             # How /explain explains the model (checked by the explain hook).
             **explanation.to_answers(),
             # Under the native runtime; the onnx step records its own.

@@ -116,6 +116,15 @@ class Options:
             help="with --eval: the column that holds the true answers",
         ),
     )
+    report: Any = field(
+        default=None,
+        metadata=_offered(
+            flag="--report",
+            metavar="DIR",
+            help="the folder LightAutoML's ReportDeco wrote (its output_path): "
+            "copied into the service and served at /report/lightautoml/",
+        ),
+    )
     backend: str = field(
         default=DEFAULT_BACKEND,
         metadata=_offered(

@@ -35,6 +35,7 @@ from .._rendering._template import render
 from .._safety._user_code import CodeModule, settle_user_code, user_modules
 from ._describe import Description
 from ._plan import Plan
+from ._report_folder import copy_report_folder
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,15 @@ def stage(
         mine = set(user_modules(scan))
         imports = imported_modules([f for c in needed for f in c.sources()], local=mine)
         info = replace(info, modules=(info.modules | scan.modules | imports) - mine)
+    own_report = None
+    if plan.options.report is not None:
+        own_report = copy_report_folder(
+            Path(plan.options.report), described.family, model_dir
+        )
+        report.step(
+            f"the report {own_report['writer']} wrote: "
+            f"{len(own_report['files'])} files, served at {own_report['path']}"
+        )
     for unused in set(plan.code) - set(needed):
         report.step(f"not shipping {unused.path}: the stored model does not use it")
     answers = generation_answers(
@@ -93,6 +103,7 @@ def stage(
         profile=described.profile,
         importances=described.importances,
         report_card=described.report_card,
+        own_report=own_report,
         explanation=described.explanation,
     )
     if plan.options.runtime == "onnx":

@@ -20,12 +20,13 @@ from typing import Any
 from ..._base._errors import MljetError
 from .._model_info import PICKLE_FORMAT, SKOPS_FORMAT, Storage, StoredModel
 from . import catboost, lightautoml, lightgbm, python, sklearn, xgboost
-from ._family import DistributionFacts, ModelFamily
+from ._family import DistributionFacts, ModelFamily, OwnReport
 
 __all__ = [
     "FAMILIES",
     "DistributionFacts",
     "ModelFamily",
+    "OwnReport",
     "distribution_facts",
     "family_for_file",
     "family_named",

@@ -31,6 +31,20 @@ class DistributionFacts:
     cpu_builds: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OwnReport:
+    """A report the library writes about a model, served as written.
+
+    `writer` names what writes it (and where, for the user); `page` is the
+    HTML file it opens with, beside the charts it links to by relative
+    names; `path` is where the service serves the folder (`--report DIR`).
+    """
+
+    writer: str
+    page: str
+    path: str
+
+
 class ModelFamily(Protocol):
     """How the generator recognises, describes and stores one library's models."""
 
@@ -46,6 +60,10 @@ class ModelFamily(Protocol):
     # Why the library's own pickles name globals that can run commands
     # (said when such a pickle is refused without --trust), "" if they never do.
     pickle_caveat: str
+
+    @property
+    def own_report(self) -> OwnReport | None:
+        """The report the library writes about its models, if it writes one."""
 
     def supports(self, model: object) -> bool:
         """Whether the object comes from this family's library."""

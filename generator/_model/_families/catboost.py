@@ -37,6 +37,7 @@ class CatBoostFamily:
     file_suffixes: tuple[str, ...] = (".cbm",)
     native_format = "CatBoost's own binary format (.cbm)"
     pickle_caveat = ""
+    own_report = None
     distributions = DistributionFacts(
         # For plotting (about 150 MB with their own dependencies); `import
         # catboost` imports none of them.

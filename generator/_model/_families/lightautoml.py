@@ -23,7 +23,7 @@ from .._explanations import ExplanationPlan, no_explainer
 from .._model_info import PICKLE_FORMAT, ModelInfo, StoredModel, Task
 from .._onnx import OnnxModel
 from .._schema import InputFact
-from ._family import DistributionFacts
+from ._family import DistributionFacts, OwnReport
 
 BASE_MODULES = frozenset({"lightautoml", "joblib", "numpy", "pandas"})
 PRESETS = ("TabularAutoML", "TabularUtilizedAutoML")
@@ -59,6 +59,12 @@ class LightAutoMLFamily:
         "LightAutoML's presets need them: they pickle builtins.getattr, and "
         "torch's tensors through torch's own unpickler, whose bytes no scan "
         "reads, so MLJET cannot check that loading it runs nothing else"
+    )
+    own_report = OwnReport(
+        writer="LightAutoML's ReportDeco (its output_path), once its "
+        "fit_predict (and any predict) has run",
+        page="lama_interactive_report.html",
+        path="/report/lightautoml/",
     )
 
     def supports(self, model: object) -> bool:

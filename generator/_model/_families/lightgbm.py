@@ -40,6 +40,7 @@ class LightGBMFamily:
     file_suffixes: tuple[str, ...] = (".txt",)
     native_format = "LightGBM's own text format"
     pickle_caveat = ""
+    own_report = None
     # The Linux wheel does not bundle GNU OpenMP, which slim images lack.
     distributions = DistributionFacts(system_packages={"lightgbm": ("libgomp1",)})
 

@@ -45,6 +45,7 @@ class PythonFamily:
     file_suffixes: tuple[str, ...] = ()
     native_format = ""
     pickle_caveat = ""
+    own_report = None
     distributions = DistributionFacts()
 
     def supports(self, model: object) -> bool:

@@ -48,6 +48,7 @@ class SklearnFamily:
     file_suffixes: tuple[str, ...] = ()
     native_format = ""
     pickle_caveat = ""
+    own_report = None
     distributions = DistributionFacts()
 
     def supports(self, model: object) -> bool:

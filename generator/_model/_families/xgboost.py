@@ -41,6 +41,7 @@ class XGBoostFamily:
     file_suffixes: tuple[str, ...] = (".json", ".ubj")
     native_format = "XGBoost's own JSON format"
     pickle_caveat = ""
+    own_report = None
     distributions = DistributionFacts(
         # NVIDIA's NCCL (469 MB installed) serves multi-GPU training only.
         unused_dependencies={

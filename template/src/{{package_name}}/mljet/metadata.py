@@ -75,6 +75,12 @@ def metadata(
         "importances": _in_feature_order(spec.importances, spec.feature_names),
         "sample_predictions": spec.sample_profile.get("predictions"),
         "report_card": _figures(spec.report_card),
+        # The library's own report about the model: who wrote it, and where.
+        "own_report": (
+            {k: spec.own_report[k] for k in ("writer", "path")}
+            if spec.own_report
+            else None
+        ),
         # How `/explain` explains the model, checked at generation; None
         # where it has no `/explain`.
         "explanation": spec.explanation,

@@ -53,6 +53,7 @@ def model_page(
             ("docs", "API docs"), ("metadata", "/metadata"),
             ("openapi.json", "/openapi.json"), ("metrics", "/metrics"),
             *([("report", "report card")] if metadata.get("report_card") else []),
+            *_own_report_link(metadata.get("own_report")),
         ],
         fields=[_field(f, first.get(f["name"])) for f in features],
         needs_key=needs_key,
@@ -300,3 +301,8 @@ def _field(feature: Mapping[str, Any], example: Any) -> dict[str, Any]:
         value="" if example is None else str(example),
     )
     return field
+
+
+def _own_report_link(own: dict[str, Any] | None) -> list[tuple[str, str]]:
+    # Relative to the page, as every link of it (ROOT_PATH).
+    return [(own["path"].lstrip("/"), f"report by {own['writer']}")] if own else []

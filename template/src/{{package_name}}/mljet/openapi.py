@@ -78,6 +78,13 @@ def build_openapi(
             "An HTML page",
             HTML,
         )
+    if spec.own_report is not None:
+        paths[spec.own_report["path"]] = _text_operation(
+            f"The report {spec.own_report['writer']} wrote about the model, as "
+            "written (its charts under the same path)",
+            "An HTML page",
+            HTML,
+        )
     schemas = _schemas(spec, settings)
     for protocol_paths, protocol_schemas in protocols:
         paths.update(protocol_paths)

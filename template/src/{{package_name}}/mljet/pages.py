@@ -45,8 +45,13 @@ FAVICON = (
 )
 
 
-def page_reply(page: bytes) -> Reply:
-    """`page` (HTML) with the headers that keep it to itself."""
+def page_reply(page: bytes, style_attributes: bool = False) -> Reply:
+    """`page` (HTML) with the headers that keep it to itself.
+
+    `style_attributes`: a page written elsewhere (a library's report) may
+    style its elements inline, which no digest can name: its styles are
+    then allowed as written (a style runs no code).
+    """
     digests: dict[bytes, list[str]] = {b"script": [], b"style": []}
     for kind, content in _INLINE.findall(page):
         digest = base64.b64encode(hashlib.sha256(content).digest()).decode()
@@ -55,7 +60,11 @@ def page_reply(page: bytes) -> Reply:
         [
             "default-src 'none'",
             " ".join(["script-src 'self'", *digests[b"script"]]),
-            " ".join(["style-src 'self'", *digests[b"style"]]),
+            (
+                "style-src 'self' 'unsafe-inline'"
+                if style_attributes
+                else " ".join(["style-src 'self'", *digests[b"style"]])
+            ),
             "img-src 'self' data:",
             "font-src 'self' data:",
             "connect-src 'self'",

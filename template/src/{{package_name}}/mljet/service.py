@@ -31,6 +31,7 @@ from .logs import configure as configure_logging
 from .metadata import metadata
 from .model_page import model_page
 from .openapi import build_openapi, with_own_routes
+from .own_report import OwnReport
 from .pages import ASSET_HEADERS, favicon, page_reply
 from .predictions import MODEL_REFUSALS, Predictor, predict, predict_async
 from .protocols import protocols
@@ -186,6 +187,7 @@ class PredictionService(ServerErrors):
         )
         for spoken in self._spoken.values():
             found.extend(spoken)
+        found.extend(OwnReport(self.spec, self.not_found).routes())
         if self._explaining is not None:
             found.append(self._explaining.route())
         if self.access_control.cors:

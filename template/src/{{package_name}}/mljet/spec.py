@@ -88,6 +88,9 @@ class ServiceSpec:
     # How the model did on labelled rows at generation (`--eval`): its
     # scores, and the curves the report page draws; None without them.
     report_card: dict[str, Any] | None = None
+    # The report the model's library wrote about it (`--report DIR`): who
+    # wrote it, its page, the path it is served at, its folder and files.
+    own_report: dict[str, Any] | None = None
     # How `/explain` explains the model's answers: its method, the output
     # it explains, and the largest additivity error measured at generation
     # on the example rows; None where the service has no `/explain`.
