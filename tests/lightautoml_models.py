@@ -102,12 +102,19 @@ def main(directory: Path) -> None:
         facts = {
             "scores": scores.tolist(),
             "used_features": [str(f) for f in automl_reader(automl).used_features],
-            "class_mapping": {
-                str(k): int(v)
-                for k, v in (automl_reader(automl).class_mapping or {}).items()
-            },
+            "classes": classes(automl_reader(automl), task),
         }
         (directory / f"{name}-scores.json").write_text(json.dumps(facts))
+
+
+def classes(reader: Any, task: str) -> list[Any]:
+    """The labels in the order of the scores' columns."""
+    if task == "reg":
+        return []
+    mapping = reader.class_mapping
+    if mapping is None:  # the labels were 0..k-1 already
+        return list(range(2 if task == "binary" else reader._n_classes))
+    return [label for label, _ in sorted(mapping.items(), key=lambda item: item[1])]
 
 
 def automl_reader(automl: Any) -> Any:

@@ -15,10 +15,13 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from browser import ARTIFACTS, BROWSER, opened
 from sklearn import metrics
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import Ridge
 
+import models
+import user_steps
 from conftest import DEFAULT_BACKEND
 from generator import cook
 from generator._base._errors import MljetError, OptionError
@@ -154,3 +157,72 @@ def test_a_card_that_cannot_be_made_is_refused_before_anything_is_written(
             quiet=True, git=False, **given,
         )  # fmt: skip
     assert not out.exists()
+
+
+def report_cases() -> list[str]:
+    """Per family fitted here, a classifier and a regressor given as objects."""
+    chosen = []
+    for family in models.FAMILIES_HERE:
+        listed = [models.CATALOG[name] for name in models.cases(family=family.name)]
+        for tasks in (("binary", "multiclass"), ("regression",)):
+            chosen.append(
+                next(c.name for c in listed if c.task in tasks and not c.native)
+            )
+    return chosen
+
+
+def labelled_rows(case: models.Case) -> pd.DataFrame:
+    """The case's rows with true answers near the model's own: every fourth
+    label moved to another class, every value moved by one either way."""
+    answers = np.asarray(case.expected.predict(case.inputs))
+    answers = answers.reshape(len(case.inputs), -1)[:, 0]
+    if isinstance(case.inputs, pd.DataFrame):
+        rows = case.inputs.copy()
+    else:
+        names = case.sample.columns if case.sample is not None else None
+        rows = pd.DataFrame(case.inputs, columns=names)
+        rows.columns = [str(c) for c in rows.columns]
+    if models.CATALOG[case.name].task == "regression":
+        truth = answers + np.where(np.arange(len(answers)) % 2, 1.0, -1.0)
+    else:
+        classes = sorted(set(answers.tolist()), key=str)
+        moved = {c: classes[(i + 1) % len(classes)] for i, c in enumerate(classes)}
+        truth = np.array(
+            [moved[a] if i % 4 == 0 else a for i, a in enumerate(answers.tolist())],
+            dtype=object,
+        )
+    return rows.assign(true_answer=truth)
+
+
+@pytest.mark.system
+@pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium")
+@pytest.mark.parametrize("case_name", report_cases())
+def test_each_familys_report_card_draws_its_charts_offline_in_a_browser(
+    case_name: str, tmp_path: Path
+) -> None:
+    """A classifier and a regressor of each family: /report in Chromium
+    reaching nothing but the service, every chart drawn, its figures those
+    of /metadata; a screenshot in artifacts/."""
+    case = models.case_named(case_name)
+    out = tmp_path / "svc"
+    cook(
+        case.model, sample=case.sample, eval=labelled_rows(case),
+        target="true_answer", name=case_name, backend=DEFAULT_BACKEND,
+        code=[user_steps.__file__] if case.uses_user_steps else [],
+        output=out, quiet=True, git=False,
+    )  # fmt: skip
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(case_name, pythonpath=out / "src") as server:
+        card = server.call("GET", "/metadata").json()["report_card"]
+        with opened(f"{server.base}/report", tmp_path) as page:
+            sizes = page.evaluate(
+                "Array.from(document.querySelectorAll('svg.chart')).map(c => "
+                "[c.getBoundingClientRect().width, c.querySelectorAll("
+                "'polyline, circle, rect, path').length])"
+            )
+            text = page.evaluate("document.body.innerText")
+            page.screenshot(ARTIFACTS / f"report-{case_name}.png")
+    assert card["rows"] == len(case.inputs)
+    assert sizes and all(width > 100 and marks > 0 for width, marks in sizes), sizes
+    figure = card["rmse"] if "rmse" in card else card["accuracy"]
+    assert f"{figure:.4g}" in text

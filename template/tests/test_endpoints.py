@@ -22,7 +22,11 @@ def test_health_and_ready(client: Client) -> None:
 
 def test_metadata_names_the_model_file_by_its_hash(client: Client) -> None:
     metadata = client.request("GET", "/metadata").json()
-    model_files = [p for p in SOURCES.glob("*/model_files/*") if p.name != "spec.json"]
+    model_files = [
+        p
+        for p in SOURCES.glob("*/model_files/*")
+        if p.is_file() and p.name != "spec.json"
+    ]
     assert len(model_files) == 1
     digest = hashlib.sha256(model_files[0].read_bytes()).hexdigest()
     assert metadata["model"]["sha256"] == digest
@@ -59,6 +63,24 @@ def test_the_report_card_is_served_where_generation_made_one(client: Client) -> 
         return
     assert page.status == 200
     assert f"{card['rows']:,}" in page.body.decode()
+
+
+def test_the_librarys_own_report_is_served_as_written_where_one_was_given(
+    client: Client,
+) -> None:
+    """`--report DIR`: each file of the folder the library wrote, byte for
+    byte, under the path /metadata names; nothing else under it."""
+    own = client.request("GET", "/metadata").json()["own_report"]
+    if own is None:
+        return
+    folder = next(SOURCES.glob("*/model_files/own_report"))
+    for written in folder.iterdir():
+        answer = client.request("GET", own["path"] + written.name)
+        assert answer.status == 200, written.name
+        assert answer.body == written.read_bytes()
+    page = client.request("GET", own["path"])
+    assert page.status == 200 and b"<img" in page.body
+    assert client.request("GET", own["path"] + "spec.json").status == 404
 
 
 def test_the_model_page_shows_the_model_and_its_answers(client: Client) -> None:
