@@ -121,8 +121,9 @@ class Options:
         metadata=_offered(
             flag="--report",
             metavar="DIR",
-            help="the folder LightAutoML's ReportDeco wrote (its output_path): "
-            "copied into the service and served at /report/lightautoml/",
+            help="the folder of the report the model's library wrote about it "
+            "(an HTML page and its charts): copied into the service and served "
+            "as written, at the path the model's family gives",
         ),
     )
     backend: str = field(

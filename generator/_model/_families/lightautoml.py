@@ -11,7 +11,6 @@ class, as the service's adapter does (`AutoMLAnswers` in the template).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,11 @@ import numpy as np
 
 from ..._base._errors import MljetError
 from .._explanations import ExplanationPlan, no_explainer
-from .._model_info import PICKLE_FORMAT, ModelInfo, StoredModel, Task
+from .._model_info import ModelInfo, StoredModel, Task
 from .._onnx import OnnxModel
 from .._schema import InputFact
 from ._family import DistributionFacts, OwnReport
+from ._pickled import stored_as_pickle
 
 BASE_MODULES = frozenset({"lightautoml", "joblib", "numpy", "pandas"})
 PRESETS = ("TabularAutoML", "TabularUtilizedAutoML")
@@ -130,17 +130,7 @@ class LightAutoMLFamily:
 
     def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
         """A pickle: the user's own file byte for byte, else joblib's."""
-        if source is not None:
-            filename = "model.joblib" if source.suffix == ".joblib" else "model.pkl"
-            shutil.copyfile(source, directory / filename)
-        else:
-            import joblib
-
-            filename = "model.joblib"
-            joblib.dump(_unwrapped(model), directory / filename)
-        return StoredModel(
-            filename, "pickle", PICKLE_FORMAT, pickle_reason=PICKLE_REASON
-        )
+        return stored_as_pickle(_unwrapped(model), directory, source, PICKLE_REASON)
 
 
 class _Answers:

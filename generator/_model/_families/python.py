@@ -10,7 +10,6 @@ classifier when it names its classes (`classes_`), else a regressor.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 from ..._base._errors import MljetError
 from .._explanations import ExplanationPlan, no_explainer
 from .._model_info import (
-    PICKLE_FORMAT,
     PREDICTION_METHODS,
     ModelInfo,
     StoredModel,
@@ -26,6 +24,7 @@ from .._model_info import (
 )
 from .._onnx import OnnxModel
 from ._family import DistributionFacts
+from ._pickled import stored_as_pickle
 
 # What the adapter needs to load and run any pickled model.
 BASE_MODULES = frozenset({"numpy", "joblib"})
@@ -112,17 +111,7 @@ class PythonFamily:
 
     def save(self, model: object, directory: Path, source: Path | None) -> StoredModel:
         """A pickle: the user's own file byte for byte, else joblib's."""
-        if source is not None:
-            filename = "model.joblib" if source.suffix == ".joblib" else "model.pkl"
-            shutil.copyfile(source, directory / filename)
-        else:
-            import joblib
-
-            filename = "model.joblib"
-            joblib.dump(model, directory / filename)
-        return StoredModel(
-            filename, "pickle", PICKLE_FORMAT, pickle_reason=PICKLE_REASON
-        )
+        return stored_as_pickle(model, directory, source, PICKLE_REASON)
 
 
 FAMILY = PythonFamily()
