@@ -4,14 +4,18 @@ every backend (`src/PACKAGE/metrics.py`)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 import models
 from conftest import BACKEND_PAIRS, DEFAULT_BACKEND, Generate, ids
+from generator._rendering._backends import BACKENDS
 from servers import Server, lowercase, serve
 
 NAMES = {
@@ -149,3 +153,52 @@ def test_the_same_metrics_on_every_backend(served: tuple[Server, str]) -> None:
     classifier = bool(server.call("GET", "/metadata").json()["model"]["classes"])
     # A regressor predicts no class: its counter has nothing to show.
     assert families(server) == (NAMES if classifier else NAMES - {"model_predictions"})
+
+
+def workers_of(pid: int) -> set[int]:
+    """The processes whose parent is `pid`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize(
+    "backend", [name for name, facts in BACKENDS.items() if facts.server == "gunicorn"]
+)
+def test_a_worker_that_stops_leaves_the_others_their_metrics(
+    backend: str, generate: Generate, tmp_path: Path
+) -> None:
+    """A forked worker that exits (gunicorn restarts it) must not remove the
+    metrics directory the master made: the other worker still writes to it."""
+    case_name = models.representative("sklearn")
+    project = generate(backend, case_name)
+    log = tmp_path / "service.log"
+    body = json.dumps(
+        {"instances": models.records(models.case_named(case_name).inputs[:1])}
+    )
+    with serve(
+        case_name, pythonpath=project / "src", env={"WORKERS": "2"}, log=log
+    ) as server:
+        before = workers_of(server.process.pid)
+        assert len(before) == 2
+        stopped = min(before)
+        os.kill(stopped, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = workers_of(server.process.pid)
+            if stopped not in now and len(now) == 2:
+                break
+            time.sleep(0.1)
+        assert stopped not in now and len(now) == 2, now
+        for _ in range(20):
+            answer = server.call("POST", "/predict", body.encode(), JSON)
+            assert answer.status == 200, answer.body
+        assert server.call("GET", "/metrics").status == 200
+    assert "Traceback" not in log.read_text()

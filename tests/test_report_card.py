@@ -5,7 +5,9 @@ page and in its OpenAPI document; the README has the summary table."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -226,3 +228,26 @@ def test_each_familys_report_card_draws_its_charts_offline_in_a_browser(
     assert sizes and all(width > 100 and marks > 0 for width, marks in sizes), sizes
     figure = card["rmse"] if "rmse" in card else card["accuracy"]
     assert f"{figure:.4g}" in text
+
+
+def test_the_rows_the_card_was_computed_on_replay_to_the_same_card(
+    classifier_service: Path, tmp_path: Path
+) -> None:
+    """What a built artifact's verification does (`_quality`): every figure
+    again from the running service's answers; a card it does not earn fails,
+    naming the figure."""
+    from generator._artifacts._quality import check_report_card
+
+    rows = json.loads((classifier_service / "tests" / "evaluation.json").read_text())
+    assert rows["target"] == "churned" and len(rows["instances"]) == 200
+    assert rows["truth"] == CHURNED[400:].tolist()
+    with serve("churn", pythonpath=classifier_service / "src") as server:
+        assert check_report_card(server.base, classifier_service, "churn", 0, 1) == 200
+        # The same rows, one true answer changed: not the recorded card.
+        altered = tmp_path / "altered"
+        shutil.copytree(classifier_service, altered)
+        flipped = {"yes": "no", "no": "yes"}[rows["truth"][0]]
+        rows["truth"][0] = flipped
+        (altered / "tests" / "evaluation.json").write_text(json.dumps(rows))
+        with pytest.raises(MljetError, match=r"report card .* accuracy"):
+            check_report_card(server.base, altered, "churn", 0, 1)

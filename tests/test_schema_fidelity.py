@@ -27,10 +27,9 @@ from hypothesis import strategies as st
 import models
 from conftest import DEFAULT_BACKEND, Generate
 from generator import MljetError, cook
-from generator._model._families import FAMILIES
 from servers import Server, serve
 
-FAMILY_NAMES = [family.name for family in FAMILIES]
+FAMILY_NAMES = [family.name for family in models.FAMILIES_HERE]
 UNSEEN = "premium"
 
 

@@ -14,8 +14,9 @@ from typing import Protocol
 from .._base._errors import MljetError
 from .._base._reporting import Steps
 from ._docker import DockerImage
-from ._parity import check_parity, golden_of, wait_until_ready
+from ._parity import check_parity, golden_of, golden_scale, wait_until_ready
 from ._push import PUSHED_IMAGE, publish, reference_problem
+from ._quality import check_report_card
 from ._running import Built, Running
 from ._wheel import Wheel
 
@@ -65,6 +66,10 @@ def make_artifact(
         wait_until_ready(running.url, READY_TIMEOUT, running.is_running)
         golden = golden_of(project)
         compared = check_parity(running.url, golden)
+        tolerance = float(golden.get("tolerance", 0))
+        replayed = check_report_card(
+            running.url, project, package, tolerance, golden_scale(golden)
+        )
     except MljetError as error:
         logs = running.logs().strip()
         running.stop()
@@ -75,14 +80,15 @@ def make_artifact(
     except BaseException:
         running.stop()
         raise
-    tolerance = float(golden.get("tolerance", 0))
     how = (
         f"with the model's labels and scores within {tolerance:g} of its own"
         if tolerance
         else "exactly as the model does here"
     )
+    card = f", and its report card on {replayed} evaluation rows" if replayed else ""
     report.step(
         f"verified: {built.reference} answered {compared} golden predictions {how}"
+        + card
     )
     if keep_running:
         return built, running

@@ -32,6 +32,17 @@ def golden_of(project: Path) -> dict[str, Any]:
     return golden
 
 
+def golden_scale(golden: dict[str, Any]) -> float:
+    """What a converted model's tolerance is relative to: the largest
+    golden score, at least 1."""
+    return scale_of(
+        answer
+        for kind in ("predictions", "predictions_alone")
+        for answers in golden[kind].values()
+        for answer in answers
+    )
+
+
 def wait_until_ready(
     url: str, timeout: float, still_running: Callable[[], bool] | None = None
 ) -> None:
@@ -58,24 +69,19 @@ def check_parity(url: str, golden: dict[str, Any]) -> int:
     """
     instances = golden["instances"]
     tolerance = float(golden.get("tolerance", 0))
-    scale = scale_of(
-        answer
-        for kind in ("predictions", "predictions_alone")
-        for answers in golden[kind].values()
-        for answer in answers
-    )
+    scale = golden_scale(golden)
     compared = 0
     for method, expected in golden["predictions"].items():
-        together = _posted(url, method, instances, "predictions")
+        together = posted(url, method, instances, "predictions")
         _compare(method, together, expected, "together", tolerance * scale)
-        alone = [_posted(url, method, [row], "predictions")[0] for row in instances]
+        alone = [posted(url, method, [row], "predictions")[0] for row in instances]
         expected_alone = golden["predictions_alone"][method]
         _compare(method, alone, expected_alone, "one by one", tolerance * scale)
         compared += 2 * len(expected)
     explanations = golden.get("explanations") or []
     if explanations:
         _compare_explanations(
-            _posted(url, "explain", instances, "explanations"),
+            posted(url, "explain", instances, "explanations"),
             explanations,
             float(golden.get("explanation_tolerance", 0)),
         )
@@ -114,7 +120,7 @@ def _compare_explanations(
         )
 
 
-def _posted(url: str, route: str, instances: list[Any], key: str) -> list[Any]:
+def posted(url: str, route: str, instances: list[Any], key: str) -> list[Any]:
     """The `key` list of the answer to the golden rows at `route`; a
     MljetError unless it answered 200."""
     status, answer = _call(
@@ -122,7 +128,7 @@ def _posted(url: str, route: str, instances: list[Any], key: str) -> list[Any]:
     )
     if status != 200:
         raise MljetError(
-            f"POST /{route} with the golden rows answered {status}: "
+            f"POST /{route} with {len(instances)} rows answered {status}: "
             f"{answer[:300].decode(errors='replace')}"
         )
     answered: list[Any] = json.loads(answer)[key]

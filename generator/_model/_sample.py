@@ -261,7 +261,7 @@ def _infer_feature(
     if isinstance(dtype, pd.CategoricalDtype):
         kind = "category"
         categories = sorted_unique(
-            [_json_value(value, name, where) for value in dtype.categories]
+            [json_value(value, name, where) for value in dtype.categories]
         )
     elif ptypes.is_bool_dtype(dtype):
         kind = "bool"
@@ -292,7 +292,7 @@ def _infer_object(
             f"Column '{name}' of {where} holds unhashable values such as lists or "
             "dicts, which MLJET does not support as inputs."
         ) from exc
-    values = [_json_value(value, name, where) for value in raw]
+    values = [json_value(value, name, where) for value in raw]
     if not values:
         # Nothing to learn from an all-null column; text is the loosest kind.
         return "string", ()
@@ -322,7 +322,7 @@ def sorted_unique(values: list[Any]) -> tuple[Any, ...]:
     return tuple(sorted(unique.values(), key=str))
 
 
-def _json_value(value: Any, name: str, where: str) -> Any:
+def json_value(value: Any, name: str, where: str) -> Any:
     """A value as a JSON-native Python scalar (None for any kind of missing)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -355,6 +355,6 @@ def _examples(
         if not complete[:count].any() and complete.any():
             positions[-1] = int(np.argmax(complete))
     return tuple(
-        {name: _json_value(series.iloc[i], name, where) for name, series in columns}
+        {name: json_value(series.iloc[i], name, where) for name, series in columns}
         for i in positions
     )

@@ -51,6 +51,8 @@ class Description:
     importances: Importances | None
     # How the model does on labelled rows (--eval, --target), if given.
     report_card: dict[str, Any] | None = None
+    # Its rows, for a built artifact to replay (tests/evaluation.json).
+    evaluation_replay: dict[str, Any] | None = None
     # How its `/explain` explains its answers, or why it has none.
     explanation: ExplanationPlan = NOT_PLANNED
 
@@ -67,10 +69,12 @@ def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:
     options = planned.options
     if options.eval is None or options.target is None:
         return described
-    card = evaluate(
+    evaluation = evaluate(
         described.model, described.info, options.eval, options.target, report
     )
-    return replace(described, report_card=card)
+    return replace(
+        described, report_card=evaluation.card, evaluation_replay=evaluation.replay
+    )
 
 
 def describe(model: object, sample: Any, report: Steps) -> Description:

@@ -9,6 +9,7 @@ a failure never leaves half a project where the user asked for one.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from .._rendering._answers import (
     parity_answers,
     recorded_answers,
 )
+from .._rendering._layout import EVALUATION_ROWS
 from .._rendering._layout import model_dir as model_files
 from .._rendering._requirements import imported_modules
 from .._rendering._template import render
@@ -118,6 +120,9 @@ def stage(
         needed = ()
     report.step(f"rendering the {plan.backend.label} service '{plan.package}'")
     worker.run(render, staging, draft, plan.template, True)
+    if described.evaluation_replay is not None:
+        replay = staging / EVALUATION_ROWS
+        replay.write_text(json.dumps(described.evaluation_replay) + "\n")
     return Staged(answers, needed)
 
 

@@ -26,11 +26,12 @@ from .._base._worker import Worker
 from .._model._contract import contract_differences
 from .._rendering._answers import recorded_answers
 from .._rendering._hooks import Project, hooks_named, run_hooks
-from .._rendering._layout import model_dir
+from .._rendering._layout import EVALUATION_ROWS, model_dir
 from .._rendering._options import Options, default_of, option_specs
 from .._rendering._template import check_clean, template_source, update_project
 from ._describe import describe_planned
 from ._plan import plan
+from ._report_folder import FOLDER as OWN_REPORT
 from ._staging import stage
 from ._update import Updated, changed_files, quick_checks
 
@@ -135,3 +136,19 @@ def _place_model(
     shutil.copy2(model_dir(staging, package) / new_file, models / new_file)
     if old_file and old_file != new_file:
         (models / old_file).unlink(missing_ok=True)
+    # What generation made beside the model is the new model's, or goes:
+    # the report card's evaluation rows, the library's own report.
+    _replace(staging / EVALUATION_ROWS, project / EVALUATION_ROWS)
+    _replace(model_dir(staging, package) / OWN_REPORT, models / OWN_REPORT)
+
+
+def _replace(made: Path, kept: Path) -> None:
+    """`kept` becomes a copy of `made`, or goes if nothing was made."""
+    if kept.is_dir():
+        shutil.rmtree(kept)
+    else:
+        kept.unlink(missing_ok=True)
+    if made.is_dir():
+        shutil.copytree(made, kept)
+    elif made.is_file():
+        shutil.copy2(made, kept)

@@ -207,6 +207,7 @@ def test_metadata_describes_the_model_and_the_limits(service: Any) -> None:
     assert metadata["batching"] == {
         "enabled": batching.enabled, "max_rows": batching.max_rows,
         "max_wait_ms": 0.0, "exact": batching.exact, "evidence": batching.evidence,
+        "deviation": batching.deviation,
     }  # fmt: skip
     assert metadata["model_threads"] == 1
     name = metadata["service"]

@@ -86,4 +86,13 @@ def _metrics_directory(service: str, workers: int) -> None:
             "/tmp), or set PROMETHEUS_MULTIPROC_DIR to a writable directory"
         ) from None
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
-    atexit.register(shutil.rmtree, made, True)
+    atexit.register(_remove_in, os.getpid(), made)
+
+
+def _remove_in(owner: int, directory: str) -> None:
+    """Remove `directory` at the exit of the process that made it only: a
+    forked worker inherits the exit hook, and one that exits (a restart, or
+    the first of several to stop) would remove the files the others still
+    write to."""
+    if os.getpid() == owner:
+        shutil.rmtree(directory, ignore_errors=True)

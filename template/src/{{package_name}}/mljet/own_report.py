@@ -45,7 +45,7 @@ class OwnReport:
         return [
             Route(GET, path, lambda _: moved),
             Route(GET, f"{path}/", lambda _: self._file(page)),
-            Route(GET, f"{path}/{{name}}", self._asked),
+            Route(GET, path + "/{name}", self._asked),
         ]
 
     def _asked(self, asked: Incoming) -> Reply:

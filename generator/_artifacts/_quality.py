@@ -1,0 +1,112 @@
+"""Verified quality: a built artifact earns the report card it ships with.
+
+A service generated with `--eval` records its report card (the spec's
+`report_card`) and the evaluation rows it was computed on, with their true
+answers (`tests/evaluation.json`). The running artifact is asked for its
+answers to those rows, the card is computed again from them with the same
+functions, and every figure must be the recorded one: a figure of labels
+(accuracy, balanced accuracy, F1, the confusion matrix) exactly; a figure
+of scores (log loss, ROC AUC, average precision, RMSE, MAE, R²) within
+SCORE_ROUNDING of it, the rounding between the model's own arrays (float32
+for some libraries) and the service's JSON, or, for a model converted to
+ONNX, within what its tolerance allows each answer to move.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._base._errors import MljetError
+from .._model._report import classifier_card, regressor_card
+from .._rendering._layout import EVALUATION_ROWS, model_dir
+from ._parity import posted
+
+# Relative to each figure: float32 arithmetic rounds at about 6e-8.
+SCORE_ROUNDING = 1e-6
+# Figures computed from labels, which no rounding moves.
+LABEL_FIGURES = frozenset(
+    {
+        "task",
+        "rows",
+        "classes",
+        "accuracy",
+        "balanced_accuracy",
+        "f1",
+        "confusion_matrix",
+    }
+)
+# What the page draws from the same answers the figures come from.
+DRAWN = frozenset({"curves", "residuals"})
+# Rows per request: within any service's MAX_INSTANCES.
+CHUNK = 100
+
+
+def check_report_card(
+    url: str, project: Path, package: str, tolerance: float, scale: float
+) -> int:
+    """Replay the evaluation rows at `url`; return how many were replayed
+    (0: the service has no report card, or its rows were not shipped).
+
+    `tolerance` and `scale` are the golden answers': how far each score may
+    move (relative to `scale`), 0 but for a converted model.
+    """
+    spec = json.loads((model_dir(project, package) / "spec.json").read_text())
+    recorded = spec.get("report_card")
+    rows_file = project / EVALUATION_ROWS
+    if recorded is None or not rows_file.is_file():
+        return 0
+    rows = json.loads(rows_file.read_text())
+    instances, truth = rows["instances"], rows["truth"]
+    predicted = _answers(url, "predict", instances)
+    if recorded["task"] == "regression":
+        replayed = regressor_card(truth, predicted)
+    else:
+        proba = None
+        if "predict_proba" in spec["methods"]:
+            keys = [str(label) for label in recorded["classes"]]
+            scores = _answers(url, "predict_proba", instances)
+            proba = np.array([[answer[k] for k in keys] for answer in scores])
+        replayed = classifier_card(truth, predicted, proba, recorded["classes"])
+    differences = card_differences(recorded, replayed, tolerance * scale)
+    if differences:
+        raise MljetError(
+            f"its report card on the {len(instances)} evaluation rows is not the "
+            f"one recorded at generation: {'; '.join(differences)}"
+        )
+    return len(instances)
+
+
+def card_differences(
+    recorded: dict[str, Any], replayed: dict[str, Any], moved: float
+) -> list[str]:
+    """Each figure of `replayed` that is not `recorded`'s, said for a person.
+
+    `moved`: how far a converted model's answers may move (0: native).
+    """
+    differences = []
+    for name, value in recorded.items():
+        if name in DRAWN:
+            continue
+        found = replayed.get(name)
+        if name in LABEL_FIGURES or not isinstance(value, float):
+            same = found == value
+        else:
+            bound = max(SCORE_ROUNDING * max(1.0, abs(value)), moved)
+            same = isinstance(found, float) and abs(found - value) <= bound
+        if not same:
+            differences.append(f"{name} {found!r} instead of {value!r}")
+    return differences
+
+
+def _answers(url: str, method: str, instances: list[Any]) -> list[Any]:
+    return [
+        answer
+        for start in range(0, len(instances), CHUNK)
+        for answer in posted(
+            url, method, instances[start : start + CHUNK], "predictions"
+        )
+    ]
