@@ -159,3 +159,11 @@ def stop(process: subprocess.Popen[bytes], grace: float = 40) -> None:
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def every_worker_loaded(log: Path, workers: int, within: float = 60) -> None:
+    """Wait until `workers` processes have logged their model loaded."""
+    deadline = time.monotonic() + within
+    while log.read_text().count(" loaded; ") < workers:
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.05)

@@ -26,7 +26,7 @@ from raw_requests import SECRET, RawRequests, read_answer
 
 import models
 from conftest import BACKEND_PAIRS, Generate, ids
-from servers import Server, launched, serve
+from servers import Server, every_worker_loaded, launched, serve
 
 # Short timeouts, so that a stalled client is answered within the test.
 QUICK = {
@@ -393,11 +393,3 @@ def first_line_logged(log: Path, within: float = 60) -> None:
     while b"\n" not in log.read_bytes():
         assert time.monotonic() < deadline, "the service logged nothing"
         time.sleep(0.001)
-
-
-def every_worker_loaded(log: Path, workers: int, within: float = 60) -> None:
-    """Wait until `workers` processes have logged their model loaded."""
-    deadline = time.monotonic() + within
-    while log.read_text().count(" loaded; ") < workers:
-        assert time.monotonic() < deadline, log.read_text()[-2000:]
-        time.sleep(0.05)

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 import models
 from conftest import BACKEND_PAIRS, DEFAULT_BACKEND, Generate, ids
 from generator._rendering._backends import BACKENDS
-from servers import Server, lowercase, serve
+from servers import Server, every_worker_loaded, lowercase, serve
 
 NAMES = {
     "http_requests", "http_request_duration_seconds", "http_requests_in_flight",
@@ -186,6 +186,7 @@ def test_a_worker_that_stops_leaves_the_others_their_metrics(
     with serve(
         case_name, pythonpath=project / "src", env={"WORKERS": "2"}, log=log
     ) as server:
+        every_worker_loaded(log, 2)
         before = workers_of(server.process.pid)
         assert len(before) == 2
         stopped = min(before)
@@ -197,6 +198,7 @@ def test_a_worker_that_stops_leaves_the_others_their_metrics(
                 break
             time.sleep(0.1)
         assert stopped not in now and len(now) == 2, now
+        every_worker_loaded(log, 3)
         for _ in range(20):
             answer = server.call("POST", "/predict", body.encode(), JSON)
             assert answer.status == 200, answer.body

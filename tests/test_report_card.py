@@ -242,7 +242,7 @@ def test_the_rows_the_card_was_computed_on_replay_to_the_same_card(
     assert rows["target"] == "churned" and len(rows["instances"]) == 200
     assert rows["truth"] == CHURNED[400:].tolist()
     with serve("churn", pythonpath=classifier_service / "src") as server:
-        assert check_report_card(server.base, classifier_service, "churn", 0, 1) == 200
+        assert check_report_card(server.base, classifier_service, 0, 1) == 200
         # The same rows, one true answer changed: not the recorded card.
         altered = tmp_path / "altered"
         shutil.copytree(classifier_service, altered)
@@ -250,4 +250,4 @@ def test_the_rows_the_card_was_computed_on_replay_to_the_same_card(
         rows["truth"][0] = flipped
         (altered / "tests" / "evaluation.json").write_text(json.dumps(rows))
         with pytest.raises(MljetError, match=r"report card .* accuracy"):
-            check_report_card(server.base, altered, "churn", 0, 1)
+            check_report_card(server.base, altered, 0, 1)

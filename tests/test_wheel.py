@@ -73,14 +73,21 @@ def test_the_wheel_of_a_converted_model_needs_none_of_the_models_libraries(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Built, installed in a fresh venv and verified within its tolerance by
-    the generator; its metadata requires ONNX Runtime, not scikit-learn."""
+    the generator, its report card too; its metadata requires ONNX Runtime,
+    not scikit-learn."""
     case = models.case_named(models.representative("sklearn"))
+    # True answers one off the model's own: a report card to earn.
+    labelled = case.inputs.assign(truth=case.model.predict(case.inputs) + 1.0)
     project = cook(
         case.model, sample=case.sample, name="converted", runtime="onnx",
-        output=tmp_path / "svc", artifact="wheel",
+        eval=labelled, target="truth", output=tmp_path / "svc", artifact="wheel",
     )  # fmt: skip
     said = capsys.readouterr().err
-    assert re.search(r"verified: .* within [\d.e-]+ of its own", said)
+    assert re.search(
+        r"verified: .* within [\d.e-]+ of its own, and its report card on "
+        rf"{len(labelled)} evaluation rows",
+        said,
+    )
     (wheel,) = (project / "dist").glob("converted-*.whl")
     # The last line says how to install and run the wheel.
     assert said.splitlines()[-1].endswith(

@@ -68,7 +68,7 @@ def make_artifact(
         compared = check_parity(running.url, golden)
         tolerance = float(golden.get("tolerance", 0))
         replayed = check_report_card(
-            running.url, project, package, tolerance, golden_scale(golden)
+            running.url, project, tolerance, golden_scale(golden)
         )
     except MljetError as error:
         logs = running.logs().strip()

@@ -1,15 +1,16 @@
 """Verified quality: a built artifact earns the report card it ships with.
 
-A service generated with `--eval` records its report card (the spec's
-`report_card`) and the evaluation rows it was computed on, with their true
-answers (`tests/evaluation.json`). The running artifact is asked for its
-answers to those rows, the card is computed again from them with the same
-functions, and every figure must be the recorded one: a figure of labels
-(accuracy, balanced accuracy, F1, the confusion matrix) exactly; a figure
-of scores (log loss, ROC AUC, average precision, RMSE, MAE, R²) within
-SCORE_ROUNDING of it, the rounding between the model's own arrays (float32
-for some libraries) and the service's JSON, or, for a model converted to
-ONNX, within what its tolerance allows each answer to move.
+A service generated with `--eval` keeps its report card, the methods it
+asked, and the evaluation rows the card was computed on with their true
+answers, in `tests/evaluation.json` (`evaluation_rows` writes it). The
+running artifact is asked for its answers to those rows, the card is
+computed again from them with the same functions, and every figure must
+be the recorded one: a figure of labels (accuracy, balanced accuracy, F1,
+the confusion matrix) exactly; a figure of scores (log loss, ROC AUC,
+average precision, RMSE, MAE, R²) within SCORE_ROUNDING of it, the
+rounding between the model's own arrays (float32 for some libraries) and
+the service's JSON, or, for a model converted to ONNX, within what its
+tolerance allows each answer to move.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import numpy as np
 
 from .._base._errors import MljetError
 from .._model._report import classifier_card, regressor_card
-from .._rendering._layout import EVALUATION_ROWS, model_dir
 from ._parity import posted
+
+# Where the project keeps them.
+EVALUATION_ROWS = "tests/evaluation.json"
 
 # Relative to each figure: float32 arithmetic rounds at about 6e-8.
 SCORE_ROUNDING = 1e-6
@@ -45,28 +48,32 @@ DRAWN = frozenset({"curves", "residuals"})
 CHUNK = 100
 
 
-def check_report_card(
-    url: str, project: Path, package: str, tolerance: float, scale: float
-) -> int:
+def evaluation_rows(
+    card: dict[str, Any], methods: list[str], replay: dict[str, Any]
+) -> str:
+    """The text of `tests/evaluation.json`: the card, the methods, and the
+    rows to replay (`replay`: `target`, `instances`, `truth`)."""
+    return json.dumps({"card": card, "methods": methods, **replay}) + "\n"
+
+
+def check_report_card(url: str, project: Path, tolerance: float, scale: float) -> int:
     """Replay the evaluation rows at `url`; return how many were replayed
     (0: the service has no report card, or its rows were not shipped).
 
     `tolerance` and `scale` are the golden answers': how far each score may
     move (relative to `scale`), 0 but for a converted model.
     """
-    spec = json.loads((model_dir(project, package) / "spec.json").read_text())
-    recorded = spec.get("report_card")
     rows_file = project / EVALUATION_ROWS
-    if recorded is None or not rows_file.is_file():
+    if not rows_file.is_file():
         return 0
     rows = json.loads(rows_file.read_text())
-    instances, truth = rows["instances"], rows["truth"]
+    recorded, instances, truth = rows["card"], rows["instances"], rows["truth"]
     predicted = _answers(url, "predict", instances)
     if recorded["task"] == "regression":
         replayed = regressor_card(truth, predicted)
     else:
         proba = None
-        if "predict_proba" in spec["methods"]:
+        if "predict_proba" in rows["methods"]:
             keys = [str(label) for label in recorded["classes"]]
             scores = _answers(url, "predict_proba", instances)
             proba = np.array([[answer[k] for k in keys] for answer in scores])

@@ -24,9 +24,6 @@ FENCE_HEADER = "maintained by MLJET"
 # The model's stored file and spec.json; `model` before the fence.
 MODEL_FILES = "model_files"
 EARLIER_MODEL_FILES = "model"
-# The report card's evaluation rows, which a built artifact replays
-# (`--eval`): the instances, in feature order, and their true answers.
-EVALUATION_ROWS = "tests/evaluation.json"
 # The owner's modules, at the top of the package.
 OWNER_MODULES = ("__init__", "__main__", "app", "model", "settings")
 # Folders of the project, and the modules its tests import by name.

@@ -9,7 +9,6 @@ a failure never leaves half a project where the user asked for one.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .._artifacts._quality import EVALUATION_ROWS, evaluation_rows
 from .._base._errors import MljetError
 from .._base._reporting import Steps
 from .._base._worker import Worker
@@ -30,7 +30,6 @@ from .._rendering._answers import (
     parity_answers,
     recorded_answers,
 )
-from .._rendering._layout import EVALUATION_ROWS
 from .._rendering._layout import model_dir as model_files
 from .._rendering._requirements import imported_modules
 from .._rendering._template import render
@@ -120,9 +119,14 @@ def stage(
         needed = ()
     report.step(f"rendering the {plan.backend.label} service '{plan.package}'")
     worker.run(render, staging, draft, plan.template, True)
-    if described.evaluation_replay is not None:
-        replay = staging / EVALUATION_ROWS
-        replay.write_text(json.dumps(described.evaluation_replay) + "\n")
+    if described.evaluation_replay is not None and described.report_card:
+        (staging / EVALUATION_ROWS).write_text(
+            evaluation_rows(
+                described.report_card,
+                list(described.info.methods),
+                described.evaluation_replay,
+            )
+        )
     return Staged(answers, needed)
 
 

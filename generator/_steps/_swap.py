@@ -20,13 +20,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .._artifacts._quality import EVALUATION_ROWS
 from .._base._errors import MljetError, OptionError
 from .._base._reporting import Steps
 from .._base._worker import Worker
 from .._model._contract import contract_differences
 from .._rendering._answers import recorded_answers
 from .._rendering._hooks import Project, hooks_named, run_hooks
-from .._rendering._layout import EVALUATION_ROWS, model_dir
+from .._rendering._layout import model_dir
 from .._rendering._options import Options, default_of, option_specs
 from .._rendering._template import check_clean, template_source, update_project
 from ._describe import describe_planned
