@@ -289,3 +289,67 @@ def test_a_call_the_model_has_shown_short_runs_on_the_event_loop(
     here = threading.current_thread().name
     on_loop = [name == here for name in model.call_threads]
     assert on_loop == [False, True, True, False, False]
+
+
+def test_short_calls_one_turn_of_the_loop_brings_are_made_as_one(
+    core: Core,
+    model: Model,
+    batcher_for: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once a turn of the loop has brought several short calls, the next
+    turns' are gathered into one model call per method; each request still
+    gets its own answer (and a refused row fails its own request alone), and
+    a lone call is made at once again after a turn that brought one."""
+    batching = core.module("batching")
+    monkeypatch.setattr(batching, "INLINE_SECONDS", 0.5)
+    batcher = batcher_for(max_rows=100)
+
+    async def each(*calls: tuple[str, tuple[Any, ...]]) -> list[Any]:
+        async def one(method: str, values: tuple[Any, ...]) -> Any:
+            try:
+                return await batcher.call_async(method, rows(core, *values))
+            except ValueError as error:
+                return str(error)
+
+        return await asyncio.gather(*(one(m, v) for m, v in calls))
+
+    async def scene() -> list[list[Any]]:
+        for method in ("predict", "predict_proba"):  # shown short
+            await batcher.call_async(method, rows(core, 0, 0, 0, 0))
+        return [
+            await each(("predict", (1,)), ("predict", (2,))),  # each at once
+            await each(
+                ("predict", (3,)),
+                ("predict_proba", (4,)),
+                ("predict", (5, 6)),
+                ("predict", (13,)),
+            ),
+            # Gathered, as many rows a call as were shown short (4).
+            await each(("predict", (7,)), ("predict", (9, 10, 11, 12))),
+            await each(("predict", (8,))),  # gathered, alone
+            await each(("predict", (14,))),  # at once again
+        ]
+
+    answers = asyncio.run(scene())
+    assert answers == [
+        [["predict:1"], ["predict:2"]],
+        [["predict:3"], ["predict_proba:4"], ["predict:5", "predict:6"],
+         "13 is refused"],
+        [["predict:7"], ["predict:9", "predict:10", "predict:11", "predict:12"]],
+        [["predict:8"]],
+        [["predict:14"]],
+    ]  # fmt: skip
+    here = threading.current_thread().name
+    assert model.calls[4:] == [
+        ("predict", [3, 5, 6, 13]),  # gathered; 13 refused: each alone
+        ("predict", [3]),
+        ("predict", [5, 6]),
+        ("predict", [13]),
+        ("predict_proba", [4]),
+        ("predict", [7]),
+        ("predict", [9, 10, 11, 12]),
+        ("predict", [8]),
+        ("predict", [14]),
+    ]
+    assert set(model.call_threads[2:]) == {here}

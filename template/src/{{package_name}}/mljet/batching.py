@@ -22,7 +22,11 @@ request's bad rows fail that request alone.
 
 On an event loop, a call the model has shown to be short (`CallCosts`) runs
 on the loop itself while nothing waits for the model: handing it to a
-thread and back would cost more than the call.
+thread and back would cost more than the call. Under load, when one turn
+of the loop brings several such calls, the next turns' are gathered and
+made at the turn's end as one call: most of a short call is the model's
+cost per call, not per row (a 100-tree ONNX forest: 8 us for one row,
+0.1 ms for a hundred).
 """
 
 from __future__ import annotations
@@ -75,6 +79,10 @@ class CallCosts:
     def short(self, method: str, batch: Batch) -> bool:
         return batch.size <= self._short_rows.get(method, 0)
 
+    def short_rows(self, method: str) -> int:
+        """The most rows a call of `method` has taken within `INLINE_SECONDS`."""
+        return self._short_rows.get(method, 0)
+
     def run(self, method: str, batch: Batch) -> list[Any]:
         """`run` the model, timed."""
         started = time.perf_counter()
@@ -116,7 +124,8 @@ class DirectCalls:
 
 
 class _Waiting:
-    """A queued request, and where its answer goes: an event or a future."""
+    """A queued request, and where its answer goes: the event its thread
+    waits on, or the future its coroutine awaits."""
 
     __slots__ = ("method", "batch", "future", "loop", "done", "answer", "error")
 
@@ -125,12 +134,13 @@ class _Waiting:
         method: str,
         batch: Batch,
         future: asyncio.Future[list[Any]] | None = None,
+        done: threading.Event | None = None,
     ) -> None:
         self.method = method
         self.batch = batch
         self.future = future
         self.loop = future.get_loop() if future is not None else None
-        self.done = threading.Event()
+        self.done = done
         self.answer: list[Any] = []
         self.error: BaseException | None = None
 
@@ -141,6 +151,17 @@ class _Waiting:
 
 
 Outcome = tuple[list[Any], BaseException | None]
+
+
+class _Turn:
+    """The short calls one turn of an event loop brought: how many were made
+    at once, and those gathered to be made together at its end."""
+
+    __slots__ = ("calls", "gathered")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.gathered: list[_Waiting] = []
 
 
 class Batcher:
@@ -162,6 +183,10 @@ class Batcher:
         self._calling = False
         self._last_requests = 0
         self._last_call = 0.0
+        # The short calls made on each event loop in its current turn, and
+        # whether the last turn brought several (then they are gathered).
+        self._turns: dict[asyncio.AbstractEventLoop, _Turn] = {}
+        self._gathering = False
         self._thread = threading.Thread(
             target=self._serve, name="model-batcher", daemon=True
         )
@@ -174,23 +199,60 @@ class Batcher:
             return len(self._queue)
 
     def call(self, method: str, batch: Batch) -> list[Any]:
-        waiting = _Waiting(method, batch)
+        done = threading.Event()
+        waiting = _Waiting(method, batch, done=done)
         if not self._enqueue(waiting):
             return self._run(method, batch)
-        waiting.done.wait()
+        done.wait()
         if waiting.error is not None:
             raise waiting.error
         return waiting.answer
 
     async def call_async(self, method: str, batch: Batch) -> list[Any]:
         if not (self._queue or self._calling) and self._costs.short(method, batch):
-            # Nothing to batch it with: the short call runs here and now.
-            _log_call(method, 1, batch.size)
-            return self._run(method, batch)
+            return await self._on_loop(method, batch)
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         if not self._enqueue(_Waiting(method, batch, future)):
             return await asyncio.to_thread(self._run, method, batch)
         return await future
+
+    async def _on_loop(self, method: str, batch: Batch) -> list[Any]:
+        """A short call while the model is idle, on the loop: at once while
+        the loop brings one call a turn, else gathered until the turn ends
+        and made once for all (a call per request would cost more than the
+        model's own work)."""
+        loop = asyncio.get_running_loop()
+        turn = self._turns.get(loop)
+        if turn is None:
+            turn = self._turns[loop] = _Turn()
+            loop.call_soon(self._end_turn, loop)
+        if not self._gathering:
+            turn.calls += 1
+            _log_call(method, 1, batch.size)
+            return self._run(method, batch)
+        future: asyncio.Future[list[Any]] = loop.create_future()
+        turn.gathered.append(_Waiting(method, batch, future))
+        return await future
+
+    def _end_turn(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Make the calls gathered on `loop` this turn: one model call per
+        method for as many rows as are known to be short; and gather in the
+        next turns if this one brought several calls."""
+        turn = self._turns.pop(loop)
+        self._gathering = turn.calls + len(turn.gathered) > 1
+        gathered = [w for w in turn.gathered if not w.abandoned]
+        while gathered:
+            method = gathered[0].method
+            limit = max(self._costs.short_rows(method), gathered[0].batch.size)
+            taken, kept, rows = [], [], 0
+            for waiting in gathered:
+                if waiting.method == method and rows + waiting.batch.size <= limit:
+                    taken.append(waiting)
+                    rows += waiting.batch.size
+                else:
+                    kept.append(waiting)
+            _settle(list(zip(taken, self._outcomes_of(taken), strict=True)))
+            gathered = kept
 
     def close(self) -> None:
         with self._changed:
@@ -272,15 +334,20 @@ class Batcher:
 
     def _answer(self, taken: list[_Waiting]) -> None:
         started = time.monotonic()
+        outcomes = self._outcomes_of(taken)
+        self._last_requests, self._last_call = len(taken), time.monotonic() - started
+        _deliver(taken, outcomes)
+
+    def _outcomes_of(self, taken: list[_Waiting]) -> list[Outcome]:
+        """Each request's answer or error, from one call if they agree."""
         try:
             outcomes = self._outcomes(taken)
         except Exception as error:
             # A fault here must not leave requests waiting forever.
             logger.exception("the batch of %d requests failed", len(taken))
             outcomes = [([], error)] * len(taken)
-        self._last_requests, self._last_call = len(taken), time.monotonic() - started
         _log_call(taken[0].method, len(taken), sum(w.batch.size for w in taken))
-        _deliver(taken, outcomes)
+        return outcomes
 
     def _outcomes(self, taken: list[_Waiting]) -> list[Outcome]:
         method, sizes = taken[0].method, [w.batch.size for w in taken]
@@ -321,10 +388,10 @@ def _deliver(taken: list[_Waiting], outcomes: list[Outcome]) -> None:
     """Wake each request's thread; settle futures with one call per loop."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Waiting, Outcome]]] = {}
     for waiting, outcome in zip(taken, outcomes, strict=True):
-        if waiting.loop is None:
+        if waiting.done is not None:
             waiting.answer, waiting.error = outcome
             waiting.done.set()
-        else:
+        elif waiting.loop is not None:
             by_loop.setdefault(waiting.loop, []).append((waiting, outcome))
     for loop, settled in by_loop.items():
         try:
