@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -181,3 +182,56 @@ def test_an_access_line_reads_the_same_with_or_without_a_log_record(
         ]
         assert same[0] == same[1]
         assert same[0].endswith("access [abc] POST /p\\x0ax 201 - ms rows=4")
+
+
+class Writes(io.StringIO):
+    """A stream that counts its writes (each a system call on stderr)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_access_lines_made_in_one_turn_of_the_loop_are_written_at_once(
+    core: Core,
+) -> None:
+    """Held until the turn ends, then one write; another line, logged
+    meanwhile, writes them first, so the order holds."""
+    logs, routes = core.module("logs"), core.module("routes")
+    package = logging.getLogger(core.module("owner").SERVICE_PACKAGE)
+    kept = (list(package.handlers), package.propagate, package.level)
+    stream = Writes()
+
+    def answer(path: str) -> None:
+        with logs.answering("/predict", "POST", path, None) as access:
+            access.answered(routes.Reply(200, b"{}", rows=1))
+
+    async def turns() -> list[int]:
+        answer("/a")
+        answer("/b")
+        held = stream.writes
+        await asyncio.sleep(0)  # the turn ends
+        answer("/c")
+        logging.getLogger(f"{package.name}.mljet").warning("other")
+        answer("/d")
+        await asyncio.sleep(0)
+        return [held, stream.writes]
+
+    try:
+        logs.configure("info", "text")
+        package.handlers[:] = package.handlers[-1:]
+        package.handlers[-1].setStream(stream)
+        writes = asyncio.run(turns())
+        answer("/e")  # no loop: at once
+    finally:
+        package.handlers[:] = kept[0]
+        package.propagate, package.level = kept[1], kept[2]
+    assert writes == [0, 4]  # /a and /b; /c; other; /d
+    assert stream.writes == 5
+    said = [line.rsplit(" ", 1)[-1] if "other" in line else line.split()[6]
+            for line in stream.getvalue().splitlines()]  # fmt: skip
+    assert said == ["/a", "/b", "/c", "other", "/d", "/e"]

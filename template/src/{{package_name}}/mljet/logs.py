@@ -16,6 +16,7 @@ can be forged with a newline; JSON escapes them itself.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -49,18 +50,24 @@ def request_id(given: str | None) -> str:
 
 
 _COUNTED = itertools.count()
-_PROCESS: tuple[int, str] = (0, "")
+_prefix = os.urandom(8).hex()
+
+
+def _draw_prefix() -> None:
+    """A forked worker's own prefix (asking each request's process ID
+    instead would cost a system call: glibc no longer caches it)."""
+    global _prefix
+    _prefix = os.urandom(8).hex()
+
+
+os.register_at_fork(after_in_child=_draw_prefix)
 
 
 def _new_id() -> str:
     """32 hex digits: a random prefix per process, then a count. Unique
     without a system call per request (os.urandom cost 1.5% of the event
-    loop's time under load); a forked worker draws its own prefix."""
-    global _PROCESS
-    pid = os.getpid()
-    if _PROCESS[0] != pid:
-        _PROCESS = (pid, os.urandom(8).hex())
-    return f"{_PROCESS[1]}{next(_COUNTED) & 0xFFFFFFFFFFFFFFFF:016x}"
+    loop's time under load)."""
+    return f"{_prefix}{next(_COUNTED) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 def printable(text: str) -> str:
@@ -266,16 +273,44 @@ def _json_line(
 
 
 class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler `configure` installs: on stderr, beside the server's."""
+    """The handler `configure` installs: on stderr, beside the server's.
+
+    Access lines made on an event loop are held until that turn of the loop
+    ends, then written at once: one write for all the requests a busy turn
+    answers, not a system call each. Any other line, and `flush` (which
+    logging also calls at exit), writes the held lines first, so the order
+    holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held: list[str] = []
 
     def write_access(self, message: str, fields: dict[str, Any], given_id: str) -> None:
         """Write an access line as `emit` would write its record."""
         formatter = self.formatter
         assert isinstance(formatter, _Lines)
-        line = formatter.access_line(message, fields, given_id)
+        line = formatter.access_line(message, fields, given_id) + self.terminator
+        loop = asyncio.events._get_running_loop()
         with self.lock:  # type: ignore[union-attr]
-            self.stream.write(line + self.terminator)
+            if loop is None:
+                self._held.append(line)
+                self.flush()
+                return
+            if not self._held:
+                loop.call_soon(self.flush)
+            self._held.append(line)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._held:
             self.flush()
+        super().emit(record)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            if self._held:
+                self.stream.write("".join(self._held))
+                self._held.clear()
+            super().flush()
 
 
 def _sole_handler() -> _ServiceHandler | None:
