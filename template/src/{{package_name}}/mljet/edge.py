@@ -128,6 +128,7 @@ class ConnectionGuard(asyncio.Protocol):
         self.finishing = False
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
+        self._held: list[bytes] = []
         self._arm()
 
     # asyncio.Protocol, from the transport
@@ -191,7 +192,7 @@ class ConnectionGuard(asyncio.Protocol):
         completed = self.responses.completed
         out = self.responses.feed(data)
         if out:
-            self.transport.write(out)
+            self._send(out)
         now = self.loop.time()
         if self.responses.completed > completed and self._idle():
             self.idle_since = now
@@ -204,11 +205,36 @@ class ConnectionGuard(asyncio.Protocol):
             self.phase_started = now
         self._arm()
 
+    def _send(self, out: bytes) -> None:
+        """Write `out`; or, while its response is unfinished, hold it until
+        the response ends or this turn of the loop does: a server that
+        writes a head and its body apart (uvicorn) so sends them in one
+        system call and one segment."""
+        assert self.transport is not None
+        held = self._held
+        if self.responses.in_progress:
+            if not held:
+                self.loop.call_soon(self.release)
+            held.append(out)
+        elif held:
+            held.append(out)
+            self.release()
+        else:
+            self.transport.write(out)
+
+    def release(self) -> None:
+        """Write what `_send` holds (before anything else is written)."""
+        held = self._held
+        if held and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(held))
+        held.clear()
+
     def server_close(self) -> None:
         """The server closes: at shutdown, an idle connection waits a moment,
         and a request the server drops unanswered is answered 503."""
         if self.transport is None or self.finishing:
             return
+        self.release()
         if shutdown.started() and self._idle():
             self.server_closed = True
             self._arm()
@@ -240,6 +266,7 @@ class ConnectionGuard(asyncio.Protocol):
                 level = logging.ERROR if refusal.status >= 500 else logging.INFO
                 logger.log(level, "answered at the edge: %s %s (%s)",
                            refusal.status, refusal.code, refusal.message)  # fmt: skip
+        self.release()
         if answer:
             self.transport.write(error_response(refusal, given_id))
         if self.transport.can_write_eof():
@@ -373,6 +400,7 @@ class GuardedTransport(asyncio.Transport):
         return self._transport.can_write_eof()
 
     def write_eof(self) -> None:
+        self._guard.release()
         self._transport.write_eof()
 
     def get_write_buffer_size(self) -> int:
