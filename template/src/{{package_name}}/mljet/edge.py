@@ -214,7 +214,7 @@ class ConnectionGuard(asyncio.Protocol):
         held = self._held
         if self.responses.in_progress:
             if not held:
-                self.loop.call_soon(self.release)
+                _release_at_turn_end(self)
             held.append(out)
         elif held:
             held.append(out)
@@ -351,6 +351,24 @@ class ConnectionGuard(asyncio.Protocol):
                 ),
                 answer=not self.responses.in_progress,
             )
+
+
+# Per event loop, the guards holding bytes until its turn ends: one
+# callback a turn releases them all.
+_HOLDING: dict[asyncio.AbstractEventLoop, list[ConnectionGuard]] = {}
+
+
+def _release_at_turn_end(guard: ConnectionGuard) -> None:
+    holding = _HOLDING.get(guard.loop)
+    if holding is None:
+        holding = _HOLDING[guard.loop] = []
+        guard.loop.call_soon(_release_held, guard.loop)
+    holding.append(guard)
+
+
+def _release_held(loop: asyncio.AbstractEventLoop) -> None:
+    for guard in _HOLDING.pop(loop):
+        guard.release()
 
 
 class GuardedTransport(asyncio.Transport):
