@@ -29,7 +29,7 @@ from .._model._sample import (
     read_sample,
 )
 from .._model._schema import Schema
-from ._evaluate import evaluate
+from ._evaluate import Evaluation, evaluate
 from ._plan import Plan
 
 
@@ -49,12 +49,15 @@ class Description:
     # For the model page: the sample's inputs, and what the model leans on.
     profile: dict[str, Any]
     importances: Importances | None
-    # How the model does on labelled rows (--eval, --target), if given.
-    report_card: dict[str, Any] | None = None
-    # Its rows, for a built artifact to replay (tests/evaluation.json).
-    evaluation_replay: dict[str, Any] | None = None
+    # How the model does on labelled rows (--eval, --target), if given: its
+    # report card, and the rows a built artifact replays.
+    evaluation: Evaluation | None = None
     # How its `/explain` explains its answers, or why it has none.
     explanation: ExplanationPlan = NOT_PLANNED
+
+    @property
+    def report_card(self) -> dict[str, Any] | None:
+        return None if self.evaluation is None else self.evaluation.card
 
 
 def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:
@@ -72,9 +75,7 @@ def describe_planned(model: Any, planned: Plan, report: Steps) -> Description:
     evaluation = evaluate(
         described.model, described.info, options.eval, options.target, report
     )
-    return replace(
-        described, report_card=evaluation.card, evaluation_replay=evaluation.replay
-    )
+    return replace(described, evaluation=evaluation)
 
 
 def describe(model: object, sample: Any, report: Steps) -> Description:

@@ -119,12 +119,11 @@ def stage(
         needed = ()
     report.step(f"rendering the {plan.backend.label} service '{plan.package}'")
     worker.run(render, staging, draft, plan.template, True)
-    if described.evaluation_replay is not None and described.report_card:
+    evaluation = described.evaluation
+    if evaluation is not None and evaluation.replay is not None:
         (staging / EVALUATION_ROWS).write_text(
             evaluation_rows(
-                described.report_card,
-                list(described.info.methods),
-                described.evaluation_replay,
+                evaluation.card, list(described.info.methods), evaluation.replay
             )
         )
     return Staged(answers, needed)
