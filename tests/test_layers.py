@@ -4,7 +4,10 @@ generated service whose server does not know which library it serves."""
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,6 +158,29 @@ def test_the_server_does_not_know_which_library_it_serves(
         relative, absolute = _imports(package / f"{name}.py")
         assert not absolute & LIBRARIES, name
         assert not relative & (MODEL_SIDE | {"runtime"}), name
+
+
+@pytest.mark.parametrize("project", CHECKED, ids=ids(CHECKED))
+def test_the_app_imports_no_model_library_until_the_model_loads(
+    project: tuple[str, str], generate: Generate
+) -> None:
+    """A server that spawns its workers imports the app in its supervisor,
+    which loads no model: the model's library is imported as the model
+    loads (each worker imports it once, not the supervisor too)."""
+    src = generate(*project) / "src"
+    probe = (
+        f"import sys; import {project[1]}.app; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {LIBRARIES!r}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 @pytest.mark.parametrize("project", CHECKED, ids=ids(CHECKED))

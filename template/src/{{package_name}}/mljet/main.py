@@ -25,14 +25,14 @@ def main() -> int:
     # resume.
     gc.disable()
     hold_stops()
-    from .runtime import ModelLoadError, ModelRuntime
+    from .model_file import ModelLoadError, verify_model_file
     from .seam import Seam, SeamError
 
     spec = ServiceSpec.load()
     try:
         settings = Settings.from_env(spec)
         Seam.of_owner().check(spec)
-        ModelRuntime.verify(spec)
+        verify_model_file(spec)
         # Before anything imports the metrics' client, which reads it then.
         _metrics_directory(spec.service, settings.workers)
     except (SettingsError, SeamError, ModelLoadError) as error:

@@ -11,19 +11,15 @@ columns: nothing here depends on the library.
 from __future__ import annotations
 
 import functools
-import hashlib
 from typing import Any
 
 from .contributions import Contributions, Explainer
 from .explainer import load_explainer
 from .model_adapter import load_model
+from .model_file import verify_model_file
 from .model_input import ModelInput
 from .spec import ServiceSpec
 from .validation import Batch
-
-
-class ModelLoadError(RuntimeError):
-    """The model file is missing, altered, or cannot be loaded."""
 
 
 class ModelRuntime:
@@ -37,26 +33,8 @@ class ModelRuntime:
 
     @classmethod
     def load(cls, spec: ServiceSpec) -> ModelRuntime:
-        cls.verify(spec)
+        verify_model_file(spec)
         return cls(load_model(spec), spec)
-
-    @staticmethod
-    def verify(spec: ServiceSpec) -> None:
-        """Refuse a model file other than the one the service was made for."""
-        path = spec.model_path
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise ModelLoadError(
-                f"cannot read the model file {path}: {error}"
-            ) from None
-        digest = hashlib.sha256(content).hexdigest()
-        if digest != spec.model_sha256:
-            raise ModelLoadError(
-                f"the model file {path} is not the one this service was generated "
-                f"for (SHA-256 {digest}, expected {spec.model_sha256}); regenerate "
-                "the service for a new model"
-            )
 
     def run(self, method: str, batch: Batch) -> list[Any]:
         """Call `method` on the batch; 2-D scores come back labelled by class."""

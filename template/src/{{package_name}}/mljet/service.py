@@ -46,7 +46,6 @@ from .routes import (
     error_reply,
     json_reply,
 )
-from .runtime import ModelRuntime
 from .seam import Seam
 from .server_errors import ServerErrors
 from .settings import Settings
@@ -123,6 +122,11 @@ class PredictionService(ServerErrors):
         # a few hundred objects.)
         gc.disable()
         try:
+            # The model's library is imported here, not with this module: a
+            # process that supervises workers imports the app's modules to
+            # serve it, and loads no model.
+            from .runtime import ModelRuntime
+
             runtime = ModelRuntime.load(self.model_spec)
             gc.freeze()
         finally:
