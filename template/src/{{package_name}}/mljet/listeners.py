@@ -32,8 +32,8 @@ open on a duplicate:
    next SYN finds the port closed and is refused, which it may safely
    retry elsewhere.
 
-Linux only (it reads the kernel's view of sockets); elsewhere servers
-close their sockets as they always do.
+Linux only (it reads the kernel's view of sockets, `tcp_states.py`);
+elsewhere servers close their sockets as they always do.
 """
 
 from __future__ import annotations
@@ -50,11 +50,8 @@ import threading
 from .edge import error_response
 from .errors import SHUTTING_DOWN
 from .logs import request_id
+from .tcp_states import backlog, cookies_sent, half_open, unacked
 
-# `struct tcp_info`'s `tcpi_unacked`: on a connected socket, the segments
-# not yet acknowledged; and `tcpi_sacked`: on a listening socket, the length
-# its queue was given (its backlog).
-TCP_INFO_SIZE, UNACKED_OFFSET, BACKLOG_OFFSET = 104, 24, 28
 # How long the servers have to stop accepting, and then the keeper to plug
 # the queue, before the door closes anyway.
 SERVERS_STOP_WITHIN = 10.0
@@ -63,8 +60,6 @@ PLUGGED_WITHIN = 5.0
 # acknowledged on the loopback before it counts as refused.
 POLL = 0.005
 PLUG_TIMEOUT = 0.05
-# /proc/net/tcp's state of a connection whose handshake is not complete.
-SYN_RECV = "03"
 # After a SYN cookie, how long the queue stays open for its client to send
 # again (the kernel resends after 0.2 s at first, then twice as late).
 COOKIES_SETTLE = 1.0
@@ -141,36 +136,6 @@ def listening_sockets() -> list[socket.socket]:
     return list(found.values())
 
 
-def unacked(sock: socket.socket) -> int:
-    """`tcpi_unacked` of `sock` (see TCP_INFO_SIZE)."""
-    return _tcp_info(sock, UNACKED_OFFSET)
-
-
-def backlog(sock: socket.socket) -> int:
-    """The length of a listening socket's queue (see TCP_INFO_SIZE)."""
-    return _tcp_info(sock, BACKLOG_OFFSET)
-
-
-def cookies_sent() -> int:
-    """How many SYN cookies the kernel sent in this network namespace."""
-    try:
-        with open("/proc/net/netstat") as table:
-            rows = [line.split() for line in table]
-    except OSError:
-        return 0
-    # Pairs of rows: a group's counter names, then their values.
-    for names, values in zip(rows[::2], rows[1::2], strict=False):
-        if names[:1] == ["TcpExt:"] and "SyncookiesSent" in names:
-            return int(values[names.index("SyncookiesSent")])
-    return 0
-
-
-def _tcp_info(sock: socket.socket, offset: int) -> int:
-    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE)
-    value: int = struct.unpack_from("I", info, offset)[0]
-    return value
-
-
 def _listens_for_tcp(sock: socket.socket) -> bool:
     return (
         sock.family in (socket.AF_INET, socket.AF_INET6)
@@ -231,13 +196,13 @@ async def _plugged(
         sent = cookies_sent()
         if sent != cookies:
             cookies, settled_at = sent, loop.time() + COOKIES_SETTLE
-        if loop.time() < settled_at or _half_open(sock):
+        if loop.time() < settled_at or half_open(sock):
             continue  # a client's handshake is under way: let it come in
         loop.remove_reader(sock.fileno())
         sock.listen(0)
         _take_in(sock, answering)
         plug = await _queued_connection(sock)
-        if plug is not None and not _half_open(sock) and cookies_sent() == cookies:
+        if plug is not None and not half_open(sock) and cookies_sent() == cookies:
             return plug
         # A client began its handshake meanwhile: the plug gives the place
         # up (and its other end is taken in with the rest), the queue grows
@@ -325,23 +290,6 @@ def _discard(plug: socket.socket) -> None:
     which a plain close would leave half-open for a while."""
     plug.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     plug.close()
-
-
-def _half_open(sock: socket.socket) -> bool:
-    """Whether a handshake with `sock` has begun and not reached its queue."""
-    local = f":{sock.getsockname()[1]:04X}"
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as listed:
-                rows = listed.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            # sl local_address rem_address st ...
-            fields = row.split(None, 4)
-            if fields[3] == SYN_RECV and fields[1].endswith(local):
-                return True
-    return False
 
 
 async def _answer(connection: socket.socket) -> None:
