@@ -24,7 +24,8 @@ queued, to answer it 503 `shutting_down` with `Connection: close`:
    handshake, when many begin at once), and takes their clients in;
 4. it closes the socket with nothing queued and nobody on the way: a
    client's next SYN finds the port closed and is refused, which it may
-   safely retry elsewhere.
+   safely retry elsewhere. (Where a supervisor's own descriptor keeps the
+   socket open a while longer, the filter keeps clients out meanwhile.)
 
 Linux only (the filter, and the kernel's view of sockets: `tcp_states.py`);
 elsewhere servers close their sockets as they always do.
@@ -160,24 +161,24 @@ async def _keep_one(
     deadline = loop.time() + SERVERS_STOP_WITHIN
     while _others_accept(sock, holders, mine) and loop.time() < deadline:
         await asyncio.sleep(POLL)
-    if not await _handshakes_completed(sock, cookies):
-        logger.warning("the listening socket closes with handshakes under way")
+    try:
+        drop_new_handshakes(sock)
+    except OSError as error:
+        logger.warning("the listening socket closes unfiltered: %s", error)
+    else:
+        if not await _handshakes_completed(sock, cookies):
+            logger.warning("the listening socket closes with handshakes under way")
     loop.remove_reader(sock.fileno())
     _take_in(sock, answering)
     sock.close()
 
 
 async def _handshakes_completed(sock: socket.socket, cookies: int) -> bool:
-    """Steps 2 and 3: whether, new handshakes dropped, those under way
-    completed within HANDSHAKES_WITHIN. `cookies`: the kernel's count of SYN
-    cookies sent when the door began to close. The socket's reader takes
-    their clients in meanwhile."""
+    """Step 3: whether, new handshakes dropped, those under way completed
+    within HANDSHAKES_WITHIN. `cookies`: the kernel's count of SYN cookies
+    sent when the door began to close. The socket's reader takes their
+    clients in meanwhile."""
     loop = asyncio.get_running_loop()
-    try:
-        drop_new_handshakes(sock)
-    except OSError as error:
-        logger.warning("new handshakes cannot be dropped: %s", error)
-        return False
     settled_at = loop.time() + FILTER_REACHED
     deadline = loop.time() + HANDSHAKES_WITHIN
     while loop.time() < deadline:
