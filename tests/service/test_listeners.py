@@ -23,6 +23,7 @@ server.listen(128)
 port = server.getsockname()[1]
 found = listeners.listening_sockets()
 seen = [s.getsockname()[1] for s in found]
+lengths = [listeners.backlog(s) for s in found]
 for s in found:
     s.close()
 outcomes, lock, stop = {}, threading.Lock(), threading.Event()
@@ -74,7 +75,8 @@ serving.join()
 listeners.wait_for_the_door()
 for thread in clients:
     thread.join(30)
-print(json.dumps({"port": port, "seen": seen, "outcomes": outcomes}))
+print(json.dumps({"port": port, "seen": seen, "lengths": lengths,
+                  "outcomes": outcomes}))
 """
 
 
@@ -90,6 +92,9 @@ def test_clients_are_answered_or_refused_never_reset(core: Core) -> None:
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["seen"] == [found["port"]]
+    # The queue's length as the server gave it, which the door restores
+    # whenever a client's handshake makes it give its plug up.
+    assert found["lengths"] == [128]
     outcomes = found["outcomes"]
     # The server's 200s, the door's 503s, then every client refused.
     assert outcomes.pop("refused") == 16, outcomes

@@ -65,38 +65,18 @@ def test_another_listeners_handshakes_are_not_this_ones(
             assert not tcp_states.half_open(other)
 
 
-def test_new_handshakes_are_dropped_and_those_under_way_complete(
-    tcp_states: ModuleType, deferring: socket.socket
+def test_a_queue_length_and_unacknowledged_bytes_are_read(
+    tcp_states: ModuleType,
 ) -> None:
-    address = deferring.getsockname()
-    with socket.create_connection(address) as under_way:
-        assert settled(lambda: tcp_states.half_open(deferring), True)
-        tcp_states.drop_new_handshakes(deferring)
-        with socket.socket() as late:
-            # Its SYN is dropped: no answer, not even a refusal.
-            late.settimeout(0.3)
-            with pytest.raises(TimeoutError):
-                late.connect(address)
-        # The handshake under way completes with the client's first byte,
-        # and the connection (which inherits the filter) flows both ways.
-        under_way.sendall(b"request")
-        deferring.settimeout(2)
-        accepted, _ = deferring.accept()
-        with accepted:
-            assert accepted.recv(100) == b"request"
-            accepted.sendall(b"answer")
-            assert under_way.recv(100) == b"answer"
-            under_way.sendall(b"more")
-            assert accepted.recv(100) == b"more"
-
-
-def test_a_filter_on_one_listener_leaves_another_open(
-    tcp_states: ModuleType, deferring: socket.socket
-) -> None:
-    tcp_states.drop_new_handshakes(deferring)
-    with socket.socket() as other:
-        other.bind(("127.0.0.1", 0))
-        other.listen(1)
-        with socket.create_connection(other.getsockname(), timeout=2):
-            accepted, _ = other.accept()
-            accepted.close()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(37)
+        assert tcp_states.backlog(listener) == 37
+        listener.listen(0)
+        assert tcp_states.backlog(listener) == 0
+        with socket.create_connection(listener.getsockname()) as client:
+            client.sendall(b"x")
+            # Acknowledged by the kernel while the connection waits in the
+            # queue, accepted by no one.
+            assert not settled(lambda: tcp_states.unacked(client), False)
+    assert tcp_states.cookies_sent() >= 0

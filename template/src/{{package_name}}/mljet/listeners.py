@@ -11,23 +11,28 @@ drain, and a busy (or stopped) event loop leaves connections queued.
 So the process that holds the listening socket for the whole service (the
 only process, or the supervisor of several workers) calls `close_the_door`
 when the service is told to stop. A thread of its own keeps the socket
-open on a duplicate, and takes every connection in as soon as it is
-queued, to answer it 503 `shutting_down` with `Connection: close`:
+open on a duplicate:
 
-1. until no server accepts on it any more;
-2. then it has the kernel drop every new client's first segment (SYN) to
-   the socket, with a socket filter: such a client gets no answer, and
-   tries again a second later;
-3. handshakes that began before complete all the same: the thread waits
-   until the kernel's table holds none under way and no SYN cookie was
-   sent lately (the kernel answers with a cookie, and keeps no trace of the
-   handshake, when many begin at once), and takes their clients in;
-4. it closes the socket with nothing queued and nobody on the way: a
-   client's next SYN finds the port closed and is refused, which it may
-   safely retry elsewhere. (Where a supervisor's own descriptor keeps the
-   socket open a while longer, the filter keeps clients out meanwhile.)
+1. until no server accepts on it any more, the thread accepts what is
+   queued too, and answers 503 `shutting_down` with `Connection: close`;
+2. then it cuts the socket's queue to one place (`listen(0)`), accepts
+   what waits, and takes the place itself with a connection of its own (a
+   plug), confirmed queued when the kernel acknowledges a byte sent on it:
+   a client's handshake that begins now is dropped by the kernel, and the
+   client tries again later;
+3. a client whose handshake began just before is stuck outside the full
+   queue, and would be reset at the close. The thread looks for one: a
+   half-open connection in the kernel's table, or a SYN cookie sent (the
+   kernel answers with a cookie, and keeps no trace of the handshake, when
+   several begin at once on a short queue; a cookie client's second
+   segment is reset if its first was dropped). While there is one, the
+   plug gives its place up, the queue grows back, and the thread lets the
+   client in, answers it, and tries again once cookies have settled;
+4. it closes the socket: the kernel resets the plug alone, and a client's
+   next SYN finds the port closed and is refused, which it may safely
+   retry elsewhere.
 
-Linux only (the filter, and the kernel's view of sockets: `tcp_states.py`);
+Linux only (it reads the kernel's view of sockets, `tcp_states.py`);
 elsewhere servers close their sockets as they always do.
 """
 
@@ -38,28 +43,32 @@ import logging
 import os
 import socket
 import stat
+import struct
 import sys
 import threading
 
 from .edge import error_response
 from .errors import SHUTTING_DOWN
 from .logs import request_id
-from .tcp_states import cookies_sent, drop_new_handshakes, half_open
+from .tcp_states import backlog, cookies_sent, half_open, unacked
 
-# How long the servers have to stop accepting, and then the handshakes
-# under way to complete, before the door closes anyway.
+# How long the servers have to stop accepting, and then the keeper to plug
+# the queue, before the door closes anyway.
 SERVERS_STOP_WITHIN = 10.0
-HANDSHAKES_WITHIN = 5.0
-# How often the keeper looks again, and how long a SYN the kernel was
-# answering as the filter came may take to show as a handshake under way.
+PLUGGED_WITHIN = 5.0
+# How often the keeper looks again, and how long a plug may take to be
+# acknowledged on the loopback before it counts as refused.
 POLL = 0.005
-FILTER_REACHED = 0.02
-# After a SYN cookie, how long its client has to complete the handshake
-# (the kernel resends after 0.2 s at first, then twice as late).
+PLUG_TIMEOUT = 0.05
+# After a SYN cookie, how long the queue stays open for its client to send
+# again (the kernel resends after 0.2 s at first, then twice as late).
 COOKIES_SETTLE = 1.0
 # A queued client has this long to send its request's head, and then to
 # read the answer and close, before its connection is closed.
 CLIENT_TIMEOUT = 2.0
+# Why a plug may not get in: refused, or not acknowledged in time (the
+# asyncio name: it is the built-in one only from Python 3.11).
+PLUG_FAILURES = (OSError, asyncio.TimeoutError)
 # What a queued client may do wrong: it is closed, as it would be anyway.
 CLIENT_FAILURES = (
     OSError,
@@ -67,6 +76,7 @@ CLIENT_FAILURES = (
     asyncio.IncompleteReadError,
     asyncio.LimitOverrunError,
 )
+LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 logger = logging.getLogger(__name__)
 
 
@@ -156,39 +166,53 @@ async def _keep_one(
     """Steps 1 to 4 of the module's docstring, for one socket."""
     loop = asyncio.get_running_loop()
     sock.setblocking(False)
+    # Every connection is taken in as soon as it is queued: the queue keeps
+    # room for the next client, a stuck one included.
     loop.add_reader(sock.fileno(), _take_in, sock, answering)
-    cookies = cookies_sent()
     deadline = loop.time() + SERVERS_STOP_WITHIN
     while _others_accept(sock, holders, mine) and loop.time() < deadline:
         await asyncio.sleep(POLL)
-    try:
-        drop_new_handshakes(sock)
-    except OSError as error:
-        logger.warning("the listening socket closes unfiltered: %s", error)
-    else:
-        if not await _handshakes_completed(sock, cookies):
-            logger.warning("the listening socket closes with handshakes under way")
-    loop.remove_reader(sock.fileno())
-    _take_in(sock, answering)
+    plug = await _plugged(sock, answering)
+    if plug is None:
+        loop.remove_reader(sock.fileno())
+        logger.warning("the listening socket closes with its queue unplugged")
     sock.close()
+    if plug is not None:
+        _discard(plug)
 
 
-async def _handshakes_completed(sock: socket.socket, cookies: int) -> bool:
-    """Step 3: whether, new handshakes dropped, those under way completed
-    within HANDSHAKES_WITHIN. `cookies`: the kernel's count of SYN cookies
-    sent when the door began to close. The socket's reader takes their
-    clients in meanwhile."""
+async def _plugged(
+    sock: socket.socket, answering: set[asyncio.Task[None]]
+) -> socket.socket | None:
+    """Steps 2 and 3: a plug alone in `sock`'s queue, no client's handshake
+    under way; None if that took longer than PLUGGED_WITHIN. The socket's
+    reader takes clients in, except while a plug is tried."""
     loop = asyncio.get_running_loop()
-    settled_at = loop.time() + FILTER_REACHED
-    deadline = loop.time() + HANDSHAKES_WITHIN
+    deadline = loop.time() + PLUGGED_WITHIN
+    length = backlog(sock)
+    cookies, settled_at = cookies_sent(), loop.time()
     while loop.time() < deadline:
         await asyncio.sleep(POLL)
         sent = cookies_sent()
         if sent != cookies:
             cookies, settled_at = sent, loop.time() + COOKIES_SETTLE
-        if loop.time() >= settled_at and not half_open(sock):
-            return True
-    return False
+        if loop.time() < settled_at or half_open(sock):
+            continue  # a client's handshake is under way: let it come in
+        loop.remove_reader(sock.fileno())
+        sock.listen(0)
+        _take_in(sock, answering)
+        plug = await _queued_connection(sock)
+        if plug is not None and not half_open(sock) and cookies_sent() == cookies:
+            return plug
+        # A client began its handshake meanwhile: the plug gives the place
+        # up (and its other end is taken in with the rest), the queue grows
+        # back, and the client gets in on its next try.
+        if plug is not None:
+            _discard(plug)
+        sock.listen(length)
+        _take_in(sock, answering)
+        loop.add_reader(sock.fileno(), _take_in, sock, answering)
+    return None
 
 
 def _others_accept(sock: socket.socket, holders: list[str], mine: set[int]) -> bool:
@@ -238,6 +262,34 @@ def _take_in(sock: socket.socket, answering: set[asyncio.Task[None]]) -> None:
         task = asyncio.get_running_loop().create_task(_answer(connection))
         answering.add(task)
         task.add_done_callback(answering.discard)
+
+
+async def _queued_connection(sock: socket.socket) -> socket.socket | None:
+    """A connection to `sock` that its kernel queued, else None."""
+    loop = asyncio.get_running_loop()
+    host, port, *rest = sock.getsockname()
+    plug = socket.socket(sock.family, socket.SOCK_STREAM)
+    plug.setblocking(False)
+    try:
+        address = (LOOPBACK.get(host, host), port, *rest)
+        await asyncio.wait_for(loop.sock_connect(plug, address), PLUG_TIMEOUT)
+        plug.send(b"\0")
+        acknowledged_by = loop.time() + PLUG_TIMEOUT
+        while loop.time() < acknowledged_by:
+            await asyncio.sleep(POLL / 5)
+            if unacked(plug) == 0:
+                return plug
+    except PLUG_FAILURES:
+        pass
+    _discard(plug)
+    return None
+
+
+def _discard(plug: socket.socket) -> None:
+    """Close a plug with a reset: the kernel forgets its half of it at once,
+    which a plain close would leave half-open for a while."""
+    plug.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    plug.close()
 
 
 async def _answer(connection: socket.socket) -> None:

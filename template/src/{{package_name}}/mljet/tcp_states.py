@@ -1,8 +1,7 @@
 # maintained by MLJET: updates replace this file; make changes outside mljet/.
-"""The kernel's side of TCP that the door at shutdown (`listeners.py`)
-relies on: a filter that drops new clients' handshakes on a listening
-socket, and what it reads then: handshakes under way, SYN cookies sent.
-Linux only.
+"""What the kernel knows of TCP sockets that the door at shutdown reads
+(`listeners.py`): a connection's unacknowledged segments, a listening
+socket's queue length, handshakes under way, SYN cookies sent. Linux only.
 
 Handshakes under way are asked of the kernel's socket diagnostics
 (netlink's `sock_diag`), which lists only those: `/proc/net/tcp` lists
@@ -12,25 +11,13 @@ and takes a tenth of a second to read then, while clients keep arriving.
 
 from __future__ import annotations
 
-import ctypes
 import socket
 import struct
 
-# A classic BPF program, run by the kernel on each segment that reaches a
-# listening socket (from its TCP header on) and inherited by the
-# connections it hands over: it drops a segment whose flags hold SYN without
-# ACK, a new client's first, and keeps all others, so handshakes under way
-# complete (linux/filter.h's opcodes).
-SO_ATTACH_FILTER = 26
-TCP_FLAGS_AT, SYN, ACK = 13, 0x02, 0x10
-INSTRUCTION = struct.Struct("=HBBI")  # opcode, jump if true, if false, operand
-NEW_HANDSHAKES_DROPPED = (
-    (0x30, 0, 0, TCP_FLAGS_AT),  # load the byte at TCP_FLAGS_AT
-    (0x54, 0, 0, SYN | ACK),  # and with SYN | ACK
-    (0x15, 1, 0, SYN),  # if it equals SYN alone, skip to the drop
-    (0x06, 0, 0, 0xFFFFFFFF),  # return: keep the whole segment
-    (0x06, 0, 0, 0),  # return: drop it
-)
+# `struct tcp_info`'s `tcpi_unacked`: on a connected socket, the segments
+# not yet acknowledged; and `tcpi_sacked`: on a listening socket, the length
+# its queue was given (its backlog).
+TCP_INFO_SIZE, UNACKED_OFFSET, BACKLOG_OFFSET = 104, 24, 28
 # sock_diag's request for the TCP sockets in some states, and its answer
 # (linux/netlink.h, linux/sock_diag.h, linux/inet_diag.h).
 NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY = 4, 20
@@ -51,21 +38,14 @@ FAMILIES = (socket.AF_INET, socket.AF_INET6)
 LISTED_SYN_RECV = "03"
 
 
-def drop_new_handshakes(sock: socket.socket) -> None:
-    """Have the kernel drop every new client's first segment to the
-    listening `sock` from now on (see NEW_HANDSHAKES_DROPPED): such a client
-    gets no answer and tries again a second later. Handshakes under way
-    complete, and connections flow as before.
+def unacked(sock: socket.socket) -> int:
+    """`tcpi_unacked` of a connected socket (see TCP_INFO_SIZE)."""
+    return _tcp_info(sock, UNACKED_OFFSET)
 
-    Raises:
-        OSError: the kernel refused the filter.
-    """
-    program = b"".join(INSTRUCTION.pack(*step) for step in NEW_HANDSHAKES_DROPPED)
-    code = ctypes.create_string_buffer(program, len(program))
-    # struct sock_fprog: the number of instructions, then their address; the
-    # kernel copies them before setsockopt returns.
-    described = struct.pack("HP", len(NEW_HANDSHAKES_DROPPED), ctypes.addressof(code))
-    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, described)
+
+def backlog(sock: socket.socket) -> int:
+    """The length of a listening socket's queue (see TCP_INFO_SIZE)."""
+    return _tcp_info(sock, BACKLOG_OFFSET)
 
 
 def half_open(sock: socket.socket) -> bool:
@@ -90,6 +70,12 @@ def cookies_sent() -> int:
         if names[:1] == ["TcpExt:"] and "SyncookiesSent" in names:
             return int(values[names.index("SyncookiesSent")])
     return 0
+
+
+def _tcp_info(sock: socket.socket, offset: int) -> int:
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE)
+    value: int = struct.unpack_from("I", info, offset)[0]
+    return value
 
 
 def _half_open_ports(family: int) -> set[int]:
