@@ -4,9 +4,12 @@ closes are answered or refused, never reset after sending."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import subprocess
 import sys
+import time
 
 from conftest import Core
 
@@ -100,3 +103,40 @@ def test_clients_are_answered_or_refused_never_reset(core: Core) -> None:
     assert outcomes.pop("refused") == 16, outcomes
     assert outcomes.pop("HTTP/1.1 200") > 0, outcomes
     assert set(outcomes) <= {"HTTP/1.1 503"}, outcomes
+
+
+def test_the_door_stays_open_while_a_client_waits_beside_its_plug(
+    core: Core,
+) -> None:
+    """Two handshakes ending at once may both get into a queue of one place
+    (the kernel checks its room without a lock): the plug's and a client's.
+    The door sees the client, who would be reset at the close."""
+    listeners, tcp_states = core.module("listeners"), core.module("tcp_states")
+
+    def alone(listener: socket.socket) -> bool:
+        # A SYN cookie sent elsewhere meanwhile makes the door wait too:
+        # alone once in a few looks.
+        return any(
+            asyncio.run(
+                listeners._alone_in_the_queue(listener, tcp_states.cookies_sent())
+            )
+            for _ in range(5)
+        )
+
+    def queued(listener: socket.socket, expected: int) -> None:
+        deadline = time.monotonic() + 2
+        while tcp_states.queued(listener) != expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert tcp_states.queued(listener) == expected
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        address = listener.getsockname()
+        with socket.create_connection(address):  # the plug
+            queued(listener, 1)
+            assert alone(listener)
+            with socket.create_connection(address):  # a client, then the cut
+                queued(listener, 2)
+                listener.listen(0)
+                assert not alone(listener)

@@ -80,3 +80,18 @@ def test_a_queue_length_and_unacknowledged_bytes_are_read(
             # queue, accepted by no one.
             assert not settled(lambda: tcp_states.unacked(client), False)
     assert tcp_states.cookies_sent() >= 0
+
+
+def test_the_connections_waiting_in_a_queue_are_counted(
+    tcp_states: ModuleType,
+) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(2)
+        assert tcp_states.queued(listener) == 0
+        address = listener.getsockname()
+        with socket.create_connection(address), socket.create_connection(address):
+            assert settled(lambda: tcp_states.queued(listener) == 2, True)
+            accepted, _ = listener.accept()
+            accepted.close()
+            assert tcp_states.queued(listener) == 1

@@ -21,13 +21,17 @@ open on a duplicate:
    a client's handshake that begins now is dropped by the kernel, and the
    client tries again later;
 3. a client whose handshake began just before is stuck outside the full
-   queue, and would be reset at the close. The thread looks for one: a
-   half-open connection in the kernel's table, or a SYN cookie sent (the
-   kernel answers with a cookie, and keeps no trace of the handshake, when
-   several begin at once on a short queue; a cookie client's second
-   segment is reset if its first was dropped). While there is one, the
-   plug gives its place up, the queue grows back, and the thread lets the
-   client in, answers it, and tries again once cookies have settled;
+   queue, and would be reset at the close. The thread looks for one, a
+   moment after the plug got in (a handshake that raced it may reach the
+   kernel's tables only then): a half-open connection in the kernel's
+   table, a SYN cookie sent (the kernel answers with a cookie, and keeps
+   no trace of the handshake, when several begin at once on a short queue;
+   a cookie client's second segment is reset if its first was dropped), or
+   a client queued beside the plug (the kernel checks the queue's room
+   without a lock: two handshakes ending at once may both get in). While
+   there is one, the plug gives its place up, the queue grows back, and
+   the thread lets the client in, answers it, and tries again once cookies
+   have settled;
 4. it closes the socket: the kernel resets the plug alone, and a client's
    next SYN finds the port closed and is refused, which it may safely
    retry elsewhere.
@@ -50,16 +54,20 @@ import threading
 from .edge import error_response
 from .errors import SHUTTING_DOWN
 from .logs import request_id
-from .tcp_states import backlog, cookies_sent, half_open, unacked
+from .tcp_states import backlog, cookies_sent, half_open, queued, unacked
 
 # How long the servers have to stop accepting, and then the keeper to plug
 # the queue, before the door closes anyway.
 SERVERS_STOP_WITHIN = 10.0
 PLUGGED_WITHIN = 5.0
-# How often the keeper looks again, and how long a plug may take to be
-# acknowledged on the loopback before it counts as refused.
+# How often the keeper looks again, how long a plug may take to be
+# acknowledged on the loopback before it counts as refused, and how long
+# after it got in the keeper looks for a handshake that raced it: the
+# kernel handles one in microseconds, unless its (virtual) processor is
+# taken from it meanwhile.
 POLL = 0.005
 PLUG_TIMEOUT = 0.05
+RACED_WITHIN = 0.02
 # After a SYN cookie, how long the queue stays open for its client to send
 # again (the kernel resends after 0.2 s at first, then twice as late).
 COOKIES_SETTLE = 1.0
@@ -202,7 +210,7 @@ async def _plugged(
         sock.listen(0)
         _take_in(sock, answering)
         plug = await _queued_connection(sock)
-        if plug is not None and not half_open(sock) and cookies_sent() == cookies:
+        if plug is not None and await _alone_in_the_queue(sock, cookies):
             return plug
         # A client began its handshake meanwhile: the plug gives the place
         # up (and its other end is taken in with the rest), the queue grows
@@ -213,6 +221,13 @@ async def _plugged(
         _take_in(sock, answering)
         loop.add_reader(sock.fileno(), _take_in, sock, answering)
     return None
+
+
+async def _alone_in_the_queue(sock: socket.socket, cookies: int) -> bool:
+    """Whether the plug, just queued, is alone in `sock`'s queue with no
+    handshake under way and no SYN cookie sent since `cookies` (step 3)."""
+    await asyncio.sleep(RACED_WITHIN)
+    return queued(sock) == 1 and not half_open(sock) and cookies_sent() == cookies
 
 
 def _others_accept(sock: socket.socket, holders: list[str], mine: set[int]) -> bool:

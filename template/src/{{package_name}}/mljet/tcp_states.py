@@ -1,7 +1,8 @@
 # maintained by MLJET: updates replace this file; make changes outside mljet/.
 """What the kernel knows of TCP sockets that the door at shutdown reads
 (`listeners.py`): a connection's unacknowledged segments, a listening
-socket's queue length, handshakes under way, SYN cookies sent. Linux only.
+socket's queue length and the connections waiting in it, handshakes under
+way, SYN cookies sent. Linux only.
 
 Handshakes under way are asked of the kernel's socket diagnostics
 (netlink's `sock_diag`), which lists only those: `/proc/net/tcp` lists
@@ -15,8 +16,9 @@ import socket
 import struct
 
 # `struct tcp_info`'s `tcpi_unacked`: on a connected socket, the segments
-# not yet acknowledged; and `tcpi_sacked`: on a listening socket, the length
-# its queue was given (its backlog).
+# not yet acknowledged, on a listening one the connections in its queue;
+# and `tcpi_sacked`: on a listening socket, the length its queue was given
+# (its backlog).
 TCP_INFO_SIZE, UNACKED_OFFSET, BACKLOG_OFFSET = 104, 24, 28
 # sock_diag's request for the TCP sockets in some states, and its answer
 # (linux/netlink.h, linux/sock_diag.h, linux/inet_diag.h).
@@ -40,6 +42,12 @@ LISTED_SYN_RECV = "03"
 
 def unacked(sock: socket.socket) -> int:
     """`tcpi_unacked` of a connected socket (see TCP_INFO_SIZE)."""
+    return _tcp_info(sock, UNACKED_OFFSET)
+
+
+def queued(sock: socket.socket) -> int:
+    """How many connections wait in a listening socket's queue, accepted by
+    no one yet (see TCP_INFO_SIZE)."""
     return _tcp_info(sock, UNACKED_OFFSET)
 
 
