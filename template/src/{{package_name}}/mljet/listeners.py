@@ -43,6 +43,7 @@ elsewhere servers close their sockets as they always do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -326,6 +327,10 @@ async def _answer(connection: socket.socket) -> None:
         pass
     finally:
         writer.close()
+        # Awaited for its error too (a client, or a plug given up, may reset
+        # the connection): one never retrieved is logged as an error.
+        with contextlib.suppress(*CLIENT_FAILURES):
+            await writer.wait_closed()
 
 
 async def _read_to_the_end(reader: asyncio.StreamReader) -> None:
