@@ -102,11 +102,11 @@ def test_forests_answer_as_their_own_methods_bit_for_bit(
             assert answer.tobytes() == expected.tobytes(), method
 
 
-def test_a_path_that_adds_the_trees_in_another_order_is_refused(
+def test_each_way_to_ask_the_trees_is_checked_to_the_last_bit(
     forests: ModuleType,
 ) -> None:
-    """The check at load sees a difference in the last bits: the same trees
-    added from the last, as another job layout could."""
+    """Both ways pass the check at load; the same trees added from the last
+    (as another layout of jobs could) differ in the last bits, and fail."""
     # Shallow: leaves hold fractions, whose sums depend on their order.
     forest = RandomForestClassifier(60, max_depth=3, random_state=0).fit(X, Y)
 
@@ -117,6 +117,7 @@ def test_a_path_that_adds_the_trees_in_another_order_is_refused(
             proba += tree.predict_proba(rows, check_input=False)
         return proba / len(forest.estimators_)
 
-    own = functools.partial(forests._proba, forest)
-    assert forests._same_answers(forest, forest.predict_proba, own)
+    for tree_answer in forests.TREE_ANSWERS["predict_proba"]:
+        own = functools.partial(forests._mean_of_trees, forest, tree_answer)
+        assert forests._same_answers(forest, forest.predict_proba, own)
     assert not forests._same_answers(forest, forest.predict_proba, reversed_proba)
