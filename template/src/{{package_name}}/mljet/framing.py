@@ -47,10 +47,6 @@ VALID_HEAD = re.compile(
 REQUEST_FIELDS = re.compile(
     rb"\n(host|content-length|transfer-encoding):[ \t]*([^\r\n]*)"
 )
-RESPONSE_FIELDS = re.compile(
-    rb"\r\n(content-length|transfer-encoding|connection|server):"
-    rb"[ \t]*([^\r\n]*?)[ \t]*(?=\r\n)"
-)
 STATUS_LINE = re.compile(rb"HTTP/\d\.\d (\d{3})")
 CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[^\r\n]*)?\r\n")
 # Longest request line, header line and head: the smallest of every
@@ -59,6 +55,9 @@ CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[^\r\n]*)?\r\n")
 MAX_REQUEST_LINE = 8190
 MAX_HEADER_LINE = 8190
 MAX_HEAD = 16000
+# A head no longer than any line may be, checked whole without measuring
+# its lines.
+MAX_WHOLE_HEAD = min(MAX_REQUEST_LINE, MAX_HEADER_LINE, MAX_HEAD)
 # A chunk-size line longer than this is not a size line.
 MAX_CHUNK_LINE = 1024
 
@@ -254,29 +253,23 @@ class RequestFraming(_Messages):
 
     def _whole(self, data: bytes) -> bool:
         """Whether `data` is exactly one valid request whose head ends in
-        CRLFs (the usual read), checked by the same rules as `_feed`'s, in
-        one pass. Then it is counted; anything else, a refusal included, is
-        left to `_feed`, which says what is wrong."""
+        CRLFs and whose body, if any, has a Content-Length (the usual read),
+        checked by the same rules as `_feed`'s, in one pass. Then it is
+        counted; anything else, a refusal included, is left to `_feed`,
+        which says what is wrong."""
         end = data.find(b"\r\n\r\n") + 4
-        if not 4 < end <= MAX_HEAD or data[0] in b"\r\n":
-            return False
-        if data.find(b"\n") > MAX_REQUEST_LINE:
+        # A head no longer than a line may be: none of its lines is too long.
+        if not 4 < end <= MAX_WHOLE_HEAD or data[0] in b"\r\n":
             return False
         head = data[:end]
-        if end > MAX_HEADER_LINE:
-            # A line of it may be too long: the general path measures each.
-            return False
         request = VALID_HEAD.fullmatch(head)
         if request is None:
             return False
         try:
-            body = self._body_of(request, head)
-            if body is not None:
-                end = body.feed(data, end)
-                self._check_body(body)
+            length = self._declared_length(request, head)
         except ClientError:
             return False
-        if end != len(data) or (body is not None and not body.done):
+        if length != len(data) - end:
             return False
         self.completed += 1
         self.pending_methods.append(request[1])
@@ -318,17 +311,28 @@ class RequestFraming(_Messages):
     def _body_of(self, request: re.Match[bytes], head: bytes) -> Body | None:
         """The body a valid head announces (None for none), or the
         ClientError refusing its version or framing."""
+        length = self._declared_length(request, head)
+        if length is None:
+            return Body(None, chunked=True)
+        return Body(length) if length else None
+
+    def _declared_length(self, request: re.Match[bytes], head: bytes) -> int | None:
+        """The length of the body a valid head announces (0 for none, None
+        for a chunked one), or the ClientError refusing its version or
+        framing."""
         if request[3] != b"1" or request[4] not in b"01":
             raise ClientError(
                 505, "http_version_not_supported", "only HTTP/1.0 and 1.1 are served"
             )
         http_11 = request[4] == b"1"
-        hosts, lengths, codings = 0, set(), []
+        hosts = 0
+        lengths: list[bytes] = []
+        codings: list[bytes] = []
         for name, value in REQUEST_FIELDS.findall(head.lower()):
             if name == b"host":
                 hosts += 1
             elif name == b"content-length":
-                lengths.add(value.rstrip(b" \t"))
+                lengths.append(value.rstrip(b" \t"))
             else:
                 codings.append(value.rstrip(b" \t"))
         if http_11 and hosts != 1:
@@ -340,14 +344,18 @@ class RequestFraming(_Messages):
                 )
             if not http_11 or codings != [b"chunked"]:
                 raise bad_request("the only Transfer-Encoding served is chunked")
-            return Body(None, chunked=True)
-        if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
+            return None
+        if not lengths:
+            return 0
+        # The same length repeated is one length.
+        declared = lengths[0]
+        if not declared.isdigit() or lengths.count(declared) != len(lengths):
             raise bad_request("Content-Length is not one whole number")
         # A size of more digits than `whole_number` reads is beyond any limit.
-        length = whole_number(lengths.pop().decode()) if lengths else 0
+        length = whole_number(declared.decode())
         if length is None or length > self.max_body:
             raise body_too_large(self.max_body)
-        return Body(length) if length else None
+        return length
 
     def _check_body(self, body: Body) -> None:
         if body.chunked_size > self.max_body:
@@ -416,8 +424,6 @@ class ResponseFraming(_Messages):
     def _start_response(self, head: bytes) -> bytes:
         status_line = STATUS_LINE.match(head)
         status = int(status_line[1]) if status_line else 200
-        # The server's own head: the last of a field repeated counts.
-        fields = dict(RESPONSE_FIELDS.findall(head.lower()))
         if status == 101:
             self.tunnel = True
             return head
@@ -425,6 +431,7 @@ class ResponseFraming(_Messages):
             # 100 Continue and the like: the final response comes after it.
             return head
         self.started += 1
+        lowered = head.lower()
         method = (
             self.requests.pending_methods.popleft()
             if self.requests.pending_methods
@@ -432,15 +439,15 @@ class ResponseFraming(_Messages):
         )
         if method == b"HEAD" or status in (204, 304):
             body = Body(0)
-        elif fields.get(b"transfer-encoding") == b"chunked":
+        elif _field(lowered, b"transfer-encoding") == b"chunked":
             body = Body(None, chunked=True)
         else:
             # Without either, the body runs to the end of the connection.
-            length = fields.get(b"content-length")
+            length = _field(lowered, b"content-length")
             body = Body(int(length) if length is not None else None)
-        self.closes = fields.get(b"connection") == b"close"
+        self.closes = _field(lowered, b"connection") == b"close"
         marking = self.close_next and not self.closes
-        if marking or b"server" in fields:
+        if marking or _field(lowered, b"server") is not None:
             head = _rewritten(head, close=marking)
             self.closes = self.closes or marking
         if body.done:
@@ -448,6 +455,17 @@ class ResponseFraming(_Messages):
         else:
             self._body = body
         return head
+
+
+def _field(head: bytes, name: bytes) -> bytes | None:
+    """The value of the field `name` in a response `head` (both in lower
+    case), blanks stripped: the server's own head, so the last of a field
+    repeated counts. A few searches cost less than a regular expression."""
+    at = head.rfind(b"\r\n" + name + b":")
+    if at < 0:
+        return None
+    start = at + len(name) + 3
+    return head[start : head.find(b"\r\n", start)].strip(b" \t")
 
 
 def _checked_lines(head: bytes) -> re.Match[bytes]:
