@@ -44,10 +44,14 @@ class GuardedTransport(asyncio.Transport):
         self._transport.pause_reading()
 
     def resume_reading(self) -> None:
-        self._guard.reading_paused = False
-        self._guard.last_read = self._guard.loop.time()
-        self._transport.resume_reading()
-        self._guard._arm()
+        # Sanic asks before each read whether or not it paused: only a pause
+        # stops the transport and the guard's clock for the body.
+        guard = self._guard
+        if guard.reading_paused:
+            guard.reading_paused = False
+            guard.last_read = guard.loop.time()
+            self._transport.resume_reading()
+            guard._arm()
 
     def is_reading(self) -> bool:
         return self._transport.is_reading()
