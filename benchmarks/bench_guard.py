@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from bench_serve import MODELS, NAMES
+from bench_serve import MODELS, training_data
 from serving import WRK_SCRIPT, free_port, load, post, running
-from sklearn.datasets import make_classification
 
 BACKENDS = ("fastapi", "flask", "sanic")
 # The server given the guard's protocol factory, in the fence's server module.
@@ -119,8 +118,7 @@ def main() -> None:
         cli.error(f"backends: {', '.join(BACKENDS)}")
     if shutil.which("wrk") is None:
         cli.error("wrk is needed (Debian: apt-get install wrk)")
-    x, y = make_classification(n_samples=5000, n_features=20, random_state=0)
-    frame = pd.DataFrame(x, columns=NAMES)
+    frame, y = training_data()
     model = MODELS["forest"]().fit(frame, y)
     work = Path(tempfile.mkdtemp(prefix="mljet-guard-"))
     (work / "check.lua").write_text(WRK_SCRIPT)

@@ -36,9 +36,8 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-from bench_serve import ALL_BACKENDS, BASELINE_APP, MODELS, NAMES
+from bench_serve import ALL_BACKENDS, BASELINE_APP, MODELS, NAMES, training_data
 from serving import WRK_SCRIPT, free_port, running
-from sklearn.datasets import make_classification
 
 LOADS = ((1, 1), (32, 1), (32, 100))  # (connections, rows)
 BINARY_HEADER = "Inference-Header-Content-Length"
@@ -194,8 +193,7 @@ def main() -> None:
         cli.error("wrk is needed (Debian: apt-get install wrk)")
     from generator import cook
 
-    x, y = make_classification(n_samples=5000, n_features=20, random_state=0)
-    frame = pd.DataFrame(x, columns=NAMES)
+    frame, y = training_data()
     model = MODELS["forest"]().fit(frame, y)
     work = Path(tempfile.mkdtemp(prefix="mljet-protocols-"))
     joblib.dump(model, work / "model.joblib")

@@ -91,6 +91,13 @@ BASELINE_APP = textwrap.dedent(f"""
     """)
 
 
+def training_data() -> tuple[pd.DataFrame, Any]:
+    """The serving benchmarks' rows (5,000, the 20 features of NAMES) and
+    their labels: the forest's and the linear model's training set."""
+    x, y = make_classification(n_samples=5000, n_features=20, random_state=0)
+    return pd.DataFrame(x, columns=NAMES), y
+
+
 def request_body(peer: Peer, frame: pd.DataFrame) -> bytes:
     """The rows of `frame` as `peer`'s protocol sends them."""
     if peer.protocol == "v2":
@@ -164,8 +171,7 @@ def in_process_ms(model: Any, frame: pd.DataFrame, rows: int) -> float:
 def bench_model(name: str, args: argparse.Namespace, work: Path) -> list[Figure]:
     from generator import cook
 
-    x, y = make_classification(n_samples=5000, n_features=20, random_state=0)
-    frame = pd.DataFrame(x, columns=NAMES)
+    frame, y = training_data()
     model = MODELS[name]().fit(frame, y)
     folder = work / name
     folder.mkdir()
