@@ -44,8 +44,8 @@ class GuardedTransport(asyncio.Transport):
         self._transport.pause_reading()
 
     def resume_reading(self) -> None:
-        # Sanic asks before each read whether or not it paused: only a pause
-        # stops the transport and the guard's clock for the body.
+        # A server may ask before every read, paused or not (one does): only
+        # a pause stopped the transport and the guard's clock for the body.
         guard = self._guard
         if guard.reading_paused:
             guard.reading_paused = False
