@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from bench_serve import MODELS, training_data
+from bench_serve import MODELS, generate, training_data
 from serving import WRK_SCRIPT, free_port, load, post, running
 
 BACKENDS = ("fastapi", "flask", "sanic")
@@ -53,21 +53,11 @@ def bench_backend(
     backend: str, args: argparse.Namespace, work: Path, model: Any, frame: pd.DataFrame
 ) -> list[float]:
     """The pairs' ratios, guarded to unguarded, for `backend`'s service."""
-    from generator import cook
-
     package = f"guard_{backend}"
-    project = work / package
-    cook(
-        model,
-        sample=frame.head(100),
-        name=package,
-        backend=backend,
-        runtime="onnx",
-        output=project,
-        quiet=True,
-    )
+    project = generate(model, frame, package, backend, "onnx", work / package)
     unguarded_copy(project, work / f"{package}_unguarded")
     body = json.dumps({"instances": frame.head(1).to_dict("records")}).encode()
+    labels = model.predict(frame.head(1)).tolist()
     (work / "body.json").write_bytes(body)
     sources = {
         "guarded": project / "src",
@@ -83,8 +73,7 @@ def bench_backend(
                    "HOST": "127.0.0.1", "BATCHING": "on"}  # fmt: skip
             with running([sys.executable, "-m", package], work, env):
                 answer = post(port, "/predict", body)
-                labels = json.loads(answer)["predictions"]
-                if labels != model.predict(frame.head(1)).tolist():
+                if json.loads(answer)["predictions"] != labels:
                     raise RuntimeError(f"{backend} {variant} answers unlike the model")
                 (work / "expected.json").write_bytes(answer)
                 checks = {"MLJET_BODY": str(work / "body.json"),

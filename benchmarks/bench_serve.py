@@ -98,6 +98,25 @@ def training_data() -> tuple[pd.DataFrame, Any]:
     return pd.DataFrame(x, columns=NAMES), y
 
 
+def generate(
+    model: Any, frame: pd.DataFrame, package: str, backend: str, runtime: str, at: Path
+) -> Path:
+    """`model`'s service, as the serving benchmarks make it (`frame`'s first
+    100 rows its sample), generated at `at`."""
+    from generator import cook
+
+    cook(
+        model,
+        sample=frame.head(100),
+        name=package,
+        backend=backend,
+        runtime=runtime,
+        output=at,
+        quiet=True,
+    )
+    return at
+
+
 def request_body(peer: Peer, frame: pd.DataFrame) -> bytes:
     """The rows of `frame` as `peer`'s protocol sends them."""
     if peer.protocol == "v2":
@@ -169,8 +188,6 @@ def in_process_ms(model: Any, frame: pd.DataFrame, rows: int) -> float:
 
 
 def bench_model(name: str, args: argparse.Namespace, work: Path) -> list[Figure]:
-    from generator import cook
-
     frame, y = training_data()
     model = MODELS[name]().fit(frame, y)
     folder = work / name
@@ -197,16 +214,7 @@ def bench_model(name: str, args: argparse.Namespace, work: Path) -> list[Figure]
         peers.append(mlserver(folder, folder / "model.joblib", default_cache()))
     for backend, runtime in [(b, r) for b in backends for r in runtimes]:
         package = f"bench_{name}_{backend}_{runtime}"
-        project = folder / package
-        cook(
-            model,
-            sample=frame.head(100),
-            name=package,
-            backend=backend,
-            runtime=runtime,
-            output=project,
-            quiet=True,
-        )
+        project = generate(model, frame, package, backend, runtime, folder / package)
         for batching in ("on", "off"):
             # As its README starts it: default settings but BATCHING, and
             # its access lines written (to nowhere).
