@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_serve.py [--seconds S] [--models forest,linear]
          [--backends fastapi,flask,sanic,aiohttp] [--runtimes native,onnx]
-         [--no-mlserver] [--chart docs/performance.png]
+         [--rounds N] [--no-mlserver] [--chart docs/performance.png]
 
 Needs `wrk` (Debian: apt-get install wrk). Everything runs on loopback, one
 worker per server, in this run:
@@ -20,21 +20,27 @@ worker per server, in this run:
              is the default only for a model that answers each row in a
              batch exactly as alone: the forest, not the logistic
              regression, for which on is forced)
-Each server is started fresh and timed to its first 200 on its readiness
-route; then wrk (one thread) sends POST /predict (MLServer: its V2 infer
-route) for S seconds per load: 1 and 32 connections, 1-row and 100-row
-requests, and GET /health on 32 connections (rows 0 in the table). Every
-answer is checked: a status other than 200 counts as bad, a body other
-than the model's own answer for that request (computed in this process) as
-wrong (a minimal app answers no model: only its status counts). Each row
-shows its rate against the hand-written service, the same backend's
-minimal app and MLServer. The model's in-process predict time is printed
-beside.
+Every server is started (each alone, timed to its first 200 on its
+readiness route) and kept running; then wrk (one thread) sends each load
+to every server in turn, S seconds each, so that the figures compared are
+taken seconds apart: POST /predict (MLServer: its V2 infer route) on 1 and
+32 connections with 1-row and 100-row requests, and GET /health on 32
+connections (rows 0 in the table). Every answer is checked: a status other
+than 200 counts as bad, a body other than the model's own answer for that
+request (computed in this process) as wrong (a minimal app answers no
+model: only its status counts). Each row shows its rate against the hand-
+written service, the same backend's minimal app and MLServer. The model's
+in-process predict time is printed beside. With --rounds N every load is
+sent N times, each round the servers in another order; the table by server
+gives the medians (see serve_summary.py). Last come the goals of issue 27,
+as measured.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import shutil
@@ -43,13 +49,14 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import joblib
 import pandas as pd
 from peers import Peer, default_cache, minimal, mlserver
+from serve_summary import HAND_WRITTEN, MLSERVER, goal_lines, medians, versus
 from serving import WRK_SCRIPT, Figure, free_port, load, post, running
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
@@ -144,38 +151,40 @@ def measure(
     model: Any,
     frame: pd.DataFrame,
     seconds: int,
-) -> Iterator[Figure]:
-    for connections, rows in LOADS:
-        env = {"MLJET_EXPECTED": str(work / "expected.json"), "MLJET_CHECK": "status"}
-        if rows:
-            body = request_body(peer, frame.head(rows))
-            (work / "body.json").write_bytes(body)
-            answer = post(port, peer.predict, body)
-            # The expected bytes are the server's own, once they are proved
-            # to be the model's answer for this request, computed here.
-            expected = model.predict(frame.head(rows)).tolist()
-            if peer.check != "status" and answered_labels(peer, answer) != expected:
-                raise RuntimeError(f"{peer.name} answers {rows} rows unlike the model")
-            env.update(MLJET_BODY=str(work / "body.json"), MLJET_CHECK=peer.check)
-            path = peer.predict
-        else:
-            answer, path = b"", peer.health
-            env["MLJET_METHOD"] = "GET"
-        (work / "expected.json").write_bytes(answer)
-        requests, duration, p50, p99, bad, wrong = load(
-            port, path, work, connections, seconds, env
-        )
-        yield Figure(
-            model_name,
-            peer.name,
-            connections,
-            rows,
-            requests / duration,
-            p50,
-            p99,
-            int(bad),
-            int(wrong),
-        )
+    connections: int,
+    rows: int,
+) -> Figure:
+    """`peer` under one load: `connections` sending `rows` rows each."""
+    env = {"MLJET_EXPECTED": str(work / "expected.json"), "MLJET_CHECK": "status"}
+    if rows:
+        body = request_body(peer, frame.head(rows))
+        (work / "body.json").write_bytes(body)
+        answer = post(port, peer.predict, body)
+        # The expected bytes are the server's own, once they are proved
+        # to be the model's answer for this request, computed here.
+        expected = model.predict(frame.head(rows)).tolist()
+        if peer.check != "status" and answered_labels(peer, answer) != expected:
+            raise RuntimeError(f"{peer.name} answers {rows} rows unlike the model")
+        env.update(MLJET_BODY=str(work / "body.json"), MLJET_CHECK=peer.check)
+        path = peer.predict
+    else:
+        answer, path = b"", peer.health
+        env["MLJET_METHOD"] = "GET"
+    (work / "expected.json").write_bytes(answer)
+    requests, duration, p50, p99, bad, wrong = load(
+        port, path, work, connections, seconds, env
+    )
+    return Figure(
+        model_name,
+        peer.name,
+        connections,
+        rows,
+        requests / duration,
+        p50,
+        p99,
+        int(bad),
+        int(wrong),
+    )
 
 
 def in_process_ms(model: Any, frame: pd.DataFrame, rows: int) -> float:
@@ -224,48 +233,73 @@ def bench_model(name: str, args: argparse.Namespace, work: Path) -> list[Figure]
                     f"{backend} {runtime} {batching}",
                     [sys.executable, "-m", package],
                     folder,
-                    env=lambda port, settings=settings: settings,
+                    env=functools.partial(_settings, settings),
                     ready="/ready",
                     check="exact",
                 )
             )
     figures: list[Figure] = []
-    ready: dict[str, float] = {}
-    for peer in peers:
-        port = free_port()
-        env = {**peer.env(port), "PORT": str(port), "HOST": "127.0.0.1"}
-        command = [part.replace("{port}", str(port)) for part in peer.command]
-        with running(command, peer.cwd, env, peer.ready) as ready_after:
-            ready[peer.name] = ready_after
-            for figure in measure(name, peer, port, folder, model, frame, args.seconds):
-                figures.append(figure)
-                report(figure, figures)
+    with contextlib.ExitStack() as servers:
+        ports, ready = {}, {}
+        for peer in peers:
+            # Each started alone, timed to its readiness; then idle until
+            # its turn.
+            port = ports[peer.name] = free_port()
+            env = {**peer.env(port), "PORT": str(port), "HOST": "127.0.0.1"}
+            command = [part.replace("{port}", str(port)) for part in peer.command]
+            ready[peer.name] = servers.enter_context(
+                running(command, peer.cwd, env, peer.ready)
+            )
+        # Every server under one load, then every server under the next:
+        # this machine's speed drifts over minutes, so the figures compared
+        # are taken seconds apart. Each round another server goes first.
+        for round_ in range(args.rounds):
+            turn = peers[round_:] + peers[:round_]
+            for connections, rows in LOADS:
+                for peer in turn:
+                    figure = measure(
+                        name, peer, ports[peer.name], folder, model, frame,
+                        args.seconds, connections, rows,
+                    )  # fmt: skip
+                    figures.append(replace(figure, round=round_))
+                    report(figures[-1], figures)
+    print(
+        f"\n{name}: "
+        + (f"the median of {args.rounds} rounds" if args.rounds > 1 else "by server")
+    )
+    order = {peer.name: index for index, peer in enumerate(peers)}
+    for figure in sorted(
+        medians(figures),
+        key=lambda f: (order[f.server], LOADS.index((f.connections, f.rows))),
+    ):
+        report(figure, figures)
     print(
         "time to ready: "
         + ", ".join(f"{server} {seconds:.2f} s" for server, seconds in ready.items())
     )
+    print(f"\n{name}: the goals of issue 27, batching on")
+    print("\n".join(goal_lines(figures, backends)))
     return figures
+
+
+def _settings(settings: dict[str, str], port: int) -> dict[str, str]:
+    """A generated service's environment: the same whatever its port."""
+    return settings
 
 
 def report(figure: Figure, figures: list[Figure]) -> None:
     """One figure, and its rate against the hand-written service, its
     backend's minimal app and MLServer, when they ran."""
 
-    def versus(server: str) -> str:
-        found = [
-            f.rate
-            for f in figures
-            if f.server == server
-            and f.model == figure.model
-            and (f.connections, f.rows) == (figure.connections, figure.rows)
-        ]
-        return f"{figure.rate / found[0]:>7.2f}x" if found else f"{'':>8}"
+    def versus_text(server: str) -> str:
+        ratio = versus(figure, server, figures)
+        return f"{'':>8}" if ratio is None else f"{ratio:>7.2f}x"
 
     backend = figure.server.split()[0]
     print(
         f"{figure.server:>20} {figure.connections:>5} {figure.rows:>5}"
-        f" {figure.rate:>9.1f} {versus('hand-written')}"
-        f" {versus(f'{backend} minimal')} {versus('mlserver batching')}"
+        f" {figure.rate:>9.1f} {versus_text(HAND_WRITTEN)}"
+        f" {versus_text(f'{backend} minimal')} {versus_text(MLSERVER)}"
         f" {figure.p50_ms:>8.2f} {figure.p99_ms:>8.2f}"
         f" {figure.bad:>5} {figure.wrong:>5}",
         flush=True,
@@ -282,9 +316,16 @@ def main() -> None:
         "--no-mlserver", dest="mlserver", action="store_false",
         help="leave MLServer out (its virtualenv takes a minute to make once)",
     )  # fmt: skip
+    cli.add_argument(
+        "--rounds", type=int, default=1,
+        help="load every server this many times, each round in another order,"
+        " and report the medians (1)",
+    )  # fmt: skip
     cli.add_argument("--chart", type=Path, help="draw the figures into this PNG")
     args = cli.parse_args()
     backends, names = args.backends.split(","), args.models.split(",")
+    if args.rounds < 1:
+        cli.error("--rounds: at least 1")
     if not set(backends) <= set(ALL_BACKENDS) or not set(names) <= set(MODELS):
         cli.error(f"backends: {', '.join(ALL_BACKENDS)}; models: {', '.join(MODELS)}")
     if shutil.which("wrk") is None:
@@ -308,7 +349,7 @@ def main() -> None:
     if args.chart:
         from bench_chart import draw
 
-        draw(all_figures, args.chart)
+        draw(medians(all_figures), args.chart)
         print(f"chart: {args.chart}")
 
 

@@ -63,6 +63,8 @@ class Figure:
     p99_ms: float
     bad: int
     wrong: int
+    # Which round of the benchmark loaded it (-1: the median of the rounds).
+    round: int = 0
 
 
 def free_port() -> int:
